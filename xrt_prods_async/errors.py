@@ -1,0 +1,199 @@
+"""The exceptions this package raises, as one small tree users can catch at any level.
+
+::
+
+    XRTError                        anything raised on purpose by xrt_prods_async
+    ├── InvalidRequestError         the request breaks the parameter rules; nothing was sent
+    ├── ConfigurationError          unusable settings: no user id, plain http off loopback, polling too fast
+    ├── ServerError                 the service answered, and said no (OK = 0)
+    │   ├── ServerRefusedError      it rejected the job's parameters (its listErr, in the user's names)
+    │   ├── UnknownUserError        the user id is not registered / validated
+    │   ├── NotOwnerError           the job belongs to another user
+    │   └── JobLimitError           the user already has as many queued and running jobs as allowed
+    ├── TransportError              no usable answer came back
+    │   ├── ServiceUnavailableError connection failed, non-200 status or an HTML outage page
+    │   ├── RequestTimeoutError     the service did not answer in time
+    │   └── ProtocolError           a 200 reply that is not the JSON the protocol promises
+    ├── SubmitUncertainError        a submit may or may not have created a job: reconcile before resubmitting
+    ├── JobTimeoutError             waiting for a job took longer than allowed (the job itself goes on)
+    ├── ProductNotReadyError        a product was asked for before it finished, or is not in the job
+    └── DownloadError               an archive could not be saved or unpacked safely
+
+Messages speak the user's parameter names (``posErr``, ``LightCurve: pcCounts``), never bare wire names.
+Every exception keeps the raw facts as attributes so programs need not parse messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "DownloadError",
+    "InvalidRequestError",
+    "JobLimitError",
+    "JobTimeoutError",
+    "NotOwnerError",
+    "Problem",
+    "ProblemGroup",
+    "ProductNotReadyError",
+    "ProtocolError",
+    "RequestTimeoutError",
+    "ServerError",
+    "ServerRefusedError",
+    "ServiceUnavailableError",
+    "SubmitUncertainError",
+    "TransportError",
+    "UnknownUserError",
+    "XRTError",
+]
+
+
+class XRTError(Exception):
+    """Base class of every error xrt_prods_async raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a request: the parameter as the user wrote it, and what would fix it."""
+
+    parameter: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.parameter}: {self.message}"
+
+
+class InvalidRequestError(XRTError, ValueError):
+    """The request breaks one or more parameter rules. ``problems`` lists every one; nothing was sent."""
+
+    def __init__(self, problems: Sequence[Problem], *, context: str = "") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        head = context or "The request is not valid"
+        count = len(self.problems)
+        lines = [f"{head} ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  * {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class ConfigurationError(XRTError, ValueError):
+    """A setting cannot be used (missing user id, insecure base URL, poll interval below the minimum...)."""
+
+
+class ServerError(XRTError):
+    """The service processed the call and refused it (``OK`` = 0). ``message`` is the service's text."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None, reply: dict[str, Any] | None = None):
+        self.message = message
+        self.endpoint = endpoint
+        self.reply = reply
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemGroup:
+    """One ``listErr`` group of a refused submission, with parameter names translated for the user."""
+
+    label: str
+    items: tuple[str, ...]
+
+
+class ServerRefusedError(ServerError):
+    """The service rejected a job's parameters. ``groups`` holds its ``listErr``, in the user's names."""
+
+    def __init__(
+        self,
+        message: str,
+        groups: Sequence[ProblemGroup] = (),
+        *,
+        endpoint: str | None = None,
+        reply: dict[str, Any] | None = None,
+    ) -> None:
+        self.groups: tuple[ProblemGroup, ...] = tuple(groups)
+        text = [message]
+        for group in self.groups:
+            text.append(group.label)
+            text += [f"  * {item}" for item in group.items]
+        super().__init__("\n".join(text), endpoint=endpoint, reply=reply)
+        self.message = message
+
+
+class UnknownUserError(ServerError):
+    """The user id is not a registered, validated e-mail address; register at the service's web page."""
+
+
+class NotOwnerError(ServerError):
+    """The job exists but belongs to another user; only its owner may see, cancel or download it."""
+
+
+class JobLimitError(ServerError):
+    """The user has reached the service's limit on queued plus running jobs; wait for some to finish."""
+
+
+class TransportError(XRTError):
+    """No usable answer came back from the service (after any retries the call allows)."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class ServiceUnavailableError(TransportError):
+    """The connection failed, or the service answered with a non-200 status or an HTML outage page."""
+
+    def __init__(self, message: str, *, url: str | None = None, status_code: int | None = None) -> None:
+        self.status_code = status_code
+        super().__init__(message, url=url)
+
+
+class RequestTimeoutError(TransportError):
+    """The service did not answer within the time allowed."""
+
+
+class ProtocolError(TransportError):
+    """A reply that is not what the protocol promises: not JSON, or JSON missing expected keys."""
+
+    def __init__(self, message: str, *, url: str | None = None, body: str | None = None) -> None:
+        self.body = body
+        super().__init__(message, url=url)
+
+
+class SubmitUncertainError(XRTError):
+    """A submission failed in a way that leaves unknown whether the service created the job.
+
+    Resubmitting blindly could make a duplicate. Reconcile first: look for a job named ``name`` submitted
+    between ``sent_after`` and ``sent_before`` (UTC) with ``list_old_jobs()``; adopt it if found, else
+    resubmit. ``fingerprint`` identifies the request; ``cause`` is the underlying failure.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        fingerprint: str,
+        sent_after: datetime,
+        sent_before: datetime,
+        cause: BaseException | None = None,
+    ) -> None:
+        self.name = name
+        self.fingerprint = fingerprint
+        self.sent_after = sent_after
+        self.sent_before = sent_before
+        self.cause = cause
+        super().__init__(message)
+
+
+class JobTimeoutError(XRTError, TimeoutError):
+    """Waiting for a job exceeded the allowed time. The job itself keeps running on the server."""
+
+
+class ProductNotReadyError(XRTError):
+    """A product's results were asked for before it finished, or the job never included it."""
+
+
+class DownloadError(XRTError):
+    """An archive could not be downloaded, verified, saved or safely unpacked."""
