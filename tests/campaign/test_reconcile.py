@@ -17,7 +17,7 @@ T = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 class Old:
     job_id: int
     name: str
-    submitted_at: datetime
+    submitted: datetime
     products: frozenset[Product]
 
 

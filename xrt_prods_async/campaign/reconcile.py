@@ -31,7 +31,7 @@ class HistoryJob(Protocol):
     def name(self) -> str: ...
 
     @property
-    def submitted_at(self) -> datetime: ...
+    def submitted(self) -> datetime: ...
 
     @property
     def products(self) -> Iterable[Product]: ...
@@ -75,7 +75,7 @@ def match_uncertain(
         for job in candidates:
             if job.job_id in taken or job.name != entry.name:
                 continue
-            if not (start <= job.submitted_at <= now + skew):
+            if not (start <= job.submitted <= now + skew):
                 continue
             if _products_match(entry, job):
                 found = job.job_id
