@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from xrt_prods_async.emulator.archives import ArchiveMember
+from xrt_prods_async.emulator.archives import ArchiveMember, stream_archive
 from xrt_prods_async.emulator.catalogue import CATALOGUE, angular_distance, resolve_name
 from xrt_prods_async.emulator.science import JobScience, api_version_tuple
 from xrt_prods_async.emulator.sky import galactic, met_to_mjd
@@ -835,6 +835,20 @@ def test_product_members_accepts_long_names_and_refuses_bad_outcomes(grb: JobSci
         grb.product_members("lc", outcome="done")
     with pytest.raises(ValueError, match="not a product"):
         grb.product_members("movie", outcome="complete")
+
+
+def test_archive_members_put_each_product_below_the_root(grb: JobScience) -> None:
+    members = list(grb.archive_members({"lc": "complete", "Spectrum": "cancelled"}, root="USERPROD_1001"))
+    paths = [m.path for m in members]
+    assert "USERPROD_1001/lc/curve.qdp" in paths
+    assert paths[-2:] == ["USERPROD_1001/spec/spec.log", "USERPROD_1001/spec/progress.dat"]
+    data = b"".join(stream_archive(members, "tar.gz"))
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        assert tar.extractfile("USERPROD_1001/lc/curve.qdp").read() == content(grb.file("lc/curve.qdp"))  # type: ignore[union-attr]
+    assert [m.path for m in grb.archive_members({"StandardPos": "failed"}, root="")] == [
+        "psf/psf.log",
+        "psf/progress.dat",
+    ]
 
 
 def test_file_lookup_refuses_unknown_and_unrequested_paths() -> None:

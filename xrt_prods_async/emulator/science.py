@@ -15,12 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xrt_prods_async.products import Product
 
-from .archives import ArchiveMember, member_from_bytes, member_from_text
+from .archives import ArchiveMember, member_from_bytes, member_from_text, with_prefix
 from .catalogue import resolve_name, t0_for, targets_for
 from .formats import blob_pixels, fits_image, gif_image, gzip_bytes, postscript_chart, scatter_pixels
 from .jobpars import choice, flag, number, select_windows, target_list, text
@@ -186,6 +186,18 @@ class JobScience:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
         return [*self._data_members(kind, outcome), *self._bookkeeping(kind, outcome)]
+
+    def archive_members(self, outcomes: Mapping[str, str], *, root: str) -> Iterator[ArchiveMember]:
+        """Members of an archive of several products, each below ``{root}/{product}/``, lazily.
+
+        ``outcomes`` maps product short names to their outcome, in archive order; e.g. for ``all.tar.gz``
+        ``{"lc": "complete", "spec": "cancelled"}`` with ``root="USERPROD_1001"``.
+        """
+        base = root.strip("/")
+        for product, outcome in outcomes.items():
+            short = Product.parse(product).value
+            folder = f"{base}/{short}" if base else short
+            yield from with_prefix(self.product_members(short, outcome=outcome), folder)
 
     def file(self, path: str) -> ArchiveMember | None:
         """A file below the job URL, e.g. ``lc/PCCURVE.qdp`` or ``spec/interval0.tar.gz``; None if absent.
