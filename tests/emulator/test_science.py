@@ -639,6 +639,7 @@ def test_source_list_fields_strings_and_galactic_coordinates(grb: JobScience) ->
     # The target is detected near the image centre.
     assert abs(float(sources[0]["x"]) - 500.5) < 5
     rows = text_of(grb, "sourceDet/Total_sources.dat").splitlines()
+    assert rows[0] == "# Sources detected in the Total band (0.3-10 keV)"
     assert rows[1] == "# " + "\t".join(SOURCE_FIELDS)
     assert [r.split("\t") for r in rows[2:]] == [[s[f] for f in SOURCE_FIELDS] for s in sources]
 
@@ -758,6 +759,12 @@ def test_snapshot_and_obsid_time_slices(slicing: str) -> None:
     assert all(re.fullmatch(pattern, n) for n in names)
     starts = [reply[n]["Start"] for n in names]
     assert starts == sorted(starts)
+
+
+def test_no_selected_data_means_no_spectrum() -> None:
+    job = science(specobs="user", usespecobs="00000000001")
+    assert job.spectral_fits_reply(api_version="1.12") == {"NoSpectrum": 1}
+    assert [m.path for m in job.product_members("spec", outcome="complete")] == ["spec.log", "progress.dat"]
 
 
 def test_spectral_fits_old_layout() -> None:

@@ -331,6 +331,7 @@ def source_lists(
 
 def source_list_file(band: str, rows: Sequence[dict[str, str]]) -> str:
     """One band's source list as a tab-separated table with a ``#`` header line."""
-    lines = [f"# Sources detected in the {band} band", "# " + "\t".join(SOURCE_FIELDS)]
+    low, high = DETECTION_BANDS[band]
+    lines = [f"# Sources detected in the {band} band ({low:g}-{high:g} keV)", "# " + "\t".join(SOURCE_FIELDS)]
     lines += ["\t".join(row[f] for f in SOURCE_FIELDS) for row in rows]
     return "\n".join(lines) + "\n"
