@@ -910,3 +910,41 @@ def test_documented_jobpars_example_is_understood(example: Any) -> None:
     assert len(gk.targets) == 25
     assert gk.t0 == 124048802.40058
     assert gk.spectral_fits_reply(api_version="0.1")["T0"] == 124048802.40058
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize("deprecate", [True, False])
+def test_the_reference_client_reads_the_data_replies(grb: JobScience, deprecate: bool) -> None:
+    """swifttools' own retrieval code (HTTP stubbed) accepts the light-curve and spectrum replies."""
+    import warnings
+
+    from swifttools.ukssdc.xrt_prods import XRTProductRequest
+
+    request = XRTProductRequest("demo@example.org", silent=True)
+    request.addLightCurve()
+    request.addSpectrum()
+    request._submitted = True
+    request._jobID = "1001"
+    request.deprecate = deprecate
+    calls: list[str] = []
+
+    def reply(body: dict[str, Any], what: str, minKeys: Any = None) -> dict[str, Any]:
+        calls.append(what)
+        if what == "getLightCurve":
+            return grb.light_curve_reply(nosys=body["nosys"], incbad=body["incbad"], api_version="1.12")
+        return grb.spectral_fits_reply(api_version="1.12")
+
+    request._submitAPICall = reply
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        curve = request.retrieveLightCurve(nosys="both", incbad="both", returnData=True)
+        fits = request.retrieveSpectralFits(returnData=True)
+    assert calls == ["getLightCurve", "getSpectrum"]
+    assert curve["Binning"] == "Counts"
+    assert len(curve["PC"]) > 0
+    assert fits["rnames"] == ["interval0"]
+    if deprecate:
+        assert fits["interval0"]["HaveWT"] == 1
+        assert fits["interval0"]["WT"]["gamma"] > 0
+    else:
+        assert fits["interval0"]["WT"]["PowerLaw"]["Gamma"] > 0
