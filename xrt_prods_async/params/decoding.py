@@ -116,7 +116,7 @@ def decode_request(
         raise InvalidRequestError(problems, context=context)
     for product in present:
         top[product.long_name] = parts[product]
-    try:
-        return cls(**top)
-    except InvalidRequestError as error:
-        raise InvalidRequestError(error.problems, context=context) from None
+    prepared = cls._prepare(top, style="swifttools")
+    if prepared.problems:
+        raise InvalidRequestError(prepared.problems, context=context)
+    return cls._from_prepared(prepared)

@@ -85,6 +85,8 @@ class JobRequest(ParamModel):
         "SinceT0",
         "Give other times relative to T0. Sent as 'sinceT0', the spelling the service echoes",
         server_default=False,
+        # swifttools sends its global under its own name; the service's jobPars spell it sinceT0.
+        aliases=("SinceT0",),
     )
     ra: Number | None = param(
         "RA", "RA", "Right ascension (J2000); required unless get_coords", unit="deg", ge=0, lt=360
@@ -282,7 +284,8 @@ class JobRequest(ParamModel):
             table[name] = value
             spelled[name] = key
 
-        chosen: Style = cls._request_style(spelling, pos_spelling, [k for k, _ in wanted.values()])
+        detected = cls._request_style(spelling, pos_spelling, [k for k, _ in wanted.values()])
+        chosen: Style = detected or style or "python"
         namer = Namer(chosen, schema.st_names, spelling)
         pos_namer = Namer(
             chosen,
@@ -330,8 +333,11 @@ class JobRequest(ParamModel):
         return f"not a parameter of the request{suggest(key, known)}"
 
     @classmethod
-    def _request_style(cls, spelling: dict[str, str], pos_spelling: dict[str, str], keys: list[str]) -> Style:
-        """swifttools style if any name was written the swifttools way, else Python style."""
+    def _request_style(
+        cls, spelling: dict[str, str], pos_spelling: dict[str, str], keys: list[str]
+    ) -> Style | None:
+        """swifttools style if any name was written the swifttools way, Python style if any was written
+        the Python way, ``None`` when every name reads the same in both."""
         schema = cls.__xrt__
         written = set(spelling.values())
         pos_python = {cls._pos_python_name(n) for n in PositionOptions.shared_fields()}
@@ -342,7 +348,10 @@ class JobRequest(ParamModel):
             or set(keys) & long_names
         ):
             return "swifttools"
-        return "python"
+        snake = {name for name, _ in cls.slots().values()} - {p.short for p in ALL_PRODUCTS}
+        if written & schema.python_only or set(pos_spelling.values()) & pos_python or set(keys) & snake:
+            return "python"
+        return None
 
     # ---------------------------------------------------------------- products and shared keys
 
