@@ -22,7 +22,7 @@ from xrt_prods_async.products import Product
 
 from .codec import encode_value
 from .fields import Param, describe, expected_of, param_of
-from .naming import Namer, Style, suggest
+from .naming import Namer, Style, style_of_unknown, suggest
 
 __all__ = ["DROP", "Issue", "ParamModel", "Prepared", "ProductModel", "Trigger", "snake_name"]
 
@@ -77,6 +77,16 @@ class Prepared:
     raw: dict[str, Any]
     bad: set[str] = field(default_factory=set)
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Resolved:
+    """Keywords mapped to fields: values and spellings by field, problems, names that matched nothing."""
+
+    given: dict[str, Any]
+    spelling: dict[str, str]
+    wrong: list[tuple[str, str]]
+    unknown: list[str]
 
 
 @dataclass
@@ -219,14 +229,13 @@ class ParamModel(BaseModel):
         return None
 
     @classmethod
-    def _resolve(
-        cls, data: Mapping[Any, Any]
-    ) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
-        """Map each keyword to its field: (values by field, spelling by field, [(key, problem text)])."""
+    def _resolve(cls, data: Mapping[Any, Any]) -> _Resolved:
+        """Map each keyword to its field, noting every keyword that names none."""
         schema = cls.__xrt__
         given: dict[str, Any] = {}
         spelling: dict[str, str] = {}
         wrong: list[tuple[str, str]] = []
+        unknown: list[str] = []
         for key, value in data.items():
             if not isinstance(key, str):
                 wrong.append((repr(key), "parameter names must be strings"))
@@ -234,6 +243,7 @@ class ParamModel(BaseModel):
             name = schema.lookup.get(key)
             if name is None:
                 wrong.append((key, f"not a parameter of {cls._what()}{suggest(key, schema.lookup)}"))
+                unknown.append(key)
                 continue
             if name in spelling:
                 wrong.append((key, f"given twice, as {spelling[name]!r} and {key!r}; give it once"))
@@ -245,7 +255,7 @@ class ParamModel(BaseModel):
                 )
             given[name] = value
             spelling[name] = key
-        return given, spelling, wrong
+        return _Resolved(given, spelling, wrong, unknown)
 
     @classmethod
     def _what(cls) -> str:
@@ -267,9 +277,10 @@ class ParamModel(BaseModel):
         ``implied`` holds already-validated values by field name that the user did not write here (the
         request passes shared values down to its products); ``fixed`` names them.
         """
-        given, spelling, wrong = cls._resolve(data)
+        resolved = cls._resolve(data)
+        given, spelling, wrong = resolved.given, resolved.spelling, resolved.wrong
         given.update(implied or {})
-        chosen: Style = cls._style_of(spelling) or style or "python"
+        chosen: Style = cls._style_of(spelling) or style or style_of_unknown(resolved.unknown) or "python"
         namer = Namer(
             chosen,
             cls.__xrt__.st_names,

@@ -56,17 +56,36 @@ class Namer:
         return f"{self.prefix}.{key}" if self.prefix else key
 
 
-def suggest(name: str, known: Iterable[str]) -> str:
-    """A "did you mean" hint for an unknown name, or ``""`` when nothing is close."""
-    names = list(dict.fromkeys(known))
-    lowered = {n.lower(): n for n in names}
+def suggest(name: str, known: Mapping[str, str] | Iterable[str]) -> str:
+    """A "did you mean" hint for an unknown name, or ``""`` when nothing is close.
+
+    ``known`` maps each accepted spelling to what it names, so that one parameter is suggested once, in
+    its closest spelling.
+    """
+    targets = dict(known) if isinstance(known, Mapping) else {k: k for k in known}
+    lowered: dict[str, str] = {}
+    for spelling in targets:
+        lowered.setdefault(spelling.lower(), spelling)
     if name.lower() in lowered:
         return f"; did you mean {lowered[name.lower()]!r}?"
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    if not close:
-        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
-    if not close:
+    close = difflib.get_close_matches(name, list(targets), n=12, cutoff=0.6)
+    close += [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=12, cutoff=0.6)]
+    best: dict[str, str] = {}
+    for spelling in close:
+        best.setdefault(targets[spelling], spelling)
+    picks = list(best.values())[:3]
+    if not picks:
         return ""
-    if len(close) == 1:
-        return f"; did you mean {close[0]!r}?"
-    return "; did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?"
+    if len(picks) == 1:
+        return f"; did you mean {picks[0]!r}?"
+    return "; did you mean " + ", ".join(repr(c) for c in picks[:-1]) + f" or {picks[-1]!r}?"
+
+
+def style_of_unknown(keys: Iterable[str]) -> Style | None:
+    """The style unrecognised names suggest: camelCase reads as swifttools, snake_case as Python."""
+    keys = list(keys)
+    if any("_" in key for key in keys):
+        return "python"
+    if any(key != key.lower() for key in keys):
+        return "swifttools"
+    return None

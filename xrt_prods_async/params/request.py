@@ -25,7 +25,7 @@ from .codec import encode_value
 from .fields import Count, Flag, Number, Text, Time, param, param_of
 from .image import Image
 from .light_curve import LightCurve
-from .naming import Namer, Style, suggest
+from .naming import Namer, Style, style_of_unknown, suggest
 from .positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from .source_det import SourceDet
 from .spectrum import Spectrum
@@ -259,6 +259,7 @@ class JobRequest(ParamModel):
         pos_given: dict[str, Any] = {}
         pos_spelling: dict[str, str] = {}
         wanted: dict[Product, tuple[str, Any]] = {}
+        unknown: list[str] = []
 
         for key, value in data.items():
             if not isinstance(key, str):
@@ -276,7 +277,10 @@ class JobRequest(ParamModel):
                     wanted[product] = (key, value)
                 continue
             else:
-                problems.append(Problem(key, cls._unknown(key, [*schema.lookup, *pos_lookup, *prod_lookup])))
+                known = {**schema.lookup, **{k: f"pos:{v}" for k, v in pos_lookup.items()}}
+                known.update({k: f"product:{v.short}" for k, v in prod_lookup.items()})
+                problems.append(Problem(key, cls._unknown(key, known)))
+                unknown.append(key)
                 continue
             if name in spelled:
                 problems.append(Problem(key, f"given twice, as {spelled[name]!r} and {key!r}; give it once"))
@@ -285,7 +289,7 @@ class JobRequest(ParamModel):
             spelled[name] = key
 
         detected = cls._request_style(spelling, pos_spelling, [k for k, _ in wanted.values()])
-        chosen: Style = detected or style or "python"
+        chosen: Style = detected or style or style_of_unknown(unknown) or "python"
         namer = Namer(chosen, schema.st_names, spelling)
         pos_namer = Namer(
             chosen,
@@ -321,7 +325,7 @@ class JobRequest(ParamModel):
         )
 
     @classmethod
-    def _unknown(cls, key: str, known: list[str]) -> str:
+    def _unknown(cls, key: str, known: Mapping[str, str]) -> str:
         """The message for an unknown request keyword: a product parameter given flat, or a typo."""
         owners = [
             (product, name) for product, (name, model) in cls.slots().items() if key in model.__xrt__.lookup
@@ -407,7 +411,8 @@ class JobRequest(ParamModel):
             own[product] = rest
             if not fields:
                 continue
-            given, spelling, _ = model._resolve(mine)
+            resolved = model._resolve(mine)
+            given, spelling = resolved.given, resolved.spelling
             namer = Namer(
                 model._style_of(spelling) or own_style or style,
                 model.__xrt__.st_names,
