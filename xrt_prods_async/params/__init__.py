@@ -8,6 +8,7 @@ body (:meth:`JobRequest.to_wire`) and decode the service's echo (:meth:`JobReque
 
 from .base import ParamModel, ProductModel
 from .fields import Param
+from .globals import Globals
 from .image import Image
 from .light_curve import LightCurve
 from .positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
@@ -18,6 +19,7 @@ from .spectrum import Spectrum
 __all__ = [
     "AstromPos",
     "EnhancedPos",
+    "Globals",
     "Image",
     "JobRequest",
     "LightCurve",

@@ -443,8 +443,9 @@ class ParamModel(BaseModel):
         for key, value in changes.items():
             target = self._target(key)
             if target is not None:
-                if target in key_of:
-                    raw.pop(key_of.pop(target), None)
+                if target in key_of:  # replace in place, keeping the order (of products, say)
+                    old = key_of.pop(target)
+                    raw = {(key if k == old else k): (value if k == old else v) for k, v in raw.items()}
                 changed[target] = value
             raw[key] = value
         fields = {k: v for k, v in changed.items() if k in cls.model_fields}

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import PrivateAttr
 
@@ -20,16 +20,16 @@ from xrt_prods_async.errors import ConfigurationError, Problem
 from xrt_prods_async.products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire.endpoints import API_NAME, API_VERSION
 
-from .base import Issue, ParamModel, Prepared, ProductModel, Trigger, fmt, short_repr
+from .base import Issue, ParamModel, Prepared, ProductModel, fmt, short_repr
 from .codec import encode_value
-from .fields import Count, Flag, Number, Text, Time, param, param_of
+from .fields import param_of
+from .globals import Globals
 from .image import Image
 from .light_curve import LightCurve
 from .naming import Namer, Style, style_of_unknown, suggest
 from .positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from .source_det import SourceDet
 from .spectrum import Spectrum
-from .targets import Targets, arcmin_from_echo, strip_braces
 
 __all__ = ["JobRequest"]
 
@@ -52,7 +52,7 @@ class _Source:
         return f" (set by {self.namer(self.origin[field_name])})" if field_name in self.origin else ""
 
 
-class JobRequest(ParamModel):
+class JobRequest(Globals):
     """A complete job for the XRT product service: globals plus one model per requested product.
 
     Build it with snake_case names, swifttools names or wire keys, products as models or dicts::
@@ -64,116 +64,6 @@ class JobRequest(ParamModel):
 
     Any mistake raises one :class:`~xrt_prods_async.errors.InvalidRequestError` listing every problem.
     """
-
-    name: Text | None = param(
-        "name", "name", "Object name, used in plot titles and resolved to RA/Dec when get_coords; required"
-    )
-    targ: Targets | None = param(
-        "targ",
-        "targ",
-        "Comma-separated Swift targetIDs, e.g. '00945521,00013267'; required unless get_targs; sets "
-        "get_targs=False",
-        decode=strip_braces,
-    )
-    t0: Time | None = param(
-        "Tstart",
-        "T0",
-        "Reference time T0 (MET seconds, or any time format the product generator reads); sets get_t0=False",
-    )
-    since_t0: Flag | None = param(
-        "sinceT0",
-        "SinceT0",
-        "Give other times relative to T0. Sent as 'sinceT0', the spelling the service echoes",
-        server_default=False,
-        # swifttools sends its global under its own name; the service's jobPars spell it sinceT0.
-        aliases=("SinceT0",),
-    )
-    ra: Number | None = param(
-        "RA", "RA", "Right ascension (J2000); required unless get_coords", unit="deg", ge=0, lt=360
-    )
-    dec: Number | None = param(
-        "Dec", "Dec", "Declination (J2000); required unless get_coords", unit="deg", ge=-90, le=90
-    )
-    centroid: Flag | None = param(
-        "cent",
-        "centroid",
-        "Centroid the input position in the XRT frame first; required (not for source detection alone)",
-    )
-    cent_meth: Literal["simple", "iterative"] | None = param(
-        "centMeth",
-        "centMeth",
-        "Centroid method (exact case)",
-        server_default="simple",
-        # Numeric codes (PROTOCOL.md §18 item 7), low-confidence guesses: the raw-API example sends 2 where
-        # the default is "simple"; the older server echoed "3" for a request that asked for "iterative"
-        # (the FO Aqr request behind the GK Per reply, same docs set).
-        codes={"2": "simple", "3": "iterative"},
-    )
-    max_cent_tries: Count | None = param(
-        "maxCentTries",
-        "maxCentTries",
-        "ObsIDs to try centroiding on before giving up",
-        server_default=10,
-        ge=1,
-    )
-    pos_err: Number | None = param(
-        "poserr",
-        "posErr",
-        "How far the centroid may move from the input position; required when centroid",
-        unit="arcmin",
-        ge=1,
-        le=6,
-        decode=arcmin_from_echo,
-    )
-    sss: Flag | None = param(
-        "sss",
-        "sss",
-        "Super-soft source: grade-0 events only and lower pile-up thresholds",
-        server_default=False,
-    )
-    use_sxps: Flag = param(
-        "useSXPS",
-        "useSXPS",
-        "Use the SXPS source lists",
-        default=False,
-        server_default=False,
-        # The older server echoed useSXPS as "2SXPS" for a request that did not set it (default 0).
-        codes={"2SXPS": False},
-    )
-    wt_pup_rate: Number | None = param(
-        "wtpuprate",
-        "wtPupRate",
-        "Rate above which WT pile-up is tested",
-        unit="ct/s",
-        server_default=150.0,
-        gt=0,
-    )
-    pc_pup_rate: Number | None = param(
-        "pcpuprate",
-        "pcPupRate",
-        "Rate above which PC pile-up is tested",
-        unit="ct/s",
-        server_default=0.6,
-        gt=0,
-    )
-    notify: Flag | None = param(
-        "notify", "notify", "E-mail the user when the job completes or fails", server_default=False
-    )
-    get_coords: Flag | None = param(
-        "getCoords",
-        "getCoords",
-        "Resolve name into RA/Dec (SIMBAD) instead of giving them",
-        server_default=False,
-    )
-    get_targs: Flag | None = param(
-        "getTargs",
-        "getTargs",
-        "Use every targetID matching name and covering RA/Dec instead of giving targ",
-        server_default=False,
-    )
-    get_t0: Flag | None = param(
-        "getT0", "getT0", "T0 = GRB trigger time or start of the first observation", server_default=False
-    )
 
     light_curve: LightCurve | None = None
     spectrum: Spectrum | None = None
@@ -187,11 +77,6 @@ class JobRequest(ParamModel):
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     _slot_cache: ClassVar[dict[Product, tuple[str, type[ProductModel]]] | None] = None
-
-    _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (
-        Trigger("t0", {"get_t0": False}),
-        Trigger("targ", {"get_targs": False}),
-    )
 
     # ---------------------------------------------------------------- tables derived from the fields
 
@@ -301,6 +186,7 @@ class JobRequest(ParamModel):
         products, names = cls._build_products(wanted, pos_given, pos_namer, chosen, problems)
         values, bad = cls._validate(given, namer, problems)
         cls._apply_triggers(values, namer, problems)
+        cls._check_rules(values, namer, bad, problems)
         present = [p for p in wanted if wanted[p][1] is not None]
         for issue in cls._request_rules(values, namer, present, pos_given, pos_namer):
             if issue.field in bad or bad.intersection(issue.involves):
@@ -507,7 +393,7 @@ class JobRequest(ParamModel):
         pos_given: Mapping[str, Any],
         pos_namer: Namer,
     ) -> Iterator[Issue]:
-        """Rules that involve the products (PARAMETERS.md §9.1)."""
+        """Rules that involve the products (PARAMETERS.md §9.1); those of the globals alone run first."""
         value = {n: v.get(n, info.default) for n, info in cls.model_fields.items() if param_of(info)}
         if not present:
             labels = ", ".join(
@@ -537,17 +423,6 @@ class JobRequest(ParamModel):
                     "required: True to centroid the position first (then give "
                     f"{name('pos_err')}), else False",
                 )
-        if value["get_coords"]:
-            for coord in ("ra", "dec"):
-                if value[coord] is not None:
-                    yield Issue(
-                        coord,
-                        f"not used when {name('get_coords')}=True: the service resolves {name('name')} and "
-                        f"replaces it; remove {name(coord)} or {name('get_coords')}",
-                        ("get_coords",),
-                    )
-        if value["centroid"]:
-            yield from cls._needs(value, name, "centroid", ("pos_err",))
         positions = {Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS}
         if pos_given and not positions.intersection(present):
             for option in pos_given:
