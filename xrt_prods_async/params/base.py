@@ -293,7 +293,10 @@ class ParamModel(BaseModel):
         cls._apply_triggers(values, namer, problems)
         cls._check_rules(values, namer, bad, problems)
         final = {k: v for k, v in values.items() if v is not None}
-        return Prepared(final, _dedupe(problems), namer, {**data, **(implied or {})}, bad)
+        # Keep the input for replace(); a deprecated name is kept under its successor (warned once).
+        renamed = cls.__xrt__.deprecated
+        raw = {(cls.__xrt__.st_names[renamed[k]] if k in renamed else k): v for k, v in data.items()}
+        return Prepared(final, _dedupe(problems), namer, {**raw, **(implied or {})}, bad)
 
     @classmethod
     def _validate(

@@ -41,7 +41,6 @@ META_KEYS: frozenset[str] = frozenset({"UserID", "api_name", "api_version"})
 class _Source:
     """One place the user set shared parameters: the request's globals or one product."""
 
-    label: str
     cls: type[ProductModel]
     namer: Namer
     values: dict[str, Any] = field(default_factory=dict)
@@ -282,7 +281,7 @@ class JobRequest(Globals):
         count = len(problems)
         sources: list[_Source] = []
         if pos_given:
-            source = _Source("globals", PositionOptions, pos_namer)
+            source = _Source(PositionOptions, pos_namer)
             source.values, _ = PositionOptions._validate(pos_given, pos_namer, problems)
             source.origin = PositionOptions._apply_triggers(source.values, pos_namer, problems)
             sources.append(source)
@@ -305,7 +304,7 @@ class JobRequest(Globals):
                 spelling,
                 key,
             )
-            source = _Source(key, model, namer)
+            source = _Source(model, namer)
             source.values, _ = model._validate(given, namer, problems)
             source.origin = model._apply_triggers(source.values, namer, problems)
             sources.append(source)
