@@ -18,7 +18,21 @@ from pydantic.fields import FieldInfo
 
 from .fields import kind_of, param_of
 
-__all__ = ["decode_value", "encode_value", "is_truthy_flag"]
+__all__ = [
+    "API_NAME_KEY",
+    "API_VERSION_KEY",
+    "META_KEYS",
+    "USER_ID_KEY",
+    "decode_value",
+    "encode_value",
+    "is_truthy_flag",
+]
+
+#: Keys of the envelope every xrt_prods call carries (PROTOCOL.md §3.1); they are not job parameters.
+USER_ID_KEY = "UserID"
+API_NAME_KEY = "api_name"
+API_VERSION_KEY = "api_version"
+META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
 
 _MAX_EXACT = 2**53
 _TRUE = {"1", "yes", "true", "y"}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from xrt_prods_async.errors import InvalidRequestError, Problem
 from xrt_prods_async.products import Product
 
-from .codec import decode_value, is_truthy_flag
+from .codec import META_KEYS, decode_value, is_truthy_flag
 from .naming import suggest
 from .positions import PositionOptions
 
@@ -25,17 +25,7 @@ __all__ = ["SERVER_INTERNAL_KEYS", "decode_request"]
 
 #: Keys the service adds to ``jobPars`` that are not job parameters (PROTOCOL.md §5.2), plus the
 #: envelope keys every call carries.
-SERVER_INTERNAL_KEYS: frozenset[str] = frozenset(
-    {"UserID", "api_name", "api_version", "whatSXPS", "do3col", "enh", "outdir"}
-)
-
-#: ``get*`` flag -> the wire keys holding what it derives. When the service echoes both, the derived
-#: values are kept and the flag dropped, so resubmitting repeats the job (A0 reuse rule, PROTOCOL.md §5.2).
-_DERIVED: dict[str, tuple[str, ...]] = {
-    "getCoords": ("RA", "Dec"),
-    "getTargs": ("targ",),
-    "getT0": ("Tstart",),
-}
+SERVER_INTERNAL_KEYS: frozenset[str] = META_KEYS | {"whatSXPS", "do3col", "enh", "outdir"}
 
 
 def _blank(value: Any) -> bool:
@@ -55,6 +45,14 @@ def decode_request(
     flags = {product.flag: product for product in slots}
     present = [flags[k] for k in pars if k in flags and is_truthy_flag(pars[k])]
     glob = cls.__xrt__
+    # get* flag -> wire keys of what it derives (declared as ``derives`` on the flag's field). When the
+    # service echoes both, the derived values are kept and the flag dropped, so that resubmitting repeats
+    # the job (A0 reuse rule, PROTOCOL.md §5.2).
+    derives = {
+        glob.wire[name]: tuple(glob.wire[d] for d in cls.param_facts(name).derives)
+        for name in glob.wire
+        if cls.param_facts(name).derives
+    }
     pos = PositionOptions.__xrt__
     positions = {Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS}
     has_position = bool(positions.intersection(present))
@@ -81,7 +79,7 @@ def decode_request(
             continue
         if key in flags or key in SERVER_INTERNAL_KEYS or _blank(value):
             continue
-        derived = _DERIVED.get(key, ()) if server else ()
+        derived = derives.get(key, ()) if server else ()
         if derived and is_truthy_flag(value) and all(not _blank(pars.get(k)) for k in derived):
             continue
         if key in glob.by_wire:

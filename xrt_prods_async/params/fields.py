@@ -56,7 +56,8 @@ class Param:
     ``wire`` is the JSON key the service reads and echoes; ``swifttools`` the name swifttools users know
     it by (``None`` when that is the wire key itself); ``aliases`` further accepted spellings (old or
     odd wire spellings, deprecated names); ``codes`` the internal codes an older server echoes in place of
-    the value's meaning; ``decode`` a clean-up for the server's echo of the value.
+    the value's meaning; ``decode`` a clean-up for the server's echo of the value; ``derives`` the fields
+    whose values the service works out when this flag is set.
     """
 
     wire: str
@@ -69,6 +70,7 @@ class Param:
     deprecated: tuple[str, ...] = ()
     codes: Mapping[str, Any] = field(default_factory=dict)
     decode: Callable[[Any], Any] | None = None
+    derives: tuple[str, ...] = ()
 
     @property
     def st_name(self) -> str:
@@ -96,6 +98,7 @@ def param(
     deprecated: tuple[str, ...] = (),
     codes: Mapping[str, Any] | None = None,
     decode: Callable[[Any], Any] | None = None,
+    derives: tuple[str, ...] = (),
     ge: float | None = None,
     le: float | None = None,
     gt: float | None = None,
@@ -113,6 +116,7 @@ def param(
         deprecated=deprecated,
         codes=dict(codes or {}),
         decode=decode,
+        derives=derives,
     )
     return Field(default, json_schema_extra=facts, ge=ge, le=le, gt=gt, lt=lt)
 

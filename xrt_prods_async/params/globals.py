@@ -121,15 +121,21 @@ class Globals(ParamModel):
         "getCoords",
         "Resolve name into RA/Dec (SIMBAD) instead of giving them",
         server_default=False,
+        derives=("ra", "dec"),
     )
     get_targs: Flag | None = param(
         "getTargs",
         "getTargs",
         "Use every targetID matching name and covering RA/Dec instead of giving targ",
         server_default=False,
+        derives=("targ",),
     )
     get_t0: Flag | None = param(
-        "getT0", "getT0", "T0 = GRB trigger time or start of the first observation", server_default=False
+        "getT0",
+        "getT0",
+        "T0 = GRB trigger time or start of the first observation",
+        server_default=False,
+        derives=("t0",),
     )
 
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (

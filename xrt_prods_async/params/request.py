@@ -21,7 +21,7 @@ from xrt_prods_async.products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire.endpoints import API_NAME, API_VERSION
 
 from .base import Issue, ParamModel, Prepared, ProductModel, fmt, short_repr
-from .codec import encode_value
+from .codec import API_NAME_KEY, API_VERSION_KEY, META_KEYS, USER_ID_KEY, encode_value
 from .fields import param_of
 from .globals import Globals
 from .image import Image
@@ -32,9 +32,6 @@ from .source_det import SourceDet
 from .spectrum import Spectrum
 
 __all__ = ["JobRequest"]
-
-#: Keys every call carries that are not job parameters.
-META_KEYS: frozenset[str] = frozenset({"UserID", "api_name", "api_version"})
 
 
 @dataclass
@@ -449,7 +446,7 @@ class JobRequest(Globals):
                 "user_id: the registered e-mail address is required "
                 "(register at https://www.swift.ac.uk/user_objects/register.php)"
             )
-        body: dict[str, Any] = {"api_name": API_NAME, "api_version": API_VERSION, "UserID": user_id}
+        body: dict[str, Any] = {API_NAME_KEY: API_NAME, API_VERSION_KEY: API_VERSION, USER_ID_KEY: user_id}
         body.update(self.wire_items())
         for product in self.products:
             model = self.product(product)
