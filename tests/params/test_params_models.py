@@ -90,6 +90,10 @@ def test_product_accessor_and_dump() -> None:
     assert request.model_dump(exclude_none=True)["light_curve"] == {"bin_meth": "snapshot"}
 
 
+def test_position_products() -> None:
+    assert JobRequest.position_products() == {Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS}
+
+
 def test_product_fields_know_their_product() -> None:
     assert JobRequest.slots()[Product.LIGHT_CURVE] == ("light_curve", LightCurve)
     assert [model.product for _, model in JobRequest.slots().values()] == list(Product)

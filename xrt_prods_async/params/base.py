@@ -510,11 +510,6 @@ class ParamModel(BaseModel):
             if value is not None:
                 yield schema.wire[name], encode_value(value)
 
-    def wire_names(self) -> dict[str, str]:
-        """The user's name for each wire key of this model (set or not)."""
-        namer = self._namer or Namer("python", type(self).__xrt__.st_names)
-        return {wire: namer(name) for name, wire in type(self).__xrt__.wire.items()}
-
     @classmethod
     def param_facts(cls, name: str) -> Param:
         """The declared facts of one field (wire key, swifttools name, unit, server default...)."""

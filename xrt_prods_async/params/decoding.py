@@ -54,8 +54,7 @@ def decode_request(
         if cls.param_facts(name).derives
     }
     pos = PositionOptions.__xrt__
-    positions = {Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS}
-    has_position = bool(positions.intersection(present))
+    has_position = bool(cls.position_products().intersection(present))
 
     problems: list[Problem] = []
     top: dict[str, Any] = {}

@@ -91,6 +91,11 @@ class JobRequest(Globals):
         return dict(cached)
 
     @classmethod
+    def position_products(cls) -> frozenset[Product]:
+        """The products that share the position options."""
+        return frozenset(p for p, (_, model) in cls.slots().items() if issubclass(model, PositionOptions))
+
+    @classmethod
     def _product_spellings(cls) -> dict[str, Product]:
         out: dict[str, Product] = {}
         for product, (name, _) in cls.slots().items():
@@ -419,8 +424,7 @@ class JobRequest(Globals):
                     "required: True to centroid the position first (then give "
                     f"{name('pos_err')}), else False",
                 )
-        positions = {Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS}
-        if pos_given and not positions.intersection(present):
+        if pos_given and not cls.position_products().intersection(present):
             for option in pos_given:
                 yield Issue(
                     f"pos:{option}",
