@@ -97,3 +97,45 @@ def test_position_products() -> None:
 def test_product_fields_know_their_product() -> None:
     assert JobRequest.slots()[Product.LIGHT_CURVE] == ("light_curve", LightCurve)
     assert [model.product for _, model in JobRequest.slots().values()] == list(Product)
+
+
+def test_from_loose_reads_text_values() -> None:
+    row = {
+        "name": "GRB 200416A",
+        "targ": "00966554",
+        "RA": "335.6985",
+        "Dec": "-7.5179",
+        "centroid": "yes",
+        "posErr": "1",
+        "notify": "",
+        "posobs": "all",
+        "pos_radius": "",
+        "StandardPos": {},
+        "light_curve": {
+            "bin_meth": "counts",
+            "pc_counts": "20",
+            "wt_counts": "30",
+            "dynamic": "1",
+            "minEnergy": "",
+        },
+    }
+    request = JobRequest.from_loose(row)
+    assert request == JobRequest(
+        name="GRB 200416A",
+        targ="00966554",
+        RA=335.6985,
+        Dec=-7.5179,
+        centroid=True,
+        posErr=1,
+        posobs="all",
+        StandardPos={},
+        light_curve={"bin_meth": "counts", "pc_counts": 20, "wt_counts": 30, "dynamic": True},
+    )
+    assert (
+        LightCurve.from_loose({"binMeth": "time", "pcBinTime": "100", "wtBinTime": "10.5"}).wt_bin_time
+        == 10.5
+    )
+    # text is read for its type only: no server codes, no arcsecond guess
+    assert parameters_of(lambda: JobRequest.from_loose({**row, "posErr": "60"})) == ["posErr"]
+    assert parameters_of(lambda: JobRequest.from_loose({**row, "centMeth": "3"})) == ["centMeth"]
+    assert parameters_of(lambda: JobRequest.from_loose({**row, "RA": "north"})) == ["RA"]

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from xrt_prods_async.errors import InvalidRequestError, Problem
 from xrt_prods_async.products import Product
 
-from .codec import encode_value
+from .codec import decode_value, encode_value
 from .fields import Param, describe, expected_of, param_of
 from .naming import Namer, Style, style_of_unknown, suggest
 
@@ -477,6 +477,24 @@ class ParamModel(BaseModel):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; unset with .replace({name}=None)")
+
+    @classmethod
+    def from_loose(cls, data: Mapping[str, Any]) -> Self:
+        """Build from loosely typed values — text from a CSV row or a form: ``"335.6985"``, ``"1"``,
+        ``"yes"``, ``"20"``. Each value of a known parameter is read for its type first (blank text means
+        unset); everything else is checked as by the constructor."""
+        return cls(**cls._loosen(data))
+
+    @classmethod
+    def _loosen(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            name = cls.__xrt__.lookup.get(key) if isinstance(key, str) else None
+            if name is None or value is None:
+                out[key] = value
+            elif not (isinstance(value, str) and not value.strip()):
+                out[key] = decode_value(cls.model_fields[name], value, echo=False)
+        return out
 
     def _target(self, key: str) -> str | None:
         """The field a keyword names, if any."""

@@ -106,12 +106,16 @@ def _models(value: Any) -> Any:
 _DECODERS = {"number": _number, "count": _count, "flag": _flag, "models": _models, "time": _number}
 
 
-def decode_value(info: FieldInfo, value: Any) -> Any:
-    """The Python value of one parameter as echoed by the service (best effort, see module docstring)."""
+def decode_value(info: FieldInfo, value: Any, *, echo: bool = True) -> Any:
+    """The Python value of one parameter given loosely (best effort, see module docstring).
+
+    With ``echo`` (the service's ``jobPars``) the field's old-server codes and echo clean-ups apply too;
+    without it (text from a user: a CSV cell, a form) only the type is read.
+    """
     facts = param_of(info)
-    if facts is not None and not isinstance(value, (list, dict)) and str(value) in facts.codes:
+    if echo and facts is not None and not isinstance(value, (list, dict)) and str(value) in facts.codes:
         return facts.codes[str(value)]
-    if facts is not None and facts.decode is not None:
+    if echo and facts is not None and facts.decode is not None:
         value = facts.decode(value)
     decoder = _DECODERS.get(kind_of(info))
     return decoder(value) if decoder else value

@@ -493,6 +493,23 @@ class JobRequest(Globals):
         return None
 
     @classmethod
+    def _loosen(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Globals as for any model; position globals by their field; product dicts by their model."""
+        pos_lookup = cls._pos_lookup()
+        products = cls._product_spellings()
+        slots = cls.slots()
+        out = super()._loosen({k: v for k, v in data.items() if k not in pos_lookup and k not in products})
+        for key, value in data.items():
+            if key in pos_lookup:
+                loosened = PositionOptions._loosen({pos_lookup[key]: value})
+                if pos_lookup[key] in loosened:
+                    out[key] = loosened[pos_lookup[key]]
+            elif key in products:
+                model = slots[products[key]][1]
+                out[key] = model._loosen(value) if isinstance(value, Mapping) else value
+        return {k: out[k] for k in data if k in out}
+
+    @classmethod
     def from_job_pars(cls, pars: Mapping[str, Any], *, strict: bool = False) -> JobRequest:
         """Rebuild a request from the ``jobPars`` the service echoes (or from a wire body).
 
