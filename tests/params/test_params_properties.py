@@ -336,7 +336,7 @@ def test_random_input_only_ever_raises_invalid_request_error(data: dict[str, Any
     for build in (JobRequest, LightCurve, Spectrum, StandardPos, AstromPos, Image, SourceDet):
         error = _outcome(build, data, call=True)
         assert error is None or error.problems
-    for decode in (JobRequest.from_job_pars, JobRequest.from_swifttools_json):
+    for decode in (JobRequest.from_job_pars, JobRequest.from_swifttools_json, JobRequest.from_loose):
         error = _outcome(decode, data, call=False)
         assert error is None or error.problems
 
