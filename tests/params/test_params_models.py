@@ -82,6 +82,15 @@ def test_model_validate_uses_the_same_rules() -> None:
         LightCurve.model_validate({"bin_meth": "nope"})
 
 
+def test_model_validate_json() -> None:
+    text = '{"name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "cent": false, "lc": {"binMeth": "snapshot"}}'
+    assert JobRequest.model_validate_json(text).light_curve == LightCurve(bin_meth="snapshot")
+    with pytest.raises(InvalidRequestError, match="not valid JSON"):
+        JobRequest.model_validate_json("{")
+    with pytest.raises(InvalidRequestError, match="expected a mapping"):
+        JobRequest.model_validate_json("[1]")
+
+
 def test_product_accessor_and_dump() -> None:
     request = _request()
     assert request.product("lc") == LightCurve(bin_meth="snapshot")

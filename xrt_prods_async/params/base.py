@@ -8,6 +8,7 @@ the user wrote it. Pydantic does the type checks; its errors never reach the use
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -517,6 +518,16 @@ class ParamModel(BaseModel):
                 context=cls._context(),
             )
         return cls(**{str(k): v for k, v in obj.items()})
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """Build from a JSON object of parameters in any spelling (same rules as the constructor)."""
+        try:
+            obj = json.loads(json_data)
+        except (TypeError, ValueError) as error:
+            problem = Problem(cls.__name__, f"not valid JSON: {error}")
+            raise InvalidRequestError([problem], context=cls._context()) from None
+        return cls.model_validate(obj)
 
     # ---------------------------------------------------------------- wire
 
