@@ -59,6 +59,8 @@ class JobRequest(Globals):
         JobRequest(**swifttools_globals, LightCurve={"binMeth": "counts", ...})
 
     Any mistake raises one :class:`~xrt_prods_async.errors.InvalidRequestError` listing every problem.
+    Requests are immutable and equal when their parameters are; the order the products were given in
+    (:attr:`products`) is kept for the wire body but does not affect equality or :meth:`fingerprint`.
     """
 
     light_curve: LightCurve | None = None
