@@ -389,6 +389,7 @@ def _cell(column: str, value: Any) -> float | str:
 class LightCurveDatasetReply(_Reply):
     """One light-curve dataset: column labels, rows (floats; ``ObsID`` as 11-digit text), QDP file URL."""
 
+    name: str = ""
     columns: tuple[LooseStr, ...]
     rows: tuple[tuple[float | str, ...], ...] = Field((), alias="data")
     url: str | None = Field(None, alias="URL")
@@ -412,7 +413,7 @@ class LightCurveReply(_Reply):
     """``getLCData.php`` (layout for clients ≥ 1.10): datasets by name, binning, time format and T0."""
 
     dataset_names: tuple[LooseStr, ...] = Field(alias="Datasets")
-    datasets: dict[str, LightCurveDatasetReply] = Field(default_factory=dict)
+    datasets: Mapping[str, LightCurveDatasetReply] = Field(default_factory=dict)
     binning: LooseStr | None = Field(None, alias="Binning")
     time_format: LooseStr | None = Field(None, alias="TimeFormat")
     t0: LooseFloat | None = Field(None, alias="T0")
@@ -428,7 +429,11 @@ class LightCurveReply(_Reply):
         missing = [n for n in names if f"{n}Data" not in data]
         if missing:
             raise ValueError(f"Datasets lists {missing} but the reply has no {missing[0]}Data")
-        return {**data, "datasets": {str(n): data[f"{n}Data"] for n in names}}
+        datasets = {}
+        for n in names:
+            raw = data[f"{n}Data"]
+            datasets[str(n)] = {"name": str(n), **raw} if isinstance(raw, Mapping) else raw
+        return {**data, "datasets": datasets}
 
 
 # --- spectral fits ---------------------------------------------------------------------------------------
