@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,13 @@ import httpx
 from xrt_prods_async.errors import (
     ConfigurationError,
     DownloadError,
+    InvalidRequestError,
     JobTimeoutError,
     ProductNotReadyError,
+    ProtocolError,
+    ServerRefusedError,
+    SubmitUncertainError,
+    TransportError,
     XRTError,
 )
 from xrt_prods_async.http.policy import Politeness, RetryPolicy
@@ -27,14 +32,19 @@ from xrt_prods_async.wire.replies import (
     CancelReply,
     NumJobsReply,
     OldJobsReply,
+    OldProductReply,
     PositionReply,
     StatusReply,
+    SubmitReply,
     parse_reply,
+    products_from_job_pars,
 )
 
+from ._request import RequestLike as JobRequest
 from .cancel import CancelResult, cancel_result_from_reply
 from .download import archive_filename, check_format, fetch_archive
 from .job import Job, ProgressCallback
+from .listerr import translate_refusal
 from .results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
 from .status import JobStatus, ProductStatus, job_status_from_reply
 
@@ -54,6 +64,28 @@ JobRef = Job | int
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
+    """A job's ``jobPars`` (as the service echoes them) decoded into a request that re-runs the job."""
+    from xrt_prods_async.params import JobRequest as Request  # type: ignore[import-not-found]
+
+    return Request.from_job_pars(job_pars)  # type: ignore[no-any-return]
+
+
+def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
+    try:
+        return decode_job_pars(job_pars)
+    except (InvalidRequestError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _with_forced_products(products: tuple[Product, ...]) -> tuple[Product, ...]:
+    # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1): the job then has a standard position too.
+    if Product.ASTROM_POS in products and Product.STANDARD_POS not in products:
+        index = products.index(Product.ASTROM_POS)
+        return (*products[:index], Product.STANDARD_POS, *products[index:])
+    return products
 
 
 def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
@@ -148,6 +180,98 @@ class XRTClient:
         if isinstance(job, bool) or not isinstance(job, int):
             raise TypeError(f"job must be a Job or an integer JobID, got {job!r}")
         return job
+
+    # --- submit and history -------------------------------------------------------------------------------
+
+    async def submit(self, request: JobRequest) -> Job:
+        """Submit a job; return its ``Job`` handle (id, products URL, decoded parameters, products).
+
+        The request model is validated when built, so nothing is sent for an invalid request. Never
+        retried blindly: if the request may have reached the service and the reply was lost (timeout
+        after sending, dropped connection, 5xx or HTML page, truncated or incomplete reply),
+        ``SubmitUncertainError`` carries the job name, the request fingerprint and the UTC window to look
+        for with ``list_old_jobs()`` before resubmitting. Failures certainly before sending (connection
+        refused) are retried per the retry policy. A refusal raises ``ServerRefusedError`` whose
+        ``listErr`` items use the request's parameter names.
+        """
+        body = request.to_wire(self.user_id)
+        url = self._session.url_for(Endpoint.SUBMIT)
+        sent_after = self._clock()
+
+        def uncertain(error: TransportError) -> SubmitUncertainError:
+            sent_before = self._clock()
+            return SubmitUncertainError(
+                f"The submission of {request.name!r} failed after it may have reached the service ({error}). "
+                f"A job may exist: before resubmitting, look with list_old_jobs() for a job named "
+                f"{request.name!r} submitted between {sent_after:%Y-%m-%d %H:%M:%S} and "
+                f"{sent_before:%Y-%m-%d %H:%M:%S} UTC, and attach() to it if found",
+                name=request.name,
+                fingerprint=request.fingerprint(),
+                sent_after=sent_after,
+                sent_before=sent_before,
+                cause=error,
+            )
+
+        try:
+            raw = await self._session.post(Endpoint.SUBMIT, body, on_uncertain=uncertain)
+        except ServerRefusedError as refused:
+            raise translate_refusal(refused, request.describe_wire_name) from None
+        try:
+            reply = parse_reply(SubmitReply, raw, url=url)
+        except ProtocolError as exc:
+            # OK = 1 without a usable JobID/URL: the job most likely exists but we cannot name it.
+            raise uncertain(exc) from exc
+        decoded = _try_decode(reply.job_pars) if reply.job_pars else None
+        products = products_from_job_pars(reply.job_pars) or _with_forced_products(tuple(request.products))
+        return Job(
+            self,
+            job_id=reply.job_id,
+            url=reply.url,
+            products=products,
+            request=decoded if decoded is not None else request,
+            job_pars=reply.job_pars,
+            submitted_at=self._clock(),
+        )
+
+    async def _old_product(self, job_id: int) -> OldProductReply:
+        if isinstance(job_id, bool) or not isinstance(job_id, int):
+            raise TypeError(f"job_id must be an integer JobID, got {job_id!r}")
+        raw = await self._post(Endpoint.OLD_PRODUCT, {"oldJob": job_id})
+        return parse_reply(OldProductReply, raw, url=self._session.url_for(Endpoint.OLD_PRODUCT))
+
+    async def old_job(self, job_id: int) -> JobRequest:
+        """The parameters of one of the user's earlier jobs, as a request that re-runs it (``submit``).
+
+        Parameters meaning "all data" may pick up newer observations, so a re-run is not guaranteed to be
+        identical. Raises ``InvalidRequestError`` if the stored parameters do not make a valid request.
+        """
+        reply = await self._old_product(job_id)
+        return decode_job_pars(reply.job_pars)
+
+    async def attach(self, job_id: int) -> Job:
+        """A ``Job`` handle for an existing job of the user (``getOldProduct``): status, results, downloads.
+
+        ``request`` is None if the stored parameters cannot be decoded (``job_pars`` keeps them raw).
+        """
+        reply = await self._old_product(job_id)
+        if not reply.url:
+            raise ProtocolError(
+                f"The service's getOldProduct reply for job {job_id} has no URL, so its products cannot be "
+                "located (product URLs must not be guessed from JobIDs)",
+                url=self._session.url_for(Endpoint.OLD_PRODUCT),
+            )
+        request = _try_decode(reply.job_pars)
+        products = products_from_job_pars(reply.job_pars)
+        if not products and request is not None:
+            products = _with_forced_products(tuple(request.products))
+        return Job(
+            self,
+            job_id=reply.old_job,
+            url=reply.url,
+            products=products,
+            request=request,
+            job_pars=reply.job_pars,
+        )
 
     # --- status, wait, cancel -----------------------------------------------------------------------------
 
