@@ -13,12 +13,12 @@ import json
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
 import stamina
 
-from xrt_prods_async import __version__
 from xrt_prods_async.errors import (
     ConfigurationError,
     ProtocolError,
@@ -40,6 +40,11 @@ from .policy import Politeness, RetryPolicy
 from .warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
 
 __all__ = ["DEFAULT_TIMEOUT", "Attempt", "Session", "UncertainHandler"]
+
+try:
+    _VERSION = version("xrt_prods_async")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+    _VERSION = "0"
 
 #: Per-request timeout (seconds): connect, read, write and pool each.
 DEFAULT_TIMEOUT = 60.0
@@ -128,9 +133,7 @@ class Session:
             timeout=timeout,
             transport=transport,
             follow_redirects=True,
-            headers={
-                "User-Agent": f"xrt_prods_async/{__version__} (+https://pypi.org/project/xrt_prods_async)"
-            },
+            headers={"User-Agent": f"xrt_prods_async/{_VERSION} (+https://pypi.org/project/xrt_prods_async)"},
         )
         self._deprecations_seen: set[str] = set()
         self._version_warned = False
