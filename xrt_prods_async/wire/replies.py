@@ -399,7 +399,10 @@ class LightCurveDatasetReply(_Reply):
     def _cells(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or not isinstance(data.get("data"), list):
             return data
-        columns = [str(c) for c in data.get("columns", [])]
+        raw_columns = data.get("columns")
+        if not isinstance(raw_columns, list):
+            raise ValueError("columns must be a list of column labels")
+        columns = [str(c) for c in raw_columns]
         rows = []
         for index, row in enumerate(data["data"]):
             if not isinstance(row, list) or len(row) != len(columns):
@@ -426,6 +429,8 @@ class LightCurveReply(_Reply):
         names = data.get("Datasets")
         if not isinstance(names, list):
             return data
+        if not all(isinstance(n, str) for n in names):
+            raise ValueError("Datasets must be a list of dataset names")
         missing = [n for n in names if f"{n}Data" not in data]
         if missing:
             raise ValueError(f"Datasets lists {missing} but the reply has no {missing[0]}Data")
@@ -480,7 +485,9 @@ class ModeFitReply(_Reply):
         if not isinstance(data, Mapping) or "models" in data:
             return data
         names = data.get("Models") or []
-        models = {str(n): data[n] for n in names if isinstance(data.get(n), Mapping)}
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError("Models must be a list of model names")
+        models = {n: data[n] for n in names if isinstance(data.get(n), Mapping)}
         return {**data, "no_fit": "NOFIT" in data, "models": models}
 
 
@@ -499,7 +506,9 @@ class SpectralIntervalReply(_Reply):
         if not isinstance(data, Mapping) or "modes" in data:
             return data
         names = data.get("Modes") or []
-        modes = {str(n): data[n] for n in names if isinstance(data.get(n), Mapping)}
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError("Modes must be a list of XRT mode names")
+        modes = {n: data[n] for n in names if isinstance(data.get(n), Mapping)}
         return {**data, "no_spec": "NOSPEC" in data, "modes": modes}
 
 
@@ -522,7 +531,9 @@ class SpecDataReply(_Reply):
         names = data.get("rnames")
         if not isinstance(names, list):
             raise ValueError("rnames is missing (is this the layout for clients older than 1.10?)")
+        if not all(isinstance(n, str) for n in names):
+            raise ValueError("rnames must be a list of interval names")
         missing = [n for n in names if not isinstance(data.get(n), Mapping)]
         if missing:
             raise ValueError(f"rnames lists {missing} but the reply has no such interval")
-        return {**data, "intervals": {str(n): data[n] for n in names}}
+        return {**data, "intervals": {n: data[n] for n in names}}
