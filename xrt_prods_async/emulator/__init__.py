@@ -1,0 +1,1 @@
+"""A local emulator of the Swift-XRT product service."""
