@@ -1,4 +1,4 @@
-"""Constants and small builders shared by the client tests (imported as a plain module)."""
+"""Constants and builders shared by the client tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fixtures for the client, http and wire tests."""
+"""Fixtures of the client, http and wire tests (this folder is a package, so this conftest does not shadow
+the root ``conftest`` module other test folders import)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import stamina
-from client_helpers import LOOP, USER
 
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.http import RetryPolicy
+
+from .client_helpers import LOOP, USER
 
 
 @pytest.fixture

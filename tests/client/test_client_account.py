@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 import respx
-from client_helpers import LOOP, ok
 
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.errors import UnknownUserError
 from xrt_prods_async.products import Product
+
+from .client_helpers import LOOP, ok
 
 
 @respx.mock

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from client_helpers import LOOP, USER
 
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.errors import ConfigurationError
 from xrt_prods_async.wire import DEFAULT_BASE_URL
+
+from .client_helpers import LOOP, USER
 
 
 async def test_user_id_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:

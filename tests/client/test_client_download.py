@@ -11,12 +11,13 @@ import anyio
 import httpx
 import pytest
 import respx
-from client_helpers import LOOP, USER, archive_bytes, make_job, ok, product_status
 
 from xrt_prods_async.client import XRTClient, archive_filename, verify_archive
 from xrt_prods_async.errors import DownloadError, ProductNotReadyError
 from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.products import Product
+
+from .client_helpers import LOOP, USER, archive_bytes, make_job, ok, product_status
 
 STATUS = f"{LOOP}/checkProductStatus.php"
 JOB_URL = f"{LOOP}/tprods/USERPROD_14"

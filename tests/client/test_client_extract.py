@@ -9,10 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from client_helpers import archive_bytes
 
 from xrt_prods_async.client import extract
 from xrt_prods_async.errors import DownloadError
+
+from .client_helpers import archive_bytes
 
 
 @pytest.mark.parametrize("fmt", ["tar.gz", "tar", "zip"])

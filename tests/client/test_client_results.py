@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import respx
-from client_helpers import LOOP, make_job, ok, product_status
 
 from xrt_prods_async.client import LightCurveData, Position, SourceList, SpectralFits, XRTClient
 from xrt_prods_async.errors import ProductNotReadyError, ProtocolError
 from xrt_prods_async.products import Product
+
+from .client_helpers import LOOP, make_job, ok, product_status
 
 STATUS = f"{LOOP}/checkProductStatus.php"
 LC, SPEC, PSF = Product.LIGHT_CURVE, Product.SPECTRUM, Product.STANDARD_POS

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from client_helpers import LOOP, make_job, ok, product_status
 
 from xrt_prods_async.client import CancelOutcome, JobStatus, XRTClient
 from xrt_prods_async.errors import ConfigurationError, JobTimeoutError, NotOwnerError
 from xrt_prods_async.products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire import CancelCode, StatusCode
+
+from .client_helpers import LOOP, make_job, ok, product_status
 
 STATUS = f"{LOOP}/checkProductStatus.php"
 CANCEL = f"{LOOP}/canceljob.php"

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from client_helpers import LOOP, USER, ok
 
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.client import api as client_api
@@ -24,6 +23,8 @@ from xrt_prods_async.errors import (
 )
 from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.products import Product
+
+from .client_helpers import LOOP, USER, ok
 
 SUBMIT = f"{LOOP}/run_userobject.php"
 OLD = f"{LOOP}/getOldProduct.php"

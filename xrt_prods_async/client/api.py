@@ -26,6 +26,7 @@ from xrt_prods_async.errors import (
 )
 from xrt_prods_async.http.policy import Politeness, RetryPolicy
 from xrt_prods_async.http.session import DEFAULT_TIMEOUT, Session
+from xrt_prods_async.params import JobRequest
 from xrt_prods_async.products import ALL_PRODUCTS, Product, join_short_names
 from xrt_prods_async.wire.endpoints import DEFAULT_BASE_URL, Endpoint
 from xrt_prods_async.wire.replies import (
@@ -40,7 +41,6 @@ from xrt_prods_async.wire.replies import (
     products_from_job_pars,
 )
 
-from ._request import RequestLike as JobRequest
 from .cancel import CancelResult, cancel_result_from_reply
 from .download import archive_filename, check_format, fetch_archive
 from .job import Job, ProgressCallback
@@ -68,9 +68,7 @@ def _utc_now() -> datetime:
 
 def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
     """A job's ``jobPars`` (as the service echoes them) decoded into a request that re-runs the job."""
-    from xrt_prods_async.params import JobRequest as Request  # type: ignore[import-not-found]
-
-    return Request.from_job_pars(job_pars)  # type: ignore[no-any-return]
+    return JobRequest.from_job_pars(job_pars)
 
 
 def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
@@ -183,7 +181,7 @@ class XRTClient:
 
     # --- submit and history -------------------------------------------------------------------------------
 
-    async def submit(self, request: JobRequest) -> Job:
+    async def submit(self, request: JobRequest | Mapping[str, Any]) -> Job:
         """Submit a job; return its ``Job`` handle (id, products URL, decoded parameters, products).
 
         The request model is validated when built, so nothing is sent for an invalid request. Never
@@ -194,18 +192,21 @@ class XRTClient:
         refused) are retried per the retry policy. A refusal raises ``ServerRefusedError`` whose
         ``listErr`` items use the request's parameter names.
         """
+        if isinstance(request, Mapping):
+            request = JobRequest(**request)  # validates: InvalidRequestError, and nothing is sent
         body = request.to_wire(self.user_id)
+        name = request.name or ""
         url = self._session.url_for(Endpoint.SUBMIT)
         sent_after = self._clock()
 
         def uncertain(error: TransportError) -> SubmitUncertainError:
             sent_before = self._clock()
             return SubmitUncertainError(
-                f"The submission of {request.name!r} failed after it may have reached the service ({error}). "
+                f"The submission of {name!r} failed after it may have reached the service ({error}). "
                 f"A job may exist: before resubmitting, look with list_old_jobs() for a job named "
-                f"{request.name!r} submitted between {sent_after:%Y-%m-%d %H:%M:%S} and "
+                f"{name!r} submitted between {sent_after:%Y-%m-%d %H:%M:%S} and "
                 f"{sent_before:%Y-%m-%d %H:%M:%S} UTC, and attach() to it if found",
-                name=request.name,
+                name=name,
                 fingerprint=request.fingerprint(),
                 sent_after=sent_after,
                 sent_before=sent_before,

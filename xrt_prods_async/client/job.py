@@ -14,7 +14,8 @@ from .download import check_format
 from .status import JobStatus, ProductStatus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ._request import RequestLike as JobRequest
+    from xrt_prods_async.params import JobRequest
+
     from .api import XRTClient
     from .cancel import CancelResult
     from .results import LightCurveData, Position, SourceList, SpectralFits, YesNoBoth
