@@ -107,12 +107,6 @@ async def test_submit_without_products_is_refused(service: Service) -> None:
     assert "listErr" not in reply
 
 
-async def test_name_resolution_is_unavailable_without_a_catalogue(service: Service) -> None:
-    reply = await service.call(Endpoint.SUBMIT, {**ALL_PRODUCTS_REQUEST, "getCoords": 1})
-    assert reply["OK"] == 0
-    assert "getCoords" in reply["ERROR"]
-
-
 async def test_status_reports_every_requested_product(service: Service) -> None:
     job = (await service.submit(image=None))["JobID"]
     reply = await service.status(job, "lc,spec,image,sourceDet")

@@ -154,10 +154,6 @@ def submit(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Repl
     submission = outcome.submission
     values = submission.values
     if any(values.get(flag) == 1 for flag in ("getCoords", "getTargs", "getT0")):
-        if state.resolver is None:
-            return error(
-                "getCoords, getTargs and getT0 are not available: this emulator has no object catalogue."
-            )
         try:
             resolve_derived(values, state.resolver)
         except ResolutionError as exc:

@@ -21,7 +21,9 @@ from xrt_prods_async.wire.endpoints import Endpoint
 
 from . import api
 from .config import EmulatorConfig, FaultConfig
+from .downloads import download_route
 from .faults import FaultMiddleware, error_page
+from .retrieval import RETRIEVAL_HANDLERS
 from .state import EmulatorState
 
 __all__ = ["SERVICE_PREFIX", "classify_path", "create_app"]
@@ -162,8 +164,9 @@ def create_app(
         state = EmulatorState(config)
     elif config is not None:
         raise ValueError("give either config or state, not both")
-    table = dict(api.CORE_HANDLERS)
-    routes = [_api_route(state, endpoint, table) for endpoint in Endpoint if endpoint in table]
+    table = {**api.CORE_HANDLERS, **RETRIEVAL_HANDLERS}
+    routes = [_api_route(state, endpoint, table) for endpoint in Endpoint]
+    routes.append(download_route(state, SERVICE_PREFIX))
     routes += _control_routes(state)
 
     def on_fault(endpoint: str, kind: str) -> None:

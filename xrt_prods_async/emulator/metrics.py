@@ -11,7 +11,7 @@ real UTC time as ISO 8601)::
       "clock": {"simulated_now": float, "time_scale": float, "wall_now": str},
       "workers": {"total": int, "busy": int, "queued": int},
       "requests": {"<endpoint>": int},            # every POST API call, all users
-      "downloads": {"archives": int, "files": int, "not_found": int},
+      "downloads": {"archives": int, "files": int, "not_found": int, "bytes": int},  # bytes = sent
       "faults": {"<endpoint>": {"<kind>": int}},  # kinds: http_500 ... delay, lost_reply
       "users": {
         "<UserID, lower case>": {
@@ -70,7 +70,7 @@ class Metrics:
     def __init__(self) -> None:
         self.users: dict[str, UserMetrics] = {}
         self.requests: Counter[str] = Counter()
-        self.downloads: Counter[str] = Counter({"archives": 0, "files": 0, "not_found": 0})
+        self.downloads: Counter[str] = Counter({"archives": 0, "files": 0, "not_found": 0, "bytes": 0})
         self.faults: dict[str, Counter[str]] = {}
 
     def user(self, key: str) -> UserMetrics:

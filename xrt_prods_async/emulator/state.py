@@ -11,6 +11,7 @@ import random
 import threading
 from typing import Any
 
+from .catalogue import CatalogueResolver
 from .clock import SimClock
 from .config import EmulatorConfig
 from .faults import FaultInjector
@@ -31,7 +32,8 @@ class EmulatorState:
 
     def __init__(self, config: EmulatorConfig | None = None, *, resolver: NameResolver | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.resolver = resolver
+        #: Resolves names for getCoords/getTargs/getT0; the built-in catalogue unless a test swaps it.
+        self.resolver: NameResolver = resolver if resolver is not None else CatalogueResolver()
         self.lock = threading.RLock()
         self.faults = FaultInjector(self.config.faults)
         self._start_run()
