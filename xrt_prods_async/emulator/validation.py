@@ -233,7 +233,7 @@ WIRE_PARAMETERS: tuple[WireParameter, ...] = (
         codes={1: "single"},
     ),
     _p("specgrades", Kind.CHOICE, _SPEC, default="all", choices=_GRADES, codes={0: "0", 4: "4"}),
-    _p("specstem", Kind.LABEL, _SPEC, default="interval0"),
+    _p("specstem", Kind.TEXT, _SPEC, default="interval0"),
     _p("doNotFit", Kind.FLAG, _SPEC, default=0),
     _p("galactic", Kind.FLAG, _SPEC, default=0),
     _p("models", Kind.MODELS, _SPEC, default=["powerlaw"], choices=("powerlaw", "apec", "blackbody")),
@@ -421,9 +421,9 @@ def _parse(par: WireParameter, raw: Any) -> Any:
         if isinstance(raw, str):
             return raw.strip()
         raise BadValueError("a time (Swift MET seconds or another product-generator time format)")
-    # TEXT, TIME_SPEC
+    # TEXT, TIME_SPEC: kept as sent (blank values never get here: they count as absent)
     if isinstance(raw, str):
-        return raw.strip()
+        return raw
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return php_number(raw)
     raise BadValueError("text")
