@@ -173,3 +173,13 @@ async def test_faults_over_real_loopback() -> None:
         assert "text/html" in outage.headers["content-type"]
         fine = await client.post("/checkProductStatus.php", json={"UserID": USER, "JobID": 1, "what": "lc"})
         assert fine.json()["OK"] == 0
+
+
+def test_paths_are_classified_for_fault_rules() -> None:
+    from xrt_prods_async.emulator.app import classify_path
+
+    assert classify_path("/user_objects/checkProductStatus.php") == "checkProductStatus.php"
+    assert classify_path("/user_objects/tprods/getLCData.php") == "tprods/getLCData.php"
+    assert classify_path("/user_objects/tprods/USERPROD_1001/all.tar.gz") == "download"
+    assert classify_path("/user_objects/nope.php") is None
+    assert classify_path("/emulator/metrics") is None
