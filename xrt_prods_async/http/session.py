@@ -39,7 +39,7 @@ from xrt_prods_async.wire.envelope import (
 from .policy import Politeness, RetryPolicy
 from .warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
 
-__all__ = ["DEFAULT_TIMEOUT", "Attempt", "Session", "UncertainHandler"]
+__all__ = ["DEFAULT_TIMEOUT", "Session", "UncertainHandler"]
 
 try:
     _VERSION = version("xrt_prods_async")
@@ -262,8 +262,8 @@ class Session:
     def retrying_get(self) -> Any:
         """A stamina ``retry_context`` for GETs (idempotent): iterate, and run one try inside each attempt.
 
-        Inside an attempt, failures must be raised through ``stream()`` (or ``raise_attempt``) to be
-        classified; after the loop, call ``unwrap_failure`` on what escaped.
+        Inside an attempt, failures raised through ``stream()`` are classified (transient ones retried);
+        after the loop, ``unwrap_failure`` turns what escaped into the package's error.
         """
         return self._retrying(idempotent=True)
 
@@ -289,11 +289,6 @@ class Session:
         if isinstance(exc, _AttemptFailedError):
             return exc.attempt.error
         return exc
-
-    @staticmethod
-    def raise_attempt(error: TransportError, *, transient: bool) -> None:
-        """Fail the current attempt with ``error`` (retried by ``retrying_get`` when ``transient``)."""
-        raise _AttemptFailedError(Attempt(error, True, transient))
 
 
 def _is_json(text: str) -> bool:
