@@ -37,3 +37,8 @@ def load_example(name: str) -> Any:
 def example() -> Any:
     """``example("status_response_all_products.json")`` -> parsed JSON."""
     return load_example
+
+
+# Fixtures of the emulator and conformance tests live in support modules (a conftest.py per folder would
+# shadow this one as the importable ``conftest`` module).
+pytest_plugins = ["tests.emulator.emulator_support", "tests.conformance.conformance_support"]

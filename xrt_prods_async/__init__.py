@@ -1,6 +1,22 @@
 """xrt_prods_async: an asyncio client, a throttled campaign scheduler and a local emulator for the
 Swift-XRT product-building service of the UK Swift Science Data Centre."""
 
+from .client import (
+    CancelOutcome,
+    CancelResult,
+    Job,
+    JobStatus,
+    LightCurveData,
+    LightCurveDataset,
+    OldJob,
+    Position,
+    ProductStatus,
+    SourceList,
+    SpectralFits,
+    XRTClient,
+    extract,
+    plot_light_curve,
+)
 from .errors import (
     ConfigurationError,
     DownloadError,
@@ -21,30 +37,49 @@ from .errors import (
     UnknownUserError,
     XRTError,
 )
+from .http import NewerServiceVersionWarning, Politeness, RetryPolicy, ServiceDeprecationWarning
 from .products import ALL_PRODUCTS, Product
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ALL_PRODUCTS",
+    "CancelOutcome",
+    "CancelResult",
     "ConfigurationError",
     "DownloadError",
     "InvalidRequestError",
+    "Job",
     "JobLimitError",
+    "JobStatus",
     "JobTimeoutError",
+    "LightCurveData",
+    "LightCurveDataset",
+    "NewerServiceVersionWarning",
     "NotOwnerError",
+    "OldJob",
+    "Politeness",
+    "Position",
     "Problem",
     "ProblemGroup",
     "Product",
     "ProductNotReadyError",
+    "ProductStatus",
     "ProtocolError",
     "RequestTimeoutError",
+    "RetryPolicy",
     "ServerError",
     "ServerRefusedError",
+    "ServiceDeprecationWarning",
     "ServiceUnavailableError",
+    "SourceList",
+    "SpectralFits",
     "SubmitUncertainError",
     "TransportError",
     "UnknownUserError",
+    "XRTClient",
     "XRTError",
     "__version__",
+    "extract",
+    "plot_light_curve",
 ]

@@ -1,0 +1,1 @@
+"""Tests of the client, the http layer and the wire reply models."""

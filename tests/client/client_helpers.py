@@ -1,0 +1,49 @@
+"""Constants and builders shared by the client tests."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from typing import Any
+
+from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.products import Product
+
+#: A loopback base URL: respx intercepts it, and loopback allows fast polling in tests.
+LOOP = "http://127.0.0.1:9/user_objects"
+USER = "me@example.org"
+
+
+def make_job(client: XRTClient, *products: Product, job_id: int = 14) -> Job:
+    """A job handle without a submission (for endpoints other than submit)."""
+    return Job(client, job_id=job_id, url=f"{LOOP}/tprods/USERPROD_{job_id}", products=products)
+
+
+def ok(**body: Any) -> dict[str, Any]:
+    """A success reply with the envelope keys."""
+    return {"OK": 1, "APIVersion": "1.12", **body}
+
+
+def product_status(
+    code: int | None, text: str = "", progress: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One product's status object."""
+    return {"statusCode": code, "statusText": text, "progress": progress or {"GotProgress": 0}}
+
+
+def archive_bytes(fmt: str, files: dict[str, bytes]) -> bytes:
+    """An in-memory archive of ``files`` in ``fmt`` (tar.gz, tar or zip)."""
+    buffer = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buffer, "w") as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        return buffer.getvalue()
+    mode = "w:gz" if fmt == "tar.gz" else "w"
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:  # type: ignore[call-overload]
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,340 @@
+"""The http Session against respx: envelope checks, error mapping, retries and their bounds, warnings."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from xrt_prods_async.errors import (
+    ConfigurationError,
+    NotOwnerError,
+    ProtocolError,
+    RequestTimeoutError,
+    ServerRefusedError,
+    ServiceUnavailableError,
+    SubmitUncertainError,
+    TransportError,
+    UnknownUserError,
+)
+from xrt_prods_async.http import (
+    NewerServiceVersionWarning,
+    RetryPolicy,
+    ServiceDeprecationWarning,
+    Session,
+)
+from xrt_prods_async.wire import Endpoint
+
+BASE = "https://xrt.test/user_objects"
+
+OK = {"OK": 1, "APIVersion": "1.12", "numJobs": 2}
+HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+pytestmark = pytest.mark.usefixtures("no_backoff")
+
+
+def session(**kwargs: Any) -> Session:
+    kwargs.setdefault("retry", RetryPolicy(attempts=3))
+    return Session(BASE, **kwargs)
+
+
+def uncertain(error: TransportError) -> BaseException:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    return SubmitUncertainError(
+        "maybe", name="n", fingerprint="f", sent_after=now, sent_before=now, cause=error
+    )
+
+
+@respx.mock
+async def test_post_sends_json_with_api_keys_and_returns_the_reply() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php").respond(
+        200, text=json.dumps(OK), headers={"Content-Type": "text/html"}
+    )
+    async with session() as s:
+        reply = await s.post(Endpoint.NUM_JOBS, {"UserID": "a@b.c"})
+    assert reply == OK
+    sent = route.calls.last.request
+    assert sent.headers["content-type"] == "application/json"
+    assert json.loads(sent.content) == {"UserID": "a@b.c", "api_name": "xrt_prods", "api_version": "1.12"}
+    assert sent.headers["user-agent"].startswith("xrt_prods_async/")
+
+
+async def test_session_refuses_plain_http_off_loopback() -> None:
+    with pytest.raises(ConfigurationError, match="https"):
+        Session("http://www.swift.ac.uk/user_objects")
+    with pytest.raises(ConfigurationError, match="timeout"):
+        Session(BASE, timeout=0)
+
+
+@respx.mock
+async def test_server_errors_are_mapped(example: Any) -> None:
+    respx.post(f"{BASE}/getNumJobs.php").respond(200, json=example("getnumjobs_error_unknown_user.json"))
+    respx.post(f"{BASE}/canceljob.php").respond(
+        200, json={**example("cancel_error.json"), "APIVersion": "1.12"}
+    )
+    respx.post(f"{BASE}/run_userobject.php").respond(200, json=example("submit_error_listErr.json"))
+    async with session() as s:
+        with pytest.raises(UnknownUserError):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "NO-ONE"})
+        with pytest.raises(NotOwnerError) as owner:
+            await s.post(Endpoint.CANCEL, {"UserID": "x", "JobID": 147, "what": "lc"})
+        with pytest.raises(ServerRefusedError) as refused:
+            await s.post(Endpoint.SUBMIT, {"UserID": "x"})
+    assert owner.value.endpoint == "canceljob.php"
+    assert refused.value.groups[0].items == ("Dec", "cent")
+
+
+@respx.mock
+async def test_examples_without_apiversion_are_protocol_errors(example: Any) -> None:
+    route = respx.post(f"{BASE}/canceljob.php").respond(200, json=example("cancel_ok.json"))
+    async with session() as s:
+        with pytest.raises(ProtocolError, match="APIVersion"):
+            await s.post(Endpoint.CANCEL, {"UserID": "x", "JobID": 1, "what": "lc"})
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_html_502_is_retried_then_reported_with_its_title() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php").respond(502, text=HTML_502)
+    async with session(retry=RetryPolicy(attempts=4)) as s:
+        with pytest.raises(ServiceUnavailableError, match=r"HTTP 502 .*'502 Bad Gateway'") as info:
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert info.value.status_code == 502
+    assert route.call_count == 4
+
+
+@respx.mock
+async def test_outage_page_with_status_200_is_retried_and_recovers() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php")
+    route.side_effect = [
+        httpx.Response(200, text="<html><title>Maintenance</title></html>"),
+        httpx.Response(200, json=OK),
+    ]
+    async with session() as s:
+        assert await s.post(Endpoint.NUM_JOBS, {"UserID": "x"}) == OK
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_truncated_json_is_retried() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php")
+    route.side_effect = [httpx.Response(200, text='{"OK": 1, "APIVers'), httpx.Response(200, json=OK)]
+    async with session() as s:
+        assert await s.post(Endpoint.NUM_JOBS, {"UserID": "x"}) == OK
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_truncated_json_every_time_ends_in_protocol_error() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php").respond(200, text='{"OK": 1, "APIVers')
+    async with session(retry=RetryPolicy(attempts=2)) as s:
+        with pytest.raises(ProtocolError, match="not valid JSON") as info:
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert info.value.body == '{"OK": 1, "APIVers'
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_well_formed_reply_missing_ok_is_not_retried() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php").respond(200, json={"APIVersion": "1.12"})
+    async with session() as s:
+        with pytest.raises(ProtocolError, match="lacks OK"):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_404_is_not_retried() -> None:
+    page = "<html><head><title>UKSSDC | 404 page not found</title></head></html>"
+    route = respx.post(f"{BASE}/getNumJobs.php").respond(404, text=page)
+    async with session() as s:
+        with pytest.raises(ServiceUnavailableError, match="404 page not found"):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_timeouts_and_connection_errors_are_retried_up_to_the_attempt_bound() -> None:
+    slow = respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ReadTimeout("slow"))
+    down = respx.post(f"{BASE}/listOldJobs.php").mock(side_effect=httpx.ConnectError("refused"))
+    async with session(retry=RetryPolicy(attempts=5)) as s:
+        with pytest.raises(RequestTimeoutError, match="waiting for the reply"):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+        with pytest.raises(ServiceUnavailableError, match="Could not connect"):
+            await s.post(Endpoint.OLD_JOBS, {"UserID": "x"})
+    assert slow.call_count == 5
+    assert down.call_count == 5
+
+
+@respx.mock
+async def test_never_policy_tries_once() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ConnectError("refused"))
+    async with session(retry=RetryPolicy.never()) as s:
+        with pytest.raises(ServiceUnavailableError):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("peer closed connection"),
+        httpx.Response(502, text=HTML_502),
+        httpx.Response(200, text="<html>down</html>"),
+        httpx.Response(200, text='{"OK": 1, "UR'),
+    ],
+    ids=["read-timeout", "dropped", "html-502", "html-200", "truncated"],
+)
+@respx.mock
+async def test_submit_is_never_retried_after_sending(failure: Exception | httpx.Response) -> None:
+    route = respx.post(f"{BASE}/run_userobject.php").mock(side_effect=[failure, httpx.Response(200, json=OK)])
+    async with session(retry=RetryPolicy(attempts=5)) as s:
+        with pytest.raises(SubmitUncertainError) as info:
+            await s.post(Endpoint.SUBMIT, {"UserID": "x"}, on_uncertain=uncertain)
+    assert route.call_count == 1
+    assert isinstance(info.value.cause, TransportError)
+    assert info.value.__cause__ is info.value.cause
+
+
+@respx.mock
+async def test_submit_is_retried_when_the_request_never_left() -> None:
+    route = respx.post(f"{BASE}/run_userobject.php")
+    route.side_effect = [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("slow"),
+        httpx.Response(200, json=OK),
+    ]
+    async with session(retry=RetryPolicy(attempts=5)) as s:
+        assert await s.post(Endpoint.SUBMIT, {"UserID": "x"}, on_uncertain=uncertain) == OK
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_submit_connection_refused_every_time_is_certain_failure() -> None:
+    route = respx.post(f"{BASE}/run_userobject.php").mock(side_effect=httpx.ConnectError("refused"))
+    async with session(retry=RetryPolicy(attempts=3)) as s:
+        with pytest.raises(ServiceUnavailableError, match="Could not connect"):
+            await s.post(Endpoint.SUBMIT, {"UserID": "x"}, on_uncertain=uncertain)
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_cancel_is_not_retried_after_sending_and_raises_the_transport_error() -> None:
+    route = respx.post(f"{BASE}/canceljob.php").mock(side_effect=httpx.ReadTimeout("slow"))
+    async with session(retry=RetryPolicy(attempts=5)) as s:
+        with pytest.raises(RequestTimeoutError):
+            await s.post(Endpoint.CANCEL, {"UserID": "x", "JobID": 1, "what": "lc"})
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_deprecation_warning_shown_once_per_type() -> None:
+    def reply(kind: str) -> httpx.Response:
+        return httpx.Response(
+            200, json={**OK, "deprecationWarning": {"type": kind, "message": f"{kind} goes"}}
+        )
+
+    respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=[reply("a"), reply("a"), reply("b"), reply("a")])
+    async with session() as s:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(4):
+                await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    messages = [str(w.message) for w in caught if w.category is ServiceDeprecationWarning]
+    assert messages == [
+        "The service announced a deprecation (a): a goes",
+        "The service announced a deprecation (b): b goes",
+    ]
+
+
+@respx.mock
+async def test_newer_server_version_warns_once_and_compares_dotted() -> None:
+    route = respx.post(f"{BASE}/getNumJobs.php")
+    route.side_effect = [
+        httpx.Response(
+            200, json={**OK, "APIVersion": "1.9"}
+        ),  # older: 1.9 < 1.12 though 1.9 > 1.12 as floats
+        httpx.Response(200, json={**OK, "APIVersion": 0.1}),
+        httpx.Response(200, json={**OK, "APIVersion": "1.13"}),
+        httpx.Response(200, json={**OK, "APIVersion": "2.0"}),
+    ]
+    async with session() as s:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(4):
+                await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    newer = [w for w in caught if w.category is NewerServiceVersionWarning]
+    assert len(newer) == 1
+    assert "1.13" in str(newer[0].message)
+
+
+@respx.mock
+async def test_bad_deprecation_warning_is_a_protocol_error() -> None:
+    respx.post(f"{BASE}/getNumJobs.php").respond(200, json={**OK, "deprecationWarning": {"message": "m"}})
+    async with session() as s:
+        with pytest.raises(ProtocolError, match="deprecationWarning"):
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+
+
+@respx.mock
+async def test_stream_get_and_its_failures() -> None:
+    respx.get(f"{BASE}/tprods/USERPROD_1/lc.tar").respond(200, content=b"abc")
+    respx.get(f"{BASE}/tprods/USERPROD_1/spec.tar").respond(404, text="<html><title>nope</title></html>")
+    async with session() as s:
+        async with s.stream(f"{BASE}/tprods/USERPROD_1/lc.tar") as response:
+            assert await response.aread() == b"abc"
+        with pytest.raises(Exception) as info:  # noqa: PT011 - an internal wrapper, unwrapped below
+            async with s.stream(f"{BASE}/tprods/USERPROD_1/spec.tar"):
+                pass
+        error = Session.unwrap_failure(info.value)
+    assert isinstance(error, ServiceUnavailableError)
+    assert error.status_code == 404
+    assert s.closed
+
+
+async def test_retry_total_time_is_bounded_by_the_policy_timeout() -> None:
+    policy = RetryPolicy(attempts=1000, timeout=0.05, wait_initial=0.01, wait_max=0.01, wait_jitter=0)
+    with respx.mock:
+        route = respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ConnectError("refused"))
+        import stamina
+
+        with stamina.set_testing(False):
+            start = time.monotonic()
+            async with Session(BASE, retry=policy) as s:
+                with pytest.raises(ServiceUnavailableError):
+                    await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+            elapsed = time.monotonic() - start
+    assert 2 <= route.call_count < 50
+    assert elapsed < 0.5
+
+
+async def test_backoff_grows_exponentially_between_attempts() -> None:
+    policy = RetryPolicy(
+        attempts=4, timeout=None, wait_initial=0.02, wait_max=1, wait_jitter=0, wait_exp_base=2
+    )
+    stamps: list[float] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        stamps.append(time.monotonic())
+        return httpx.Response(503, text="<html>busy</html>")
+
+    import stamina
+
+    with respx.mock, stamina.set_testing(False):
+        respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=record)
+        async with Session(BASE, retry=policy) as s:
+            with pytest.raises(ServiceUnavailableError):
+                await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert len(gaps) == 3
+    assert gaps[0] >= 0.018
+    assert gaps[1] >= 0.038
+    assert gaps[2] >= 0.078

@@ -1,0 +1,149 @@
+"""The reply envelope: JSON decoding, OK/APIVersion, versions, deprecation notices, error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from xrt_prods_async.errors import (
+    JobLimitError,
+    NotOwnerError,
+    ProtocolError,
+    ServerError,
+    ServerRefusedError,
+    UnknownUserError,
+)
+from xrt_prods_async.wire.envelope import (
+    deprecation_notice,
+    error_from_reply,
+    html_title,
+    is_html,
+    parse_reply_text,
+    parse_version,
+    version_is_newer,
+)
+
+PAGE_404 = "<!DOCTYPE html><html><head><title>UKSSDC | 404 page not found</title></head><body>x</body></html>"
+
+
+def test_is_html_and_title() -> None:
+    assert is_html(PAGE_404)
+    assert is_html("\n  <html><body>down</body></html>")
+    assert not is_html('{"OK": 1}')
+    assert html_title(PAGE_404) == "UKSSDC | 404 page not found"
+    assert html_title("<html><body>no title</body></html>") is None
+
+
+def test_parse_reply_text_accepts_a_full_envelope() -> None:
+    assert parse_reply_text('{"OK": 1, "APIVersion": 0.1, "numJobs": 0}') == {
+        "OK": 1,
+        "APIVersion": 0.1,
+        "numJobs": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('{"OK": 1, "APIVer', "not valid JSON"),
+        ("", "empty"),
+        ("[1, 2]", "not an object"),
+        ('{"APIVersion": "1.12"}', "lacks OK"),
+        ('{"OK": 1}', "lacks APIVersion"),
+    ],
+)
+def test_parse_reply_text_rejects_bad_bodies(body: str, fragment: str) -> None:
+    with pytest.raises(ProtocolError, match=fragment) as info:
+        parse_reply_text(body, url="https://x.test/a.php")
+    assert info.value.url == "https://x.test/a.php"
+    assert info.value.body == body[:300]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1.12", (1, 12)),
+        (0.1, (0, 1)),
+        ("1.6.1", (1, 6, 1)),
+        (2, (2,)),
+        ("v1", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_parse_version(value: object, expected: tuple[int, ...] | None) -> None:
+    assert parse_version(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("server", "client", "newer"),
+    [
+        ("1.10", "1.9", True),  # dotted, not float: 1.10 > 1.9
+        ("1.9", "1.12", False),
+        ("1.12", "1.12", False),
+        ("1.12.1", "1.12", True),
+        ("1.12.0", "1.12", False),
+        (0.1, "1.12", False),
+        ("2.0", "1.12", True),
+        ("garbage", "1.12", False),
+    ],
+)
+def test_version_is_newer_compares_dotted_versions(server: object, client: str, newer: bool) -> None:
+    assert version_is_newer(server, client) is newer
+
+
+def test_deprecation_notice() -> None:
+    assert deprecation_notice({"OK": 1}) is None
+    notice = deprecation_notice({"deprecationWarning": {"type": "lcformat", "message": "old layout goes"}})
+    assert notice is not None
+    assert (notice.type, notice.message) == ("lcformat", "old layout goes")
+    with pytest.raises(ProtocolError, match="deprecationWarning"):
+        deprecation_notice({"deprecationWarning": {"type": "x"}})
+
+
+def test_listerr_reply_becomes_server_refused_with_groups(example: Any) -> None:
+    error = error_from_reply(example("submit_error_listErr.json"), endpoint="run_userobject.php")
+    assert isinstance(error, ServerRefusedError)
+    assert error.message == "There were problems with the parameters you supplied."
+    assert [g.label for g in error.groups] == [
+        "The following parameters are needed, but were not supplied:",
+        "The following parameters have invalid values:",
+    ]
+    assert error.groups[0].items == ("Dec", "cent")
+    assert error.groups[1].items == ("poserr is 0.01, but must be between 1 and 6",)
+    assert error.endpoint == "run_userobject.php"
+
+
+def test_unknown_user_reply(example: Any) -> None:
+    error = error_from_reply(example("getnumjobs_error_unknown_user.json"))
+    assert isinstance(error, UnknownUserError)
+    assert "NO-ONE" in str(error)
+    assert "register" in str(error)
+
+
+def test_not_owner_reply(example: Any) -> None:
+    error = error_from_reply(example("cancel_error.json"))
+    assert isinstance(error, NotOwnerError)
+    assert error.message == "Job 147 is not owned by user frodo@mount.doom"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You already have 20 jobs queued or running; the limit is 20. Please wait for some to finish.",
+        "Too many active jobs",
+        "You have reached the maximum number of concurrent jobs",
+        "Job limit reached",
+    ],
+)
+def test_job_cap_reply(text: str) -> None:
+    assert isinstance(error_from_reply({"OK": 0, "ERROR": text}), JobLimitError)
+
+
+def test_other_errors_are_plain_server_errors() -> None:
+    error = error_from_reply({"OK": 0, "ERROR": "Something odd happened"})
+    assert type(error) is ServerError
+    assert error.reply == {"OK": 0, "ERROR": "Something odd happened"}
+    missing = error_from_reply({"OK": 0})
+    assert "without saying why" in str(missing)

@@ -1,0 +1,63 @@
+"""The ``serve`` command: loopback-only by default, options, and a real server process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from xrt_prods_async.cli import build_parser, main
+from xrt_prods_async.cli.serve import is_loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.4.5.6", True), ("localhost", True), ("::1", True), ("[::1]", True),
+     ("0.0.0.0", False), ("192.168.1.10", False), ("::", False), ("example.org", False)],
+)  # fmt: skip
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_serve_refuses_non_loopback_addresses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to bind 0.0.0.0" in err
+    assert "--allow-remote" in err
+
+
+def test_serve_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", "--workers", "0"]) == 2
+    assert "workers" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--users", "not-an-email"])
+
+
+def test_serve_options_parse() -> None:
+    args = build_parser().parse_args(
+        ["serve", "--time-scale", "1000", "--users", "a@b.c,d@e.f", "--workers", "8", "--seed", "3",
+         "--max-jobs", "5", "--failure-rate", "0.1", "--pad-archives", "1000000", "--allow-remote"]
+    )  # fmt: skip
+    assert (args.time_scale, args.users, args.workers, args.seed) == (1000.0, ["a@b.c", "d@e.f"], 8, 3)
+    assert (args.max_jobs, args.failure_rate, args.pad_archives, args.allow_remote) == (5, 0.1, 1000000, True)
+
+
+def test_serve_runs_a_server_and_prints_its_url() -> None:
+    command = [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", "a@b.c"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            assert first.startswith("XRT product service emulator at http://127.0.0.1:")
+            base = first.rsplit(" ", 1)[1].strip()
+            assert base.endswith("/user_objects")
+            assert "a@b.c" in proc.stdout.readline()
+            reply = httpx.post(f"{base}/getNumJobs.php", json={"UserID": "a@b.c"}, timeout=10)
+            assert reply.json() == {"OK": 1, "numJobs": 0, "APIVersion": "1.12"}
+            demo = httpx.post(f"{base}/getNumJobs.php", json={"UserID": "demo@example.org"}, timeout=10)
+            assert demo.json()["OK"] == 1
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -1,0 +1,37 @@
+"""The client's parameter models and the emulator's validation, written apart, checked against each other.
+
+Every request the client's models accept (random ones, from the params tests' strategy) must be accepted by
+the emulator, and the ``jobPars`` it echoes must decode back to the same request.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, assume, given, settings
+
+from tests.params.test_params_properties import requests as job_requests
+from xrt_prods_async.emulator.validation import build_job_pars, validate_submission
+from xrt_prods_async.params import JobRequest
+
+BANDS = ("minen", "maxen", "soft1", "soft2", "hard1", "hard2")
+META = ("api_name", "api_version", "UserID")
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(job_requests())
+def test_requests_the_client_accepts_are_accepted_and_echoed_faithfully(request: JobRequest) -> None:
+    wire = request.to_wire("u@example.org")
+    # name resolution depends on the catalogue; the emulator's 0.3-10 keV band limit is its own guess
+    assume(not any(wire.get(flag) == 1 for flag in ("getCoords", "getTargs", "getT0")))
+    assume(all(0.3 <= float(wire[band]) <= 10 for band in BANDS if band in wire))
+    outcome = validate_submission(wire)
+    assert outcome.submission is not None, (outcome.missing, outcome.invalid, wire)
+    pars = build_job_pars(outcome.submission, job_id=1, envelope=wire)
+    echoed = JobRequest.from_job_pars(pars)
+    assert echoed.products == request.products
+    again = echoed.to_wire("u@example.org")
+    changed = {
+        key: (value, again.get(key))
+        for key, value in wire.items()
+        if key not in META and again.get(key) != value
+    }
+    assert changed == {}

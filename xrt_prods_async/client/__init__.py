@@ -1,0 +1,46 @@
+"""The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
+
+from .api import ENV_BASE_URL, ENV_USER_ID, JobRef, XRTClient
+from .cancel import CancelOutcome, CancelResult, ProductCancel
+from .download import archive_filename, verify_archive
+from .extract import extract
+from .job import Job, ProgressCallback
+from .plot import plot_light_curve
+from .results import (
+    NO_POSITION_REASON,
+    LightCurveData,
+    LightCurveDataset,
+    OldJob,
+    Position,
+    SourceList,
+    SpectralFits,
+    YesNoBoth,
+)
+from .status import NOT_RETURNED_TEXT, JobStatus, ProductStatus
+
+__all__ = [
+    "ENV_BASE_URL",
+    "ENV_USER_ID",
+    "NOT_RETURNED_TEXT",
+    "NO_POSITION_REASON",
+    "CancelOutcome",
+    "CancelResult",
+    "Job",
+    "JobRef",
+    "JobStatus",
+    "LightCurveData",
+    "LightCurveDataset",
+    "OldJob",
+    "Position",
+    "ProductCancel",
+    "ProductStatus",
+    "ProgressCallback",
+    "SourceList",
+    "SpectralFits",
+    "XRTClient",
+    "YesNoBoth",
+    "archive_filename",
+    "extract",
+    "plot_light_curve",
+    "verify_archive",
+]

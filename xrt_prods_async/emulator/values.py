@@ -1,0 +1,158 @@
+"""Reading the loose values clients send (numbers as strings, 0/1 flags, versions) and writing PHP-style ones.
+
+The real service is PHP: it takes ``"20"`` or ``20`` alike and prints numbers without a trailing ``.0``.
+These helpers are the emulator's one place for those conventions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+__all__ = [
+    "BadValueError",
+    "parse_flag",
+    "parse_int",
+    "parse_job_id",
+    "parse_number",
+    "php_number",
+    "php_str",
+    "version_at_least",
+    "version_key",
+    "version_text",
+]
+
+
+class BadValueError(ValueError):
+    """A value that cannot be read as the parameter needs; ``rule`` completes "X is V, but must be ..."."""
+
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        super().__init__(rule)
+
+
+def php_number(value: float | int) -> str:
+    """The text PHP prints for a number: ``20`` not ``20.0``, ``0.6``, ``335.6985``."""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, int):
+        return str(value)
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def php_str(value: Any) -> str:
+    """How PHP would interpolate a request value into a message (``true`` → ``1``, ``None`` → empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, int | float):
+        return php_number(value)
+    if isinstance(value, list | tuple):
+        return "Array"
+    if isinstance(value, dict):
+        return "Array"
+    return str(value)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(value: Any) -> float | int:
+    """A JSON number or numeric string, finite; ints stay ints. Raises :class:`BadValueError`."""
+    if isinstance(value, bool):
+        raise BadValueError("a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BadValueError("a finite number")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER.match(text):
+            number = float(text)
+            if not math.isfinite(number):
+                raise BadValueError("a finite number")
+            if re.fullmatch(r"[+-]?\d+", text):
+                return int(text)
+            return number
+    raise BadValueError("a number")
+
+
+def parse_int(value: Any) -> int:
+    """A whole number given as int, integral float or numeric string. Raises :class:`BadValueError`."""
+    number = parse_number(value)
+    if isinstance(number, float):
+        if number != int(number):
+            raise BadValueError("a whole number")
+        return int(number)
+    return number
+
+
+_FLAG_WORDS = {"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0}
+
+
+def parse_flag(value: Any) -> int:
+    """A 0/1 switch: 0/1, true/false, or the strings "0"/"1"/"yes"/"no". Raises :class:`BadValueError`."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and value in (0, 1):
+        return value
+    if isinstance(value, float) and value in (0.0, 1.0):
+        return int(value)
+    if isinstance(value, str) and value.strip().lower() in _FLAG_WORDS:
+        return _FLAG_WORDS[value.strip().lower()]
+    raise BadValueError("0 or 1")
+
+
+def parse_job_id(value: Any) -> int | None:
+    """A JobID sent as an int or a numeric string (swifttools sends the string it got); None if neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, float) and value.is_integer() and value > 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+        return number if number > 0 else None
+    return None
+
+
+def version_text(value: Any) -> str | None:
+    """``api_version`` as text: strings stay, numbers print as written (1.5 → "1.5"); None when absent."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return php_number(value) if isinstance(value, int) else repr(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def version_key(text: str) -> tuple[int, ...] | None:
+    """Dotted version to a comparable tuple (``"1.10"`` → (1, 10) > (1, 9)); None if not dotted digits."""
+    parts = text.strip().split(".")
+    if not parts or not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def version_at_least(value: Any, minimum: str) -> bool | None:
+    """Whether ``api_version`` ``value`` is at least ``minimum``, comparing dotted parts as integers.
+
+    None when the client sent no usable version (the caller picks its default).
+    """
+    text = version_text(value)
+    if text is None:
+        return None
+    key = version_key(text)
+    floor = version_key(minimum)
+    if key is None or floor is None:
+        return None
+    width = max(len(key), len(floor))
+    return key + (0,) * (width - len(key)) >= floor + (0,) * (width - len(floor))

@@ -1,0 +1,132 @@
+"""Pydantic field types that accept the service's loose wire types and yield clean Python values.
+
+The service sends numbers as JSON numbers or as strings (``"52.8000"``, ``"1e-07"``, ``"inf"``), flags
+as ``0``/``1``, real booleans or strings, ``JobID`` as a string in one reply and an integer in the next, and
+``APIVersion`` as a number (``0.1``) or a string (``"1.12"``). These annotated types absorb that once, so
+reply models can declare what the value *means*.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+__all__ = [
+    "Flag",
+    "LooseFloat",
+    "LooseInt",
+    "LooseStr",
+    "number_or_text",
+    "to_flag",
+    "to_float",
+    "to_int",
+    "to_text",
+]
+
+_TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", ""})
+
+
+def to_int(value: Any) -> int:
+    """An integer from an int, an integral float or a numeric string (``"803"``, ``" 14 "``, ``"4.0"``)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {value!r}") from None
+        if number.is_integer():
+            return int(number)
+    raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def to_float(value: Any) -> float:
+    """A float from a number or a numeric string, including ``"1e-07"``, ``"inf"`` and ``"-inf"``."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    raise ValueError(f"expected a number, got {value!r}")
+
+
+def to_flag(value: Any) -> bool:
+    """A boolean from ``0``/``1``, ``true``/``false`` or ``"yes"``/``"no"`` in any of their JSON forms."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    raise ValueError(f"expected a 0/1 flag, got {value!r}")
+
+
+def to_text(value: Any) -> str:
+    """Text from a string or a number (``0.1`` -> ``"0.1"``), as the service mixes the two."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    raise ValueError(f"expected text or a number, got {value!r}")
+
+
+def number_or_text(value: Any) -> int | float | str:
+    """A cell of a table as the most specific type: int for integers, float for other numbers, else text.
+
+    ``"1236"`` -> 1236, ``"3.5"`` -> 3.5, ``"1e-07"`` -> 1e-07, ``"inf"`` -> inf, ``"2SXPS"`` stays text.
+    """
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if not isinstance(value, str):
+        return str(value)
+    text = value.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return value
+    if math.isnan(number) and text.lower() not in ("nan", "+nan", "-nan"):
+        return value
+    return number
+
+
+LooseInt = Annotated[int, BeforeValidator(to_int)]
+"""An int that may arrive as a numeric string or an integral float."""
+
+LooseFloat = Annotated[float, BeforeValidator(to_float)]
+"""A float that may arrive as a numeric string."""
+
+Flag = Annotated[bool, BeforeValidator(to_flag)]
+"""A boolean that may arrive as 0/1, a JSON boolean or a yes/no string."""
+
+LooseStr = Annotated[str, BeforeValidator(to_text)]
+"""Text that may arrive as a JSON number (``APIVersion``: ``0.1``)."""
