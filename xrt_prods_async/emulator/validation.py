@@ -208,7 +208,7 @@ WIRE_PARAMETERS: tuple[WireParameter, ...] = (
     _p("binfact", Kind.NUMBER, _LC, default="1.5", echo=Echo.STRING, **_POSITIVE),
     _p("pcbin", Kind.NUMBER, _LC, default="2.51", echo=Echo.STRING, **_POSITIVE),
     _p("wtbin", Kind.NUMBER, _LC, default="0.5", echo=Echo.STRING, **_POSITIVE),
-    _p("mincmin", Kind.INT, _LC, default="15", echo=Echo.STRING, minimum=1.0),
+    _p("mincmin", Kind.INT, _LC, default="15", echo=Echo.STRING, minimum=0.0),
     _p("minsnr", Kind.NUMBER, _LC, default=2.4, minimum=0.0),
     _p("pcmaxbin", Kind.NUMBER, _LC, default=100000000, **_POSITIVE),
     _p("wtmaxbin", Kind.NUMBER, _LC, default=100000000, **_POSITIVE),
