@@ -8,6 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# CI must be repeatable: the default profile replays the same examples every run. Explore new ones by hand
+# with HYPOTHESIS_PROFILE=explore (and raise max_examples) before a release.
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def _find_protocol_dir() -> Path:
