@@ -57,6 +57,7 @@ from xrt_prods_async.errors import (
     UnknownUserError,
     XRTError,
 )
+from xrt_prods_async.http import is_loopback_url
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.products import Product
 from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
@@ -71,8 +72,11 @@ class CampaignOptions:
 
     #: Most jobs the user may have active on the server at once (this campaign's and any others').
     max_active: int = 5
-    #: Seconds between rounds; no job's status is asked more often than this.
+    #: No job's status is asked more often than this (seconds); also the default round interval.
     poll_interval: float = 60.0
+    #: Seconds between rounds, each asking ``getNumJobs`` once (default: ``poll_interval``). Shorter rounds
+    #: notice finished jobs sooner (shorter campaigns) for one more small request per round.
+    round_interval: float | None = None
     #: Every active job is polled at least this often even without a count drop (default: 10 rounds).
     refresh_interval: float | None = None
     #: Poll every active job every round to report progress (costs requests; off by default).
@@ -97,6 +101,8 @@ class CampaignOptions:
             problems.append(f"max_active is {self.max_active}; it must be at least 1")
         if not self.poll_interval > 0:
             problems.append(f"poll_interval is {self.poll_interval}; it must be positive")
+        if self.round_interval is not None and not self.round_interval > 0:
+            problems.append(f"round_interval is {self.round_interval}; it must be positive")
         if self.archive_format not in ARCHIVE_FORMATS:
             problems.append(f"archive_format {self.archive_format!r} must be one of {ARCHIVE_FORMATS}")
         unknown = set(self.retrieve) - RETRIEVABLE
@@ -108,6 +114,11 @@ class CampaignOptions:
             problems.append("max_submit_attempts must be at least 1")
         if problems:
             raise ConfigurationError("; ".join(problems))
+
+    @property
+    def round(self) -> float:
+        """The effective interval between rounds."""
+        return self.round_interval if self.round_interval is not None else self.poll_interval
 
     @property
     def refresh(self) -> float:
@@ -168,6 +179,13 @@ class Campaign:
         self.store = ledger if isinstance(ledger, CampaignStore) else CampaignStore.open(ledger)
         self.output = Path(output)
         self.options = options or CampaignOptions()
+        politeness = client.session.politeness
+        politeness.check_poll_interval(self.options.poll_interval, client.base_url)
+        if self.options.round < politeness.min_poll_interval and not is_loopback_url(client.base_url):
+            raise ConfigurationError(
+                f"round_interval {self.options.round:g} s is too fast for the service: each round asks "
+                f"getNumJobs, so use round_interval >= {politeness.min_poll_interval:g} s"
+            )
         if on_event is None:
             self._handlers: list[EventHandler] = []
         elif callable(on_event):
@@ -258,7 +276,7 @@ class Campaign:
             next_round = self.clock.monotonic()
             while self._work_left():
                 await self.clock.sleep(next_round - self.clock.monotonic())
-                next_round = self.clock.monotonic() + self.options.poll_interval
+                next_round = self.clock.monotonic() + self.options.round
                 await self._reconcile_due()
                 count = await self._count()
                 drop = 0 if expected is None or count is None else max(0, expected - count)
