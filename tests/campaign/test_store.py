@@ -1,0 +1,105 @@
+"""The campaign ledger: transitions, idempotent input, durability across reopen, refusal of bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from xrt_prods_async.campaign.store import CampaignStore, EntryState, NewEntry
+from xrt_prods_async.errors import ConfigurationError
+
+
+def new(label: str, fingerprint: str = "f1", products: tuple[str, ...] = ("lc", "psf")) -> NewEntry:
+    return NewEntry(label, {"name": label, "lc": 1, "dopsf": 1}, fingerprint, label, products)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CampaignStore:
+    return CampaignStore.open(tmp_path / "c.sqlite")
+
+
+def test_add_is_idempotent_and_ordered(store: CampaignStore) -> None:
+    assert store.add_entries([new("b"), new("a")]) == 2
+    assert store.add_entries([new("a"), new("c")]) == 1
+    assert [e.label for e in store.entries()] == ["b", "a", "c"]
+    assert all(e.state is EntryState.PENDING for e in store.entries())
+    assert store.entries()[0].products == ("lc", "psf")
+
+
+def test_same_label_different_parameters_is_refused(store: CampaignStore) -> None:
+    store.add_entries([new("a")])
+    with pytest.raises(ConfigurationError, match=r"'a' is already in campaign.*different parameters"):
+        store.add_entries([new("a", fingerprint="other")])
+
+
+def test_full_lifecycle_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a")])
+        (entry,) = store.entries()
+        when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        store.mark_submitting(entry.id, when)
+    with CampaignStore.open(path, create=False) as store:
+        entry = store.get(entry.id)
+        assert entry.state is EntryState.SUBMITTING
+        assert entry.intent_at == when
+        assert entry.attempts == 1
+        store.mark_submitted(entry.id, 1001, "http://x/USERPROD_1001")
+        store.set_codes(entry.id, {"lc": 3, "psf": 4})
+        store.mark_finished(entry.id, {"lc": 4, "psf": 4})
+        store.record_artifact(entry.id, "archive:lc", ok=False, detail="boom")
+        store.record_artifact(entry.id, "archive:lc", ok=True, path="/tmp/lc.tar.gz")
+        store.mark_done(entry.id)
+    with CampaignStore.open(path) as store:
+        entry = store.get(entry.id)
+        assert entry.state is EntryState.DONE
+        assert (entry.job_id, entry.job_url) == (1001, "http://x/USERPROD_1001")
+        assert entry.codes == {"lc": 4, "psf": 4}
+        assert entry.artifacts["archive:lc"].ok
+        assert entry.artifacts["archive:lc"].path == "/tmp/lc.tar.gz"
+        assert store.known_job_ids() == {1001}
+        assert store.counts()[EntryState.DONE] == 1
+
+
+def test_transitions_are_guarded(store: CampaignStore) -> None:
+    store.add_entries([new("a")])
+    (entry,) = store.entries()
+    with pytest.raises(RuntimeError, match="is pending, expected one of submitting"):
+        store.mark_submitted(entry.id, 1, "u")
+    store.mark_submitting(entry.id)
+    store.mark_unsent(entry.id, "connection refused")
+    again = store.get(entry.id)
+    assert again.state is EntryState.PENDING
+    assert again.error == "connection refused"
+    store.mark_submitting(entry.id)
+    assert store.get(entry.id).attempts == 2
+
+
+def test_a_job_id_is_recorded_once(store: CampaignStore) -> None:
+    store.add_entries([new("a"), new("b")])
+    a, b = store.entries()
+    for entry in (a, b):
+        store.mark_submitting(entry.id)
+    store.mark_submitted(a.id, 7, "u")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.mark_submitted(b.id, 7, "u")
+    assert store.get(b.id).state is EntryState.SUBMITTING
+
+
+def test_meta_round_trip(store: CampaignStore) -> None:
+    assert store.get_meta("settings", {}) == {}
+    store.set_meta("settings", {"max_active": 5})
+    store.set_meta("settings", {"max_active": 3})
+    assert store.get_meta("settings") == {"max_active": 3}
+
+
+def test_opening_a_missing_or_foreign_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        CampaignStore.open(tmp_path / "missing.sqlite", create=False)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ConfigurationError, match="is not a campaign ledger"):
+        CampaignStore.open(junk)

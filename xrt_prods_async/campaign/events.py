@@ -1,0 +1,91 @@
+"""What a running campaign tells the outside world: events as they happen, a summary at the end.
+
+Applications subscribe with a callback (sync or async); the CLI's live display is one such subscriber.
+Events are plain frozen dataclasses so they can be logged, queued or serialised without ceremony.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from xrt_prods_async.campaign.store import EntryState, utcnow
+
+
+class EventKind(enum.StrEnum):
+    """The kinds of thing that happen to a campaign entry."""
+
+    QUEUED = "queued"  # added to the ledger, waiting for a free slot
+    SUBMITTED = "submitted"  # the server made the job (detail: job URL)
+    RUNNING = "running"  # a status poll saw the job running (detail: per-product codes and progress)
+    FINISHED = "finished"  # every product finished on the server (detail: per-product codes)
+    DOWNLOADED = "downloaded"  # an archive or data set was saved (detail: what and where)
+    FAILED = "failed"  # no job will be made, or a product / collection step failed (detail: why)
+    RECONCILED = "reconciled"  # an uncertain submission was resolved (detail: adopted job or resubmit)
+    CANCELLED = "cancelled"  # the campaign cancelled the entry
+    DONE = "done"  # everything that could be collected has been
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignEvent:
+    """One thing that happened to one entry of a campaign."""
+
+    kind: EventKind
+    label: str
+    job_id: int | None = None
+    detail: Any = None
+    at: datetime = field(default_factory=utcnow)
+
+    def __str__(self) -> str:
+        job = f" job {self.job_id}" if self.job_id is not None else ""
+        extra = f": {self.detail}" if self.detail not in (None, "", {}) else ""
+        return f"{self.label}{job} {self.kind.value}{extra}"
+
+
+EventHandler = Callable[[CampaignEvent], Awaitable[None] | None]
+
+
+async def emit(handlers: list[EventHandler], event: CampaignEvent) -> None:
+    """Deliver ``event`` to every handler; a failing handler must not stop the campaign, so it is logged."""
+    for handler in handlers:
+        try:
+            result = handler(event)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # pragma: no cover - defensive: user callbacks
+            import logging
+
+            logging.getLogger(__name__).exception("campaign event handler failed on %s", event)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """The end state of one source of the campaign, as the final table shows it."""
+
+    label: str
+    state: EntryState
+    job_id: int | None
+    outcome: str  # "complete", "partial", "failed", "cancelled", or the state while unfinished
+    products: dict[str, int | None]  # short name -> final status code
+    files: dict[str, str]  # artifact kind -> path
+    positions: dict[str, Any]  # product short name -> position dict (found, ra, dec, err90...)
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """Per-source outcomes plus totals and the request counts that show how polite the campaign was."""
+
+    sources: tuple[SourceOutcome, ...]
+    counts: dict[str, int]  # entry state -> number of entries
+    requests: dict[str, int]  # endpoint / kind -> number of requests this run made
+    elapsed: float  # seconds this run took
+
+    @property
+    def finished(self) -> bool:
+        """True when every source reached a terminal state."""
+        return all(s.state.terminal for s in self.sources)

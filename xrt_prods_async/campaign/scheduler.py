@@ -1,0 +1,689 @@
+"""The throttled submission queue: keep at most ``max_active`` jobs on the server, politely.
+
+One coroutine runs the campaign in *rounds*, one poll interval apart. Each round it
+
+1. reconciles submissions whose outcome is unknown (``listOldJobs``, see :mod:`.reconcile`);
+2. asks the service how many jobs the user has active (``getNumJobs``: one request, whatever the size of the
+   campaign). The count covers this campaign's jobs *and* jobs from elsewhere (web form, other scripts);
+3. learns which of its jobs finished. It does not poll every job every round: when the count drops below
+   what it expected, it asks the status of its jobs oldest first until it has found as many finished jobs
+   as the count dropped by. Every job is still polled at least once per ``refresh_interval`` as a safety
+   net (a finish hidden by a simultaneous submission elsewhere). No job is polled twice within one poll
+   interval, and a finished job is never polled again;
+4. submits pending requests into the free slots: ``max_active - (count + submitted since the count)``. A
+   job that finished after the count only makes this conservative, and a submission whose outcome is
+   unknown occupies a slot until reconciled, so the cap holds even under faults;
+5. hands finished jobs to collectors that download archives and retrieve data concurrently with the rest.
+
+Every step is recorded in the ledger (:mod:`.store`) before the action it enables, so the campaign can be
+resumed after a crash without losing or duplicating a job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from xrt_prods_async.campaign.clock import Clock, SystemClock
+from xrt_prods_async.campaign.events import (
+    CampaignEvent,
+    CampaignSummary,
+    EventHandler,
+    EventKind,
+    SourceOutcome,
+    emit,
+)
+from xrt_prods_async.campaign.reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
+from xrt_prods_async.campaign.store import CampaignStore, Entry, EntryState, NewEntry
+from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    JobLimitError,
+    ServerError,
+    ServerRefusedError,
+    SubmitUncertainError,
+    TransportError,
+    UnknownUserError,
+    XRTError,
+)
+from xrt_prods_async.http import is_loopback_url
+from xrt_prods_async.params import JobRequest
+from xrt_prods_async.products import Product
+from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
+
+#: What a campaign can retrieve as data for each finished job, beyond the archives.
+RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignOptions:
+    """How a campaign runs. Keyword-only; the defaults are what the service's operators ask for."""
+
+    #: Most jobs the user may have active on the server at once (this campaign's and any others').
+    max_active: int = 5
+    #: No job's status is asked more often than this (seconds); also the default round interval.
+    poll_interval: float = 60.0
+    #: Seconds between rounds, each asking ``getNumJobs`` once (default: ``poll_interval``). Shorter rounds
+    #: notice finished jobs sooner (shorter campaigns) for one more small request per round.
+    round_interval: float | None = None
+    #: Every active job is polled at least this often even without a count drop (default: 10 rounds).
+    refresh_interval: float | None = None
+    #: Poll every active job every round to report progress (costs requests; off by default).
+    track_progress: bool = False
+    #: Products whose archives to download; ``None`` downloads every product of each job.
+    download: tuple[Product, ...] | None = None
+    #: Archive format: ``tar.gz``, ``tar`` or ``zip``.
+    archive_format: str = "tar.gz"
+    #: Data to retrieve for each finished job: any of ``positions``, ``light_curve``, ``spectral_fits``,
+    #: ``source_list`` (each only when the job has the product).
+    retrieve: frozenset[str] = RETRIEVABLE
+    #: Finished jobs collected at once.
+    max_concurrent_collections: int = 3
+    #: Seconds to wait after an uncertain submission before looking it up (default: one poll interval).
+    reconcile_after: float | None = None
+    #: Submission attempts per request before it is recorded as failed.
+    max_submit_attempts: int = 5
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.max_active < 1:
+            problems.append(f"max_active is {self.max_active}; it must be at least 1")
+        if not self.poll_interval > 0:
+            problems.append(f"poll_interval is {self.poll_interval}; it must be positive")
+        if self.round_interval is not None and not self.round_interval > 0:
+            problems.append(f"round_interval is {self.round_interval}; it must be positive")
+        if self.archive_format not in ARCHIVE_FORMATS:
+            problems.append(f"archive_format {self.archive_format!r} must be one of {ARCHIVE_FORMATS}")
+        unknown = set(self.retrieve) - RETRIEVABLE
+        if unknown:
+            problems.append(f"retrieve has {sorted(unknown)}; choose from {sorted(RETRIEVABLE)}")
+        if self.max_concurrent_collections < 1:
+            problems.append("max_concurrent_collections must be at least 1")
+        if self.max_submit_attempts < 1:
+            problems.append("max_submit_attempts must be at least 1")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+    @property
+    def round(self) -> float:
+        """The effective interval between rounds."""
+        return self.round_interval if self.round_interval is not None else self.poll_interval
+
+    @property
+    def refresh(self) -> float:
+        """The effective safety-net interval between two polls of one active job."""
+        return self.refresh_interval if self.refresh_interval is not None else 10 * self.poll_interval
+
+    @property
+    def reconcile_delay(self) -> float:
+        """The effective wait before an uncertain submission is looked up."""
+        return self.reconcile_after if self.reconcile_after is not None else self.poll_interval
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignItem:
+    """One request of a campaign with the label it is known by (e.g. the source name)."""
+
+    label: str
+    request: JobRequest
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """An active job as the scheduler follows it between rounds."""
+
+    entry: Entry
+    job: Job
+    last_polled: float = -math.inf
+    codes: dict[str, int | None] = field(default_factory=dict)
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def safe_dirname(label: str) -> str:
+    """A directory name for a source label: no separators, no leading dots, never empty."""
+    cleaned = _SAFE.sub("_", label).strip("._") or "source"
+    return cleaned[:120]
+
+
+class Campaign:
+    """A throttled, resumable campaign of XRT jobs recorded in one ledger file.
+
+    ``client`` is an open :class:`~xrt_prods_async.client.XRTClient`; ``ledger`` the SQLite file (created if
+    missing; an existing one is resumed); ``output`` the directory for archives and data.
+    """
+
+    def __init__(
+        self,
+        client: XRTClient,
+        ledger: str | Path | CampaignStore,
+        output: str | Path,
+        options: CampaignOptions | None = None,
+        *,
+        on_event: EventHandler | Iterable[EventHandler] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.client = client
+        self.store = ledger if isinstance(ledger, CampaignStore) else CampaignStore.open(ledger)
+        self.output = Path(output)
+        self.options = options or CampaignOptions()
+        politeness = client.session.politeness
+        politeness.check_poll_interval(self.options.poll_interval, client.base_url)
+        if self.options.round < politeness.min_poll_interval and not is_loopback_url(client.base_url):
+            raise ConfigurationError(
+                f"round_interval {self.options.round:g} s is too fast for the service: each round asks "
+                f"getNumJobs, so use round_interval >= {politeness.min_poll_interval:g} s"
+            )
+        if on_event is None:
+            self._handlers: list[EventHandler] = []
+        elif callable(on_event):
+            self._handlers = [on_event]
+        else:
+            self._handlers = list(on_event)
+        self.clock: Clock = clock or SystemClock()
+        #: Requests this run made, by kind (``count``, ``status``, ``submit``, ``history``, ...).
+        self.requests: Counter[str] = Counter()
+        self._active: dict[int, _Tracked] = {}
+        self._uncertain: dict[int, float] = {}  # entry id -> monotonic time the outcome became unknown
+        self._ingesting = 0
+        self._stop_submitting = False
+        self._started = self.clock.monotonic()
+
+    def subscribe(self, handler: EventHandler) -> None:
+        """Call ``handler`` (sync or async) with every :class:`CampaignEvent` from now on."""
+        self._handlers.append(handler)
+
+    async def _emit(
+        self, kind: EventKind, entry: Entry, detail: Any = None, job_id: int | None = None
+    ) -> None:
+        await emit(self._handlers, CampaignEvent(kind, entry.label, job_id or entry.job_id, detail))
+
+    # -- input --------------------------------------------------------------------------------------------
+
+    async def add(
+        self, items: Iterable[CampaignItem | tuple[str, JobRequest]] | AsyncIterable[CampaignItem]
+    ) -> int:
+        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless)."""
+        added = 0
+        batch: list[NewEntry] = []
+
+        async def flush() -> None:
+            nonlocal added
+            if batch:
+                new = await anyio.to_thread.run_sync(self.store.add_entries, list(batch))
+                added += new
+                batch.clear()
+
+        async def each() -> AsyncIterator[CampaignItem | tuple[str, JobRequest]]:
+            if isinstance(items, AsyncIterable):
+                async for one in items:
+                    yield one
+            else:
+                for pair in items:
+                    yield pair
+
+        async for raw in each():
+            item = raw if isinstance(raw, CampaignItem) else CampaignItem(*raw)
+            body = {
+                k: v
+                for k, v in item.request.to_wire(self.client.user_id).items()
+                if k not in ("UserID", "api_name", "api_version")
+            }
+            batch.append(
+                NewEntry(
+                    label=item.label,
+                    request=body,
+                    fingerprint=item.request.fingerprint(),
+                    name=str(item.request.name),
+                    products=tuple(p.short for p in item.request.products),
+                )
+            )
+            if len(batch) >= 200:
+                await flush()
+        await flush()
+        for entry in self.store.entries(EntryState.PENDING):
+            if entry.attempts == 0:
+                await self._emit(EventKind.QUEUED, entry)
+        return added
+
+    # -- the main loop ------------------------------------------------------------------------------------
+
+    async def run(self) -> CampaignSummary:
+        """Run (or resume) the campaign until every entry is done, failed or cancelled.
+
+        Cancelling the task (Ctrl-C in the CLI) stops it between steps; the ledger is consistent and
+        :meth:`run` on the same ledger resumes.
+        """
+        self._started = self.clock.monotonic()
+        limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
+        self._resume_state()
+        async with anyio.create_task_group() as collectors:
+            for entry in self.store.entries(EntryState.COLLECTING):
+                collectors.start_soon(self._collect, entry, None, limiter)
+            expected: int | None = None
+            next_round = self.clock.monotonic()
+            while self._work_left():
+                await self.clock.sleep(next_round - self.clock.monotonic())
+                next_round = self.clock.monotonic() + self.options.round
+                await self._reconcile_due()
+                count = await self._count()
+                drop = 0 if expected is None or count is None else max(0, expected - count)
+                finished = await self._poll(drop, first=expected is None)
+                for tracked in finished:
+                    collectors.start_soon(
+                        self._collect, self.store.get(tracked.entry.id), tracked.job, limiter
+                    )
+                submitted = await self._submit(count) if count is not None else 0
+                expected = None if count is None else count + submitted
+                if not self._active and not self._uncertain and self._pending_count() == 0:
+                    break
+        return self.summary()
+
+    def _resume_state(self) -> None:
+        """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
+        for entry in self.store.entries(EntryState.ACTIVE):
+            if entry.id not in self._active:
+                self._active[entry.id] = _Tracked(entry, self._job(entry), codes=dict(entry.codes))
+        for entry in self.store.entries(EntryState.SUBMITTING):
+            self._uncertain.setdefault(entry.id, -math.inf)
+
+    def _job(self, entry: Entry) -> Job:
+        assert entry.job_id is not None
+        assert entry.job_url is not None
+        return Job(
+            self.client,
+            job_id=entry.job_id,
+            url=entry.job_url,
+            products=tuple(Product(p) for p in entry.products),
+            request=JobRequest.from_job_pars(entry.request),
+            submitted_at=entry.submitted_at,
+        )
+
+    def _pending_count(self) -> int:
+        return self.store.counts()[EntryState.PENDING] if not self._stop_submitting else 0
+
+    def _work_left(self) -> bool:
+        return bool(self._active or self._uncertain or self._pending_count())
+
+    async def _count(self) -> int | None:
+        """The user's active jobs on the server, or ``None`` when the service cannot tell us this round."""
+        self.requests["count"] += 1
+        try:
+            return await self.client.count_active_jobs()
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return None
+
+    async def _poll(self, drop: int, *, first: bool) -> list[_Tracked]:
+        """Ask the status of the jobs that may have finished; return the ones that did."""
+        now = self.clock.monotonic()
+        interval = self.options.poll_interval
+        eligible = [t for t in self._active.values() if now - t.last_polled >= interval]
+        # Oldest first: with the service's queue, the longest-running job is the likeliest to be done.
+        eligible.sort(key=lambda t: (t.entry.submitted_at or self.clock.utcnow(), t.entry.id))
+        overdue = [t for t in eligible if now - t.last_polled >= self.options.refresh]
+        everyone = first or self.options.track_progress
+        to_find = len(eligible) if everyone else drop
+        finished: list[_Tracked] = []
+        for tracked in eligible:
+            if not (everyone or to_find > 0 or tracked in overdue):
+                continue
+            done = await self._poll_one(tracked)
+            if done:
+                finished.append(tracked)
+                to_find -= 1
+        return finished
+
+    async def _poll_one(self, tracked: _Tracked) -> bool:
+        """One status request for one job; records codes and finishes. True when the job finished."""
+        tracked.last_polled = self.clock.monotonic()
+        self.requests["status"] += 1
+        try:
+            status = await self.client.status(tracked.job)
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return False
+        codes = {p.short: (None if s.code is None else int(s.code)) for p, s in status.products.items()}
+        tracked.codes = codes
+        entry_id = tracked.entry.id
+        if status.finished:
+            await anyio.to_thread.run_sync(self.store.mark_finished, entry_id, codes)
+            del self._active[entry_id]
+            await self._emit(EventKind.FINISHED, tracked.entry, codes)
+            return True
+        await anyio.to_thread.run_sync(self.store.set_codes, entry_id, codes)
+        detail = {
+            p.short: s.progress_text for p, s in status.products.items() if s.code == StatusCode.RUNNING
+        }
+        await self._emit(EventKind.RUNNING, tracked.entry, {"codes": codes, "progress": detail})
+        return False
+
+    async def _submit(self, count: int) -> int:
+        """Fill free slots from the pending queue; returns how many submissions may have made a job."""
+        if self._stop_submitting:
+            return 0
+        occupied = count
+        made = 0
+        while occupied < self.options.max_active:
+            batch = self.store.entries(EntryState.PENDING, limit=1)
+            if not batch:
+                break
+            entry = batch[0]
+            if entry.attempts >= self.options.max_submit_attempts:
+                await anyio.to_thread.run_sync(
+                    self.store.mark_failed,
+                    entry.id,
+                    f"gave up after {entry.attempts} attempts: {entry.error}",
+                )
+                await self._emit(EventKind.FAILED, entry, entry.error)
+                continue
+            outcome = await self._submit_one(entry)
+            if outcome == "stop":
+                break
+            if outcome == "occupies":
+                occupied += 1
+                made += 1
+        return made
+
+    async def _submit_one(self, entry: Entry) -> str:
+        """Submit one entry. Returns ``occupies`` (a job exists or may exist), ``free`` or ``stop``."""
+        request = JobRequest.from_job_pars(entry.request)
+        await anyio.to_thread.run_sync(self.store.mark_submitting, entry.id, self.clock.utcnow())
+        self.requests["submit"] += 1
+        try:
+            job = await self.client.submit(request)
+        except SubmitUncertainError as exc:
+            self._uncertain[entry.id] = self.clock.monotonic()
+            await self._emit(EventKind.FAILED, entry, f"submission outcome unknown, will reconcile: {exc}")
+            return "occupies"
+        except (ServerRefusedError, InvalidRequestError) as exc:
+            await anyio.to_thread.run_sync(self.store.mark_failed, entry.id, str(exc))
+            await self._emit(EventKind.FAILED, entry, str(exc))
+            return "free"
+        except JobLimitError as exc:
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
+            return "stop"
+        except UnknownUserError:
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, "user not recognised")
+            raise
+        except (TransportError, ServerError) as exc:
+            # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
+            return "stop"
+        await anyio.to_thread.run_sync(
+            self.store.mark_submitted, entry.id, job.job_id, job.url, self.clock.utcnow()
+        )
+        fresh = self.store.get(entry.id)
+        self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
+        await self._emit(EventKind.SUBMITTED, fresh, job.url)
+        return "occupies"
+
+    async def _reconcile_due(self) -> None:
+        """Resolve uncertain submissions that have waited long enough for the server to have recorded them."""
+        now = self.clock.monotonic()
+        due = [eid for eid, since in self._uncertain.items() if now - since >= self.options.reconcile_delay]
+        if not due:
+            return
+        self.requests["history"] += 1
+        try:
+            history = await self.client.list_old_jobs()
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return
+        entries = [self.store.get(eid) for eid in due]
+        verdicts = match_uncertain(
+            entries,
+            history,
+            self.store.known_job_ids(),
+            now=self.clock.utcnow() + timedelta(seconds=1),
+            skew=DEFAULT_CLOCK_SKEW,
+        )
+        for verdict in verdicts:
+            entry = self.store.get(verdict.entry_id)
+            if verdict.job_id is None:
+                await anyio.to_thread.run_sync(
+                    self.store.mark_unsent, entry.id, "the server has no such job; will submit again"
+                )
+                await self._emit(EventKind.RECONCILED, entry, "no job on the server; queued again")
+            else:
+                self.requests["attach"] += 1
+                try:
+                    job = await self.client.attach(verdict.job_id)
+                except (TransportError, ServerError):
+                    continue  # stays uncertain; tried again next round
+                await anyio.to_thread.run_sync(
+                    self.store.mark_submitted, entry.id, job.job_id, job.url, entry.intent_at
+                )
+                fresh = self.store.get(entry.id)
+                self._active[entry.id] = _Tracked(fresh, job)
+                await self._emit(EventKind.RECONCILED, fresh, f"adopted job {job.job_id}", job.job_id)
+            del self._uncertain[entry.id]
+
+    # -- collection ---------------------------------------------------------------------------------------
+
+    async def _collect(self, entry: Entry, job: Job | None, limiter: anyio.CapacityLimiter) -> None:
+        """Download archives and retrieve data for a finished job; each item is recorded once saved.
+
+        ``job`` is the handle the scheduler polled (its cached status spares the client a status request
+        before each retrieval); ``None`` after a resume, when one is rebuilt from the ledger.
+        """
+        async with limiter:
+            job = job or self._job(entry)
+            for kind, step in self._collection_steps(entry, job):
+                artifact = entry.artifacts.get(kind)
+                if artifact is not None and artifact.ok:
+                    continue  # saved by an earlier run
+                await self._collect_item(entry, kind, step)
+            await anyio.to_thread.run_sync(self.store.mark_done, entry.id)
+            await self._emit(EventKind.DONE, self.store.get(entry.id))
+
+    def _collection_steps(self, entry: Entry, job: Job) -> list[tuple[str, _Step]]:
+        """What to collect for a finished job, as (artifact kind, step) pairs, archives first."""
+        dest = self.output / safe_dirname(entry.label)
+        complete = {p for p in job.products if entry.codes.get(p.short) == StatusCode.COMPLETE}
+        wanted = self.options.download if self.options.download is not None else job.products
+        steps: list[tuple[str, _Step]] = []
+        for product in job.products:
+            if product in wanted:
+                if product in complete:
+                    steps.append((f"archive:{product.short}", _Download(self, job, product, dest)))
+                else:
+                    code = entry.codes.get(product.short)
+                    steps.append((f"archive:{product.short}", _NotMade(product, code)))
+        retrieve = self.options.retrieve
+        getters: list[tuple[str, Product, str | None, Any]] = [
+            ("positions", Product.STANDARD_POS, None, self.client.standard_position),
+            ("positions", Product.ENHANCED_POS, None, self.client.enhanced_position),
+            ("positions", Product.ASTROM_POS, None, self.client.astrometric_position),
+            ("light_curve", Product.LIGHT_CURVE, "light_curve", self.client.light_curve),
+            ("spectral_fits", Product.SPECTRUM, "spectral_fits", self.client.spectral_fits),
+            ("source_list", Product.SOURCE_DET, "source_list", self.client.source_list),
+        ]
+        for option, product, filename, getter in getters:
+            if option in retrieve and product in complete:
+                kind = f"position:{product.short}" if filename is None else f"data:{filename}"
+                target = None if filename is None else dest / f"{filename}.json"
+                steps.append((kind, _Retrieve(getter, job, target)))
+        return steps
+
+    async def _collect_item(self, entry: Entry, kind: str, step: _Step) -> None:
+        if step.requests:
+            self.requests[kind.split(":")[0]] += 1
+        try:
+            path, detail = await step.run()
+        except (XRTError, OSError) as exc:
+            message = str(exc)
+            await anyio.to_thread.run_sync(
+                lambda: self.store.record_artifact(entry.id, kind, ok=False, detail=message)
+            )
+            await self._emit(EventKind.FAILED, entry, f"{kind}: {message}")
+            return
+        await anyio.to_thread.run_sync(
+            lambda: self.store.record_artifact(
+                entry.id, kind, ok=path is not None or detail is not None, path=path, detail=detail
+            )
+        )
+        if path is not None or detail is not None:
+            await self._emit(EventKind.DOWNLOADED, entry, {"what": kind, "path": path})
+
+    # -- cancel and report --------------------------------------------------------------------------------
+
+    async def cancel(self) -> int:
+        """Cancel every server job of the campaign and every pending request; returns jobs cancelled.
+
+        Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
+        cancelled too rather than left running.
+        """
+        self._stop_submitting = True
+        self._resume_state()
+        if self._uncertain:
+            self._uncertain = dict.fromkeys(self._uncertain, -math.inf)
+            await self._reconcile_due()
+        cancelled = 0
+        for entry in self.store.entries(EntryState.ACTIVE):
+            self.requests["cancel"] += 1
+            await self.client.cancel(self._job(entry))
+            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled by the campaign")
+            self._active.pop(entry.id, None)
+            cancelled += 1
+            await self._emit(EventKind.CANCELLED, entry)
+        for entry in self.store.entries(EntryState.PENDING, EntryState.SUBMITTING):
+            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled before submission")
+            self._uncertain.pop(entry.id, None)
+            await self._emit(EventKind.CANCELLED, entry)
+        return cancelled
+
+    def summary(self) -> CampaignSummary:
+        """Per-source outcomes, entry counts by state and this run's request counts."""
+        return summarise(
+            self.store, requests=dict(self.requests), elapsed=self.clock.monotonic() - self._started
+        )
+
+
+def summarise(
+    store: CampaignStore, *, requests: dict[str, int] | None = None, elapsed: float = 0.0
+) -> CampaignSummary:
+    """The summary of a campaign as its ledger stands (usable without running it)."""
+    return CampaignSummary(
+        sources=tuple(_outcome(e) for e in store.entries()),
+        counts={state.value: n for state, n in store.counts().items()},
+        requests=dict(requests or {}),
+        elapsed=elapsed,
+    )
+
+
+class _Step:
+    """One collection step; ``run`` returns (saved path or None, JSON detail or None)."""
+
+    requests = True
+
+    async def run(self) -> tuple[str | None, Any]:
+        raise NotImplementedError
+
+
+class _Download(_Step):
+    def __init__(self, campaign: Campaign, job: Job, product: Product, dest: Path) -> None:
+        self.campaign, self.job, self.product, self.dest = campaign, job, product, dest
+
+    async def run(self) -> tuple[str | None, Any]:
+        paths = await self.campaign.client.download(
+            self.job,
+            self.dest,
+            products=[self.product],
+            format=self.campaign.options.archive_format,
+            overwrite=True,  # a file under the final name is always complete (the client renames last)
+        )
+        return str(paths[self.product]), None
+
+
+class _NotMade(_Step):
+    """A product the server did not make: recorded as not downloaded, without asking the service."""
+
+    requests = False
+
+    def __init__(self, product: Product, code: int | None) -> None:
+        self.product, self.code = product, code
+
+    async def run(self) -> tuple[str | None, Any]:
+        return None, None
+
+
+class _Retrieve(_Step):
+    """A data retrieval; positions are kept in the ledger, bigger data go to a JSON file."""
+
+    def __init__(self, getter: Any, job: Job, target: Path | None) -> None:
+        self.getter, self.job, self.target = getter, job, target
+
+    async def run(self) -> tuple[str | None, Any]:
+        data = _jsonable(await self.getter(self.job))
+        if self.target is None:
+            return None, data
+        await anyio.to_thread.run_sync(_write_json_atomically, self.target, data)
+        return str(self.target), None
+
+
+def _outcome(entry: Entry) -> SourceOutcome:
+    codes = entry.codes
+    if entry.state is EntryState.DONE:
+        good = [c == StatusCode.COMPLETE for c in codes.values()]
+        outcome = "complete" if all(good) else ("partial" if any(good) else "failed")
+    elif entry.state is EntryState.FAILED:
+        outcome = "failed"
+    elif entry.state is EntryState.CANCELLED:
+        outcome = "cancelled"
+    else:
+        outcome = entry.state.value
+    files = {k: a.path for k, a in entry.artifacts.items() if a.ok and a.path}
+    positions = {
+        k.split(":", 1)[1]: a.detail for k, a in entry.artifacts.items() if k.startswith("position:") and a.ok
+    }
+    return SourceOutcome(
+        label=entry.label,
+        state=entry.state,
+        job_id=entry.job_id,
+        outcome=outcome,
+        products=dict(codes),
+        files=files,
+        positions=positions,
+        error=entry.error,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON data from a result object (pydantic model, dataclass or already plain)."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if hasattr(value, "__dataclass_fields__"):
+        import dataclasses
+
+        return json.loads(json.dumps(dataclasses.asdict(value), default=str))
+    return json.loads(json.dumps(value, default=str))
+
+
+def _write_json_atomically(target: Path, data: Any) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        with temp.open("w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,247 @@
+"""``xrt-prods-async campaign run|status|resume|cancel``: campaigns from the command line.
+
+The ledger (a SQLite file, by default ``<campaign file>.campaign.sqlite`` beside the campaign file) remembers
+the settings a campaign was started with, so ``resume`` and ``cancel`` need only the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+from rich.console import Console
+
+from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState
+from xrt_prods_async.campaign.scheduler import RETRIEVABLE, summarise
+from xrt_prods_async.campaign.sources import load_campaign_file
+from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
+from xrt_prods_async.client import XRTClient
+from xrt_prods_async.errors import XRTError
+from xrt_prods_async.products import Product
+from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
+
+_SETTINGS = "settings"
+
+
+def ledger_for(path: Path) -> Path:
+    """The ledger of a campaign file (``sources.toml`` -> ``sources.campaign.sqlite``); a ledger is itself."""
+    if path.suffix == ".sqlite":
+        return path
+    return path.with_name(f"{path.stem}.campaign.sqlite")
+
+
+def _options(settings: dict[str, Any]) -> CampaignOptions:
+    download = settings.get("download")
+    return CampaignOptions(
+        max_active=int(settings.get("max_active", 5)),
+        poll_interval=float(settings.get("poll_interval", 60.0)),
+        archive_format=str(settings.get("format", "tar.gz")),
+        download=None if download is None else Product.parse_many(download),
+        retrieve=frozenset(settings.get("retrieve", sorted(RETRIEVABLE))),
+        track_progress=bool(settings.get("track_progress", False)),
+    )
+
+
+async def execute(
+    store: CampaignStore,
+    settings: dict[str, Any],
+    *,
+    console: Console,
+    plain: bool,
+    items: Any = None,
+    cancel: bool = False,
+) -> int:
+    """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``."""
+    options = _options(settings)
+    user = settings.get("user_id") or os.environ.get("XRT_PRODS_USER_ID")
+    async with XRTClient(
+        user_id=user, base_url=settings.get("base_url", DEFAULT_BASE_URL), poll_interval=options.poll_interval
+    ) as client:
+        campaign = Campaign(client, store, settings["output"], options)
+        if items is not None:
+            await campaign.add(items)
+        if cancel:
+            n = await campaign.cancel()
+            console.print(f"Cancelled {n} active job(s); every pending source is cancelled too.")
+            return 0
+        counts = {state.value: n for state, n in store.counts().items()}
+        if plain:
+            campaign.subscribe(lambda event: console.print(str(event), highlight=False))
+            summary = await campaign.run()
+        else:
+            with CampaignDisplay(
+                title=Path(store.path).name, counts=counts, max_active=options.max_active, console=console
+            ) as display:
+                campaign.subscribe(display.handle)
+                summary = await campaign.run()
+        console.print(summary_table(summary))
+        return 0 if summary.counts.get("failed", 0) == 0 else 1
+
+
+def _run_guarded(coro_fn: Any, ledger: Path, console: Console) -> int:
+    try:
+        return int(anyio.run(coro_fn))
+    except KeyboardInterrupt:
+        console.print(
+            f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
+            f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}"
+        )
+        return 130
+    except XRTError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start a campaign from a CSV or TOML file (or continue it, if its ledger exists)."""
+    console = Console()
+    source = Path(args.file)
+    try:
+        parsed = load_campaign_file(source)
+    except XRTError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    settings: dict[str, Any] = {
+        "max_active": 5,
+        "poll_interval": 60.0,
+        "format": "tar.gz",
+        "output": str(source.with_name(f"{source.stem}-output")),
+        "base_url": DEFAULT_BASE_URL,
+    }
+    settings.update(parsed.settings)
+    for key in ("max_active", "poll_interval", "format", "output", "base_url", "user_id", "download"):
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
+    if args.retrieve is not None:
+        settings["retrieve"] = [r for r in args.retrieve.split(",") if r]
+    try:
+        _options(settings)
+    except (XRTError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    ledger = Path(args.ledger) if args.ledger else ledger_for(source)
+    store = CampaignStore.open(ledger)
+    previous = store.get_meta(_SETTINGS)
+    if previous is not None and previous.get("base_url") != settings.get("base_url"):
+        console.print(
+            f"[red]error:[/red] {ledger} belongs to a campaign against {previous.get('base_url')}; "
+            "use --ledger to start a separate one"
+        )
+        return 2
+    store.set_meta(_SETTINGS, settings)
+    console.print(f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+    return _run_guarded(
+        lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
+        ledger,
+        console,
+    )
+
+
+def _open_existing(path_text: str, console: Console) -> tuple[CampaignStore, dict[str, Any]] | None:
+    ledger = ledger_for(Path(path_text))
+    try:
+        store = CampaignStore.open(ledger, create=False)
+    except XRTError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return None
+    settings = store.get_meta(_SETTINGS)
+    if settings is None:
+        console.print(f"[red]error:[/red] {ledger} holds no campaign settings; start it with 'campaign run'")
+        return None
+    return store, settings
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Continue a campaign from its ledger after a stop, crash or reboot."""
+    console = Console()
+    opened = _open_existing(args.ledger, console)
+    if opened is None:
+        return 2
+    store, settings = opened
+    if args.user_id:
+        settings["user_id"] = args.user_id
+    return _run_guarded(
+        lambda: execute(store, settings, console=console, plain=args.plain), store.path, console
+    )
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """Cancel every active server job of a campaign and every source not yet submitted."""
+    console = Console()
+    opened = _open_existing(args.ledger, console)
+    if opened is None:
+        return 2
+    store, settings = opened
+    if args.user_id:
+        settings["user_id"] = args.user_id
+    return _run_guarded(
+        lambda: execute(store, settings, console=console, plain=True, cancel=True), store.path, console
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the state of every source of a campaign from its ledger (no request to the service)."""
+    console = Console()
+    opened = _open_existing(args.ledger, console)
+    if opened is None:
+        return 2
+    store, settings = opened
+    entries = store.entries()
+    summary = summarise(store)
+    console.print(
+        f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}"
+    )
+    console.print(summary_table(summary))
+    unfinished = sum(1 for e in entries if not e.state.terminal)
+    if unfinished:
+        console.print(f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
+    waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
+    if waiting:
+        console.print(f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", dest="user_id", help="registered e-mail (default: $XRT_PRODS_USER_ID)")
+    parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``campaign`` and its sub-commands to the command line."""
+    campaign = subparsers.add_parser("campaign", help="run many jobs through a throttled, resumable queue")
+    sub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="start (or continue) a campaign from a CSV or TOML file")
+    run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
+    run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
+    run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
+    run.add_argument("--base-url", dest="base_url", help=f"service base URL (default {DEFAULT_BASE_URL})")
+    run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
+    run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
+    run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
+    run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
+    run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
+    _common(run)
+    run.set_defaults(func=cmd_run)
+
+    for name, func, text in (
+        ("status", cmd_status, "print the state of a campaign"),
+        ("resume", cmd_resume, "continue a stopped or crashed campaign"),
+        ("cancel", cmd_cancel, "cancel a campaign's server jobs and pending sources"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("ledger", help="the campaign's ledger, or its campaign file")
+        if name != "status":
+            _common(p)
+        p.set_defaults(func=func)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from xrt_prods_async.cli import main
+
+    sys.exit(main(["campaign", *sys.argv[1:]]))
