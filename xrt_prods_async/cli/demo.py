@@ -18,18 +18,31 @@ from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, Ca
 from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
-from xrt_prods_async.emulator.catalogue import CATALOGUE
+from xrt_prods_async.emulator.catalogue import CATALOGUE, KnownObject
 from xrt_prods_async.params import JobRequest
 
 #: Simulated seconds between two rounds of the demo campaign: the real service's polite default.
 DEMO_POLL_SECONDS = 60.0
 
 
+def demo_objects(count: int) -> list[KnownObject]:
+    """``count`` catalogue objects taken in turn from each kind (GRB, CV, XRB, AGN...), for variety."""
+    by_kind: dict[str, list[KnownObject]] = {}
+    for obj in CATALOGUE:
+        by_kind.setdefault(obj.kind, []).append(obj)
+    chosen: list[KnownObject] = []
+    while len(chosen) < min(count, len(CATALOGUE)):
+        for group in by_kind.values():
+            if group and len(chosen) < count:
+                chosen.append(group.pop(0))
+    return chosen
+
+
 def demo_items(count: int) -> list[CampaignItem]:
-    """Requests for the first ``count`` catalogue objects: light curve, spectrum, standard and enhanced
+    """Requests for ``count`` varied catalogue objects: light curve, spectrum, standard and enhanced
     positions, each with the object's real coordinates, target IDs and reference time."""
     items = []
-    for obj in CATALOGUE[:count]:
+    for obj in demo_objects(count):
         request = JobRequest(
             name=obj.name,
             RA=obj.ra,
