@@ -104,6 +104,7 @@ def test_newer_server_job_pars() -> None:
     for key in ("whatSXPS", "do3col", "enh", "image"):  # server-internal keys; image 0 = not requested
         del expected[key]
     expected["lcobs"] = "all"  # echoed as 0 for the default
+    del expected["hrbin"]  # echoed as 0 for counts binning, where it means nothing
     expected.update({"dchi": 2.706, "getTargs": 0, "getT0": 0})  # the dchi default; the targ/T0 triggers
     assert wire == expected
     assert request.products == (
@@ -275,3 +276,26 @@ COVERED = [
     "submit_error_listErr.json",
     "submit_error_listErr_no_apiversion.json",
 ]
+
+
+def test_meaningless_echoes_are_not_read_back() -> None:
+    # The service echoes hrbin 0 for every job; with counts binning it means nothing, so reading a job
+    # back neither invents matchHR=False nor changes the request's fingerprint.
+    sent = JobRequest(
+        name="GRB 200416A",
+        RA=335.6985,
+        Dec=-7.5179,
+        targ="00966554",
+        centroid=True,
+        posErr=1,
+        LightCurve={"binMeth": "counts", "pcCounts": 20, "wtCounts": 30, "dynamic": True},
+    )
+    echo = {**sent.to_wire("someone@example.org"), "hrbin": 0}
+    back = JobRequest.from_job_pars(echo)
+    assert back == sent
+    assert back.fingerprint() == sent.fingerprint()
+    timed = JobRequest.from_job_pars(
+        {**echo, "binMeth": "time", "pcbin": 10, "wtbin": 1, "pchrbin": 20, "wthrbin": 2}
+    )
+    assert timed.light_curve is not None
+    assert timed.light_curve.match_hr is False

@@ -95,6 +95,8 @@ def decode_request(
             if product in parts:
                 model = slots[product][1]
                 name = model.__xrt__.by_wire[key]
+                if server and not model.param_facts(name).applies_to(pars):
+                    continue  # echoed although meaningless for this job (e.g. hrbin with counts binning)
                 put(
                     parts[product],
                     model.__xrt__.st_names[name],

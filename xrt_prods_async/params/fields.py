@@ -57,7 +57,9 @@ class Param:
     it by (``None`` when that is the wire key itself); ``aliases`` further accepted spellings (old or
     odd wire spellings, deprecated names); ``codes`` the internal codes an older server echoes in place of
     the value's meaning; ``decode`` a clean-up for the server's echo of the value; ``derives`` the fields
-    whose values the service works out when this flag is set.
+    whose values the service works out when this flag is set; ``applies_if`` the sibling wire values
+    without which the parameter means nothing (the service echoes such values anyway, e.g. ``hrbin`` 0 for
+    counts binning, so they are not read back from an echo).
     """
 
     wire: str
@@ -71,6 +73,11 @@ class Param:
     codes: Mapping[str, Any] = field(default_factory=dict)
     decode: Callable[[Any], Any] | None = None
     derives: tuple[str, ...] = ()
+    applies_if: Mapping[str, str] = field(default_factory=dict)
+
+    def applies_to(self, body: Mapping[str, Any]) -> bool:
+        """True when ``body`` (a flat wire body) meets every ``applies_if`` condition."""
+        return all(str(body.get(key, "")).strip().lower() == value for key, value in self.applies_if.items())
 
     @property
     def st_name(self) -> str:
@@ -99,6 +106,7 @@ def param(
     codes: Mapping[str, Any] | None = None,
     decode: Callable[[Any], Any] | None = None,
     derives: tuple[str, ...] = (),
+    applies_if: Mapping[str, str] | None = None,
     ge: float | None = None,
     le: float | None = None,
     gt: float | None = None,
@@ -117,6 +125,7 @@ def param(
         codes=dict(codes or {}),
         decode=decode,
         derives=derives,
+        applies_if=dict(applies_if or {}),
     )
     return Field(default, json_schema_extra=facts, ge=ge, le=le, gt=gt, lt=lt)
 

@@ -32,6 +32,8 @@ Detector = Annotated[Literal["no", "pc", "wt", "both"], Lower]
 TimeFormat = Annotated[Literal["s", "m"], BeforeValidator(_time_format)]
 LcData = Annotated[Literal["all", "user"], Lower]
 
+#: Hardness-ratio binning is part of time binning; the service echoes ``hrbin`` 0 for other methods.
+_TIME_BINNING = {"binMeth": "time"}
 _OBS = "obsIDs (e.g. '00282445000,00282445001') or 'start-stop' ranges, as one string"
 
 
@@ -183,7 +185,11 @@ class LightCurve(ProductModel):
     )
     # -- time binning
     match_hr: Flag | None = param(
-        "hrbin", "matchHR", "Hardness-ratio bins follow the main bins; time binning", server_default=True
+        "hrbin",
+        "matchHR",
+        "Hardness-ratio bins follow the main bins; time binning",
+        server_default=True,
+        applies_if=_TIME_BINNING,
     )
     pc_hr_bin_time: Number | None = param(
         "pchrbin",
@@ -192,6 +198,7 @@ class LightCurve(ProductModel):
         unit="s",
         server_default=2.51,
         gt=0,
+        applies_if=_TIME_BINNING,
     )
     wt_hr_bin_time: Number | None = param(
         "wthrbin",
@@ -200,6 +207,7 @@ class LightCurve(ProductModel):
         unit="s",
         server_default=0.5,
         gt=0,
+        applies_if=_TIME_BINNING,
     )
     min_frac_exp: Number | None = param(
         "femin", "minFracExp", "Drop bins with a lower fractional exposure", server_default=0.0, ge=0, le=1

@@ -464,18 +464,25 @@ class JobRequest(Globals):
     def fingerprint(self) -> str:
         """SHA-256 (hex) of the canonical wire body without ``UserID``/``api_*``.
 
-        Values equal to the service's documented default are left out, so requests with equal meaning —
-        whether a default was written out or not — have equal fingerprints.
+        Values equal to the service's documented default are left out, and so are values that mean
+        nothing for this job (``applies_if`` unmet, e.g. ``hrbin`` with counts binning), so requests with
+        equal meaning — whether a default was written out or not, submitted or echoed — have equal
+        fingerprints.
         """
         body = {k: v for k, v in self.to_wire("-").items() if k not in META_KEYS}
         defaults: dict[str, Any] = {}
+        moot: set[str] = set()
         models: list[ParamModel] = [self, *(m for p in self.products if (m := self.product(p)) is not None)]
         for model in models:
             for name, wire in type(model).__xrt__.wire.items():
-                default = type(model).param_facts(name).server_default
-                if default is not None:
-                    defaults[wire] = encode_value(default)
-        canonical = {k: v for k, v in body.items() if k not in defaults or defaults[k] != v}
+                facts = type(model).param_facts(name)
+                if facts.server_default is not None:
+                    defaults[wire] = encode_value(facts.server_default)
+                if not facts.applies_to(body):
+                    moot.add(wire)
+        canonical = {
+            k: v for k, v in body.items() if k not in moot and (k not in defaults or defaults[k] != v)
+        }
         text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
