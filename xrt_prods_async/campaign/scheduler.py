@@ -158,6 +158,21 @@ def safe_dirname(label: str) -> str:
     return cleaned[:120]
 
 
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temporary files (``.NAME.*.part``) a killed run left in a source's folder; return them.
+
+    Downloads and data files are written to such a temporary file and renamed when complete, so a crash
+    leaves only these behind, never a partial file under a final name. Called before an entry is collected,
+    when no other collector can be writing to its folder.
+    """
+    if not folder.is_dir():
+        return []
+    stale = sorted(folder.glob(".*.part"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 class Campaign:
     """A throttled, resumable campaign of XRT jobs recorded in one ledger file.
 
@@ -484,6 +499,7 @@ class Campaign:
         """
         async with limiter:
             job = job or self._job(entry)
+            await anyio.to_thread.run_sync(remove_stale_temp_files, self.output / safe_dirname(entry.label))
             for kind, step in self._collection_steps(entry, job):
                 artifact = entry.artifacts.get(kind)
                 if artifact is not None and artifact.ok:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, E
 from xrt_prods_async.campaign.scheduler import RETRIEVABLE, summarise
 from xrt_prods_async.campaign.sources import load_campaign_file
 from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
-from xrt_prods_async.client import XRTClient
+from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.errors import XRTError
 from xrt_prods_async.products import Product
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
@@ -34,6 +36,12 @@ def ledger_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}.campaign.sqlite")
 
 
+def _names(value: Any) -> list[str]:
+    """A list of names from a comma-separated string (command line) or a list (TOML)."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def _options(settings: dict[str, Any]) -> CampaignOptions:
     download = settings.get("download")
     return CampaignOptions(
@@ -41,7 +49,7 @@ def _options(settings: dict[str, Any]) -> CampaignOptions:
         poll_interval=float(settings.get("poll_interval", 60.0)),
         archive_format=str(settings.get("format", "tar.gz")),
         download=None if download is None else Product.parse_many(download),
-        retrieve=frozenset(settings.get("retrieve", sorted(RETRIEVABLE))),
+        retrieve=frozenset(_names(settings.get("retrieve", sorted(RETRIEVABLE)))),
         track_progress=bool(settings.get("track_progress", False)),
     )
 
@@ -57,7 +65,7 @@ async def execute(
 ) -> int:
     """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``."""
     options = _options(settings)
-    user = settings.get("user_id") or os.environ.get("XRT_PRODS_USER_ID")
+    user = settings.get("user_id") or os.environ.get(ENV_USER_ID)
     async with XRTClient(
         user_id=user, base_url=settings.get("base_url", DEFAULT_BASE_URL), poll_interval=options.poll_interval
     ) as client:
@@ -66,7 +74,7 @@ async def execute(
             await campaign.add(items)
         if cancel:
             n = await campaign.cancel()
-            console.print(f"Cancelled {n} active job(s); every pending source is cancelled too.")
+            console.print(f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
             return 0
         counts = {state.value: n for state, n in store.counts().items()}
         if plain:
@@ -82,18 +90,69 @@ async def execute(
         return 0 if summary.counts.get("failed", 0) == 0 else 1
 
 
-def _run_guarded(coro_fn: Any, ledger: Path, console: Console) -> int:
+class _TerminatedError(Exception):
+    """The process was asked to terminate (SIGTERM): stop like Ctrl-C."""
+
+
+async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
+    """Run ``coro_fn``; SIGTERM (a service manager, ``docker stop``, a CI cancel) stops it like Ctrl-C."""
+    if sys.platform == "win32":  # pragma: no cover - no signal receivers there; Ctrl-C still works
+        return await coro_fn()
+    outcome: list[int] = []
+    terminated = False
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            nonlocal terminated
+            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                async for _ in signals:
+                    terminated = True
+                    group.cancel_scope.cancel()
+
+        async def main() -> None:
+            outcome.append(await coro_fn())
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch)
+        group.start_soon(main)
+    if terminated or not outcome:
+        raise _TerminatedError
+    return outcome[0]
+
+
+def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: Console) -> int:
     try:
-        return int(anyio.run(coro_fn))
+        return int(anyio.run(_until_terminated, coro_fn))
     except KeyboardInterrupt:
-        console.print(
-            f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
-            f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}"
-        )
-        return 130
+        _stopped(console, ledger)
+        return 130  # 128 + SIGINT, as shells report Ctrl-C
+    except _TerminatedError:
+        _stopped(console, ledger)
+        return 143  # 128 + SIGTERM
     except XRTError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(console, exc)
         return 2
+
+
+def _stopped(console: Console, ledger: Path) -> None:
+    console.print(
+        f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
+        f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
+        soft_wrap=True,
+    )
+
+
+def _error(console: Console, problem: object) -> None:
+    """Print an error without wrapping it into the terminal's width (paths and commands stay whole)."""
+    console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+
+
+def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:
+    try:
+        return CampaignStore.open(path, create=create)
+    except (XRTError, OSError) as exc:
+        _error(console, exc)
+        return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -103,14 +162,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         parsed = load_campaign_file(source)
     except XRTError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(console, exc)
         return 2
     settings: dict[str, Any] = {
         "max_active": 5,
         "poll_interval": 60.0,
         "format": "tar.gz",
         "output": str(source.with_name(f"{source.stem}-output")),
-        "base_url": DEFAULT_BASE_URL,
+        "base_url": os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
     }
     settings.update(parsed.settings)
     for key in ("max_active", "poll_interval", "format", "output", "base_url", "user_id", "download"):
@@ -118,23 +177,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         if value is not None:
             settings[key] = value
     if args.retrieve is not None:
-        settings["retrieve"] = [r for r in args.retrieve.split(",") if r]
+        settings["retrieve"] = _names(args.retrieve)
+    # Absolute, so that resuming from another folder writes to the same place.
+    settings["output"] = str(Path(settings["output"]).expanduser().resolve())
     try:
         _options(settings)
-    except (XRTError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+    except (XRTError, ValueError, TypeError) as exc:
+        _error(console, exc)
         return 2
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)
-    store = CampaignStore.open(ledger)
+    store = _open_ledger(ledger, console, create=True)
+    if store is None:
+        return 2
     previous = store.get_meta(_SETTINGS)
-    if previous is not None and previous.get("base_url") != settings.get("base_url"):
-        console.print(
-            f"[red]error:[/red] {ledger} belongs to a campaign against {previous.get('base_url')}; "
-            "use --ledger to start a separate one"
+    if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
+        _error(
+            console,
+            f"{ledger} belongs to a campaign against {previous.get('base_url')}, not {settings['base_url']}; "
+            "its jobs do not exist there. Use --ledger to start a separate campaign",
         )
         return 2
     store.set_meta(_SETTINGS, settings)
-    console.print(f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+    console.print(
+        f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})", soft_wrap=True
+    )
     return _run_guarded(
         lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
         ledger,
@@ -142,16 +208,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def _same_url(url: object) -> str:
+    return str(url).rstrip("/")
+
+
 def _open_existing(path_text: str, console: Console) -> tuple[CampaignStore, dict[str, Any]] | None:
     ledger = ledger_for(Path(path_text))
-    try:
-        store = CampaignStore.open(ledger, create=False)
-    except XRTError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+    store = _open_ledger(ledger, console, create=False)
+    if store is None:
         return None
     settings = store.get_meta(_SETTINGS)
     if settings is None:
-        console.print(f"[red]error:[/red] {ledger} holds no campaign settings; start it with 'campaign run'")
+        _error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
         return None
     return store, settings
 
@@ -194,12 +262,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     entries = store.entries()
     summary = summarise(store)
     console.print(
-        f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}"
+        f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}",
+        soft_wrap=True,
     )
     console.print(summary_table(summary))
     unfinished = sum(1 for e in entries if not e.state.terminal)
     if unfinished:
-        console.print(f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
+        console.print(
+            f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}", soft_wrap=True
+        )
     waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
     if waiting:
         console.print(f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
@@ -207,7 +278,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", dest="user_id", help="registered e-mail (default: $XRT_PRODS_USER_ID)")
+    parser.add_argument("--user", dest="user_id", help=f"registered e-mail (default: ${ENV_USER_ID})")
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
 
 
@@ -220,7 +291,11 @@ def register(subparsers: Any) -> None:
     run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
     run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
-    run.add_argument("--base-url", dest="base_url", help=f"service base URL (default {DEFAULT_BASE_URL})")
+    run.add_argument(
+        "--base-url",
+        dest="base_url",
+        help=f"service base URL (default ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
+    )
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
     run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
