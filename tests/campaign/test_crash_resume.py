@@ -8,18 +8,13 @@ than by luck: a delayed reply holds the process at the step we want, the test se
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import tarfile
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -33,6 +28,8 @@ from xrt_prods_async.emulator import (
     emulator_in_thread,
 )
 
+from .campaign_support import CampaignProcess, in_state, ledger_states, wait_for
+
 TIME_SCALE = 2000.0
 #: The real service's polite 60 s, on the emulator's clock.
 POLL = 60.0 / TIME_SCALE
@@ -40,8 +37,6 @@ POLL = 60.0 / TIME_SCALE
 HOLD = 1.5
 SOURCES = [f"crash-{i}" for i in range(5)]
 MAX_ACTIVE = 2
-
-T = TypeVar("T")
 
 
 def campaign_file(folder: Path) -> Path:
@@ -57,67 +52,6 @@ def campaign_file(folder: Path) -> Path:
     path = folder / "crash.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-class CampaignProcess:
-    """``python -m xrt_prods_async campaign ...`` in a subprocess, its output kept in a file."""
-
-    def __init__(self, folder: Path, args: list[str], name: str) -> None:
-        self.log = folder / f"{name}.log"
-        env = {k: v for k, v in os.environ.items() if k != "XRT_PRODS_USER_ID"}
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "xrt_prods_async", "campaign", *args],
-                cwd=folder,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no handler, no cleanup, no flush — the harshest stop there is."""
-        self.proc.send_signal(signal.SIGKILL)
-        assert self.proc.wait(timeout=10) == -signal.SIGKILL
-
-    def finish(self, timeout: float = 30.0) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise AssertionError(f"the campaign did not finish in {timeout} s:\n{self.output()}") from None
-
-
-def wait_for(condition: Callable[[], T], what: str, process: CampaignProcess, timeout: float = 20.0) -> T:
-    """Poll ``condition`` every 20 ms until it is truthy; fail if the process exits first or time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if process.proc.poll() is not None:
-            raise AssertionError(
-                f"the campaign exited ({process.proc.returncode}) before {what}:\n{process.output()}"
-            )
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{process.output()}")
-        time.sleep(0.02)
-
-
-def ledger_states(ledger: Path) -> dict[str, str]:
-    """Label -> state from the ledger, read-only (empty while the file is not there yet)."""
-    try:
-        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=1.0)
-    except sqlite3.Error:
-        return {}
-    try:
-        return dict(db.execute("SELECT label, state FROM entries").fetchall())
-    except sqlite3.Error:
-        return {}
-    finally:
-        db.close()
 
 
 def metrics(emu: RunningEmulator) -> dict[str, Any]:
@@ -139,10 +73,6 @@ def hold(endpoint: str, **extra: Any) -> FaultConfig:
     rules = [FaultRule(endpoint=endpoint, delay=1.0, delay_seconds=HOLD)]
     rules += [FaultRule(endpoint=name, **rule) for name, rule in extra.items()]
     return FaultConfig(rules=rules)
-
-
-def in_state(states: dict[str, str], state: str) -> list[str]:
-    return sorted(label for label, s in states.items() if s == state)
 
 
 @contextmanager

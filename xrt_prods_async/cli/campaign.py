@@ -7,9 +7,11 @@ the settings a campaign was started with, so ``resume`` and ``cancel`` need only
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from xrt_prods_async.campaign.scheduler import RETRIEVABLE, summarise
 from xrt_prods_async.campaign.sources import load_campaign_file
 from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
-from xrt_prods_async.errors import XRTError
+from xrt_prods_async.errors import ConfigurationError, XRTError
+from xrt_prods_async.http import Politeness
 from xrt_prods_async.products import Product
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
 
@@ -42,15 +45,31 @@ def _names(value: Any) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
+def _setting(settings: dict[str, Any], key: str, kind: type[Any], default: Any) -> Any:
+    """One setting read as ``kind``, or a :class:`ConfigurationError` naming it and what it must be."""
+    value = settings.get(key, default)
+    what = {int: "a whole number", float: "a number", bool: "true or false"}[kind]
+    if isinstance(value, bool) != (kind is bool):
+        raise ConfigurationError(f"setting {key} must be {what}; got {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"setting {key} must be {what}; got {value!r}") from None
+
+
 def _options(settings: dict[str, Any]) -> CampaignOptions:
     download = settings.get("download")
+    try:
+        products = None if download is None else Product.parse_many(download)
+    except ValueError as exc:
+        raise ConfigurationError(f"setting download: {exc}") from None
     return CampaignOptions(
-        max_active=int(settings.get("max_active", 5)),
-        poll_interval=float(settings.get("poll_interval", 60.0)),
+        max_active=_setting(settings, "max_active", int, 5),
+        poll_interval=_setting(settings, "poll_interval", float, 60.0),
         archive_format=str(settings.get("format", "tar.gz")),
-        download=None if download is None else Product.parse_many(download),
+        download=products,
         retrieve=frozenset(_names(settings.get("retrieve", sorted(RETRIEVABLE)))),
-        track_progress=bool(settings.get("track_progress", False)),
+        track_progress=_setting(settings, "track_progress", bool, False),
     )
 
 
@@ -76,13 +95,13 @@ async def execute(
             n = await campaign.cancel()
             console.print(f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
             return 0
-        counts = {state.value: n for state, n in store.counts().items()}
         if plain:
             campaign.subscribe(lambda event: console.print(str(event), highlight=False))
             summary = await campaign.run()
         else:
+            states = {label: state.value for label, state in store.states().items()}
             with CampaignDisplay(
-                title=Path(store.path).name, counts=counts, max_active=options.max_active, console=console
+                title=Path(store.path).name, states=states, max_active=options.max_active, console=console
             ) as display:
                 campaign.subscribe(display.handle)
                 summary = await campaign.run()
@@ -96,28 +115,16 @@ class _TerminatedError(Exception):
 
 async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
     """Run ``coro_fn``; SIGTERM (a service manager, ``docker stop``, a CI cancel) stops it like Ctrl-C."""
-    if sys.platform == "win32":  # pragma: no cover - no signal receivers there; Ctrl-C still works
-        return await coro_fn()
-    outcome: list[int] = []
-    terminated = False
-    async with anyio.create_task_group() as group:
-
-        async def watch() -> None:
-            nonlocal terminated
-            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-                async for _ in signals:
-                    terminated = True
-                    group.cancel_scope.cancel()
-
-        async def main() -> None:
-            outcome.append(await coro_fn())
-            group.cancel_scope.cancel()
-
-        group.start_soon(watch)
-        group.start_soon(main)
-    if terminated or not outcome:
-        raise _TerminatedError
-    return outcome[0]
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+        return await coro_fn()  # signals reach only the main thread (and no handlers on Windows)
+    loop = asyncio.get_running_loop()  # anyio.run's default backend
+    with anyio.CancelScope() as scope:
+        loop.add_signal_handler(signal.SIGTERM, scope.cancel)
+        try:
+            return await coro_fn()
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+    raise _TerminatedError  # only reached when SIGTERM cancelled the scope
 
 
 def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: Console) -> int:
@@ -181,8 +188,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Absolute, so that resuming from another folder writes to the same place.
     settings["output"] = str(Path(settings["output"]).expanduser().resolve())
     try:
-        _options(settings)
-    except (XRTError, ValueError, TypeError) as exc:
+        options = _options(settings)
+        politeness = Politeness()  # checked before the ledger is made, so a refused start leaves nothing
+        politeness.check_base_url(str(settings["base_url"]))
+        politeness.check_poll_interval(options.poll_interval, str(settings["base_url"]))
+    except XRTError as exc:
         _error(console, exc)
         return 2
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)

@@ -85,9 +85,9 @@ async def run_demo(
                     campaign.subscribe(lambda event: console.print(str(event), highlight=False))
                     summary = await campaign.run()
                 else:
-                    counts = {s.value: n for s, n in store.counts().items()}
+                    states = {label: state.value for label, state in store.states().items()}
                     with CampaignDisplay(
-                        title="demo", counts=counts, max_active=max_active, console=console
+                        title="demo", states=states, max_active=max_active, console=console
                     ) as display:
                         campaign.subscribe(display.handle)
                         summary = await campaign.run()
