@@ -103,9 +103,24 @@ async def run_demo(
     return 0 if summary.counts.get("failed", 0) == 0 else 1
 
 
+def _problems(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if not 1 <= args.sources <= len(CATALOGUE):
+        problems.append(f"--sources is {args.sources}; give 1 to {len(CATALOGUE)} (the emulator's catalogue)")
+    if not args.time_scale > 0:
+        problems.append(f"--time-scale is {args.time_scale:g}; it must be positive (e.g. 120)")
+    if args.max_active < 1:
+        problems.append(f"--max-active is {args.max_active}; it must be at least 1")
+    return problems
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
     console = Console()
+    problems = _problems(args)
+    if problems:
+        console.print("[red]error:[/red] " + "; ".join(problems), highlight=False, soft_wrap=True)
+        return 2
     try:
         return int(
             anyio.run(
