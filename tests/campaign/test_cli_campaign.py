@@ -304,3 +304,22 @@ def test_the_base_url_comes_from_the_environment_when_not_given(
     with CampaignStore.open(tmp_path / "camp.campaign.sqlite", create=False) as store:
         assert store.get_meta("settings")["base_url"] == emu.base_url
         assert set(store.states().values()) == {EntryState.DONE}
+
+
+def test_the_example_campaign_runs_as_documented(tmp_path: Path, cli: Cli, emu: RunningEmulator) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "campaign.toml"
+    ledger, output = tmp_path / "example.sqlite", tmp_path / "out"  # nothing written beside the example
+    args = ["campaign", "run", str(example), "--ledger", str(ledger), "--output", str(output)]
+    status, out = cli(*args, "--base-url", emu.base_url, "--user", USER, "--poll-interval", POLL)
+    assert status == 0, out
+    folders = sorted(p.name for p in output.iterdir())
+    assert folders == ["BOAT", "GK_Per", "GRB_130925A", "GRB_190114C", "GRB_200416A", "GRB_200416A_z_0.2"]
+    assert sorted(p.name for p in (output / "GRB_190114C").iterdir()) == [
+        "enh.tar.gz",
+        "lc.tar.gz",
+        "light_curve.json",
+        "psf.tar.gz",
+        "spec.tar.gz",
+        "spectral_fits.json",
+    ]
+    assert out.count("complete") == 6
