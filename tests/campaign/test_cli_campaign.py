@@ -118,6 +118,8 @@ def test_a_wrong_user_stops_the_run_and_resume_with_the_right_one_finishes(
     assert ledger_states(ledger) == dict.fromkeys(LABELS, "done")
     for label in LABELS:
         assert f"{label} job " in out
+    with CampaignStore.open(ledger, create=False) as store:
+        assert store.get_meta("settings")["user_id"] == USER  # the next resume needs no --user
 
 
 def test_cancel_stops_the_server_jobs_and_the_queue(tmp_path: Path, cli: Cli, emu: RunningEmulator) -> None:
@@ -126,7 +128,16 @@ def test_cancel_stops_the_server_jobs_and_the_queue(tmp_path: Path, cli: Cli, em
     args = ["run", str(path), "--ledger", str(ledger), "--base-url", emu.base_url, "--user", USER]
     process = CampaignProcess(tmp_path, [*args, "--poll-interval", POLL, "--plain"], "run")
     wait_for(lambda: len(in_state(ledger_states(ledger), "active")) == 2, "two active jobs", process)
-    process.kill()
+    # One process at a time works a campaign: the others are refused, naming the one at work.
+    for action in ("cancel", "resume"):
+        status, out = cli("campaign", action, str(ledger))
+        assert status == 2
+        assert f"is being worked on by another process (pid {process.proc.pid})" in out
+    status, out = cli("campaign", *args, "--plain")
+    assert status == 2
+    assert "another process" in out
+    assert cli("campaign", "status", str(ledger))[0] == 0  # reading is always allowed
+    process.kill()  # its lock goes with it
 
     status, out = cli("campaign", "cancel", str(ledger))
     assert status == 0, out

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import anyio
 from rich.console import Console
@@ -29,7 +30,13 @@ from xrt_prods_async.http import Politeness
 from xrt_prods_async.products import Product
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
 
+if sys.platform != "win32":
+    import fcntl
+
 _SETTINGS = "settings"
+
+
+_NO_LOCK = contextlib.nullcontext()
 
 
 def ledger_for(path: Path) -> Path:
@@ -154,6 +161,35 @@ def _error(console: Console, problem: object) -> None:
     console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
 
 
+def lock_ledger(ledger: Path) -> IO[bytes] | None:
+    """Hold an exclusive lock on ``LEDGER.lock`` for as long as the returned file stays open.
+
+    Two processes working one campaign would race for the same entries; the second is refused instead. The
+    operating system drops the lock when its process ends, however it ends (``kill -9`` included), so a
+    crashed run never blocks its resume. Raises :class:`ConfigurationError` naming the process that holds it.
+    (Windows: no lock is taken.)
+    """
+    if sys.platform == "win32":  # pragma: no cover
+        return None
+    path = ledger.with_name(f"{ledger.name}.lock")
+    handle = path.open("a+b")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().decode(errors="replace").strip() or "unknown"
+        handle.close()
+        raise ConfigurationError(
+            f"campaign {ledger} is being worked on by another process (pid {holder}); "
+            "let it finish or stop it first"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()).encode())
+    handle.flush()
+    return handle
+
+
 def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:
     try:
         return CampaignStore.open(path, create=create)
@@ -199,6 +235,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = _open_ledger(ledger, console, create=True)
     if store is None:
         return 2
+    try:
+        lock = lock_ledger(ledger)
+    except XRTError as exc:
+        _error(console, exc)
+        return 2
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
         _error(
@@ -211,55 +252,67 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(
         f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})", soft_wrap=True
     )
-    return _run_guarded(
-        lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
-        ledger,
-        console,
-    )
+    with lock or _NO_LOCK:
+        return _run_guarded(
+            lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
+            ledger,
+            console,
+        )
 
 
 def _same_url(url: object) -> str:
     return str(url).rstrip("/")
 
 
-def _open_existing(path_text: str, console: Console) -> tuple[CampaignStore, dict[str, Any]] | None:
+def _open_existing(
+    path_text: str, console: Console, *, lock: bool = False
+) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | None:
     ledger = ledger_for(Path(path_text))
     store = _open_ledger(ledger, console, create=False)
     if store is None:
+        return None
+    try:
+        held = lock_ledger(ledger) if lock else None
+    except XRTError as exc:
+        _error(console, exc)
         return None
     settings = store.get_meta(_SETTINGS)
     if settings is None:
         _error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
         return None
-    return store, settings
+    return store, settings, held
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Continue a campaign from its ledger after a stop, crash or reboot."""
     console = Console()
-    opened = _open_existing(args.ledger, console)
+    opened = _open_existing(args.ledger, console, lock=True)
     if opened is None:
         return 2
-    store, settings = opened
-    if args.user_id:
+    store, settings, lock = opened
+    if args.user_id:  # remembered: the next resume needs it no more
         settings["user_id"] = args.user_id
-    return _run_guarded(
-        lambda: execute(store, settings, console=console, plain=args.plain), store.path, console
-    )
+        store.set_meta(_SETTINGS, settings)
+    with lock or _NO_LOCK:
+        return _run_guarded(
+            lambda: execute(store, settings, console=console, plain=args.plain), store.path, console
+        )
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel every active server job of a campaign and every source not yet submitted."""
     console = Console()
-    opened = _open_existing(args.ledger, console)
+    opened = _open_existing(args.ledger, console, lock=True)
     if opened is None:
         return 2
-    store, settings = opened
+    store, settings, lock = opened
     if args.user_id:
         settings["user_id"] = args.user_id
-    return _run_guarded(
-        lambda: execute(store, settings, console=console, plain=True, cancel=True), store.path, console
-    )
+        store.set_meta(_SETTINGS, settings)
+    with lock or _NO_LOCK:
+        return _run_guarded(
+            lambda: execute(store, settings, console=console, plain=True, cancel=True), store.path, console
+        )
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -268,7 +321,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     opened = _open_existing(args.ledger, console)
     if opened is None:
         return 2
-    store, settings = opened
+    store, settings, _ = opened
     entries = store.entries()
     summary = summarise(store)
     console.print(
