@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -334,3 +335,34 @@ def test_the_example_campaign_runs_as_documented(tmp_path: Path, cli: Cli, emu: 
         "spectral_fits.json",
     ]
     assert out.count("complete") == 6
+
+
+def test_text_with_brackets_is_printed_as_written(tmp_path: Path, cli: Cli, emu: RunningEmulator) -> None:
+    # rich would take "[campaign]" or "[2]" for markup and drop it: labels and messages must come out whole.
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sources]\nx = 1\n", encoding="utf-8")
+    status, out = cli("campaign", "run", str(bad))
+    assert status == 2
+    assert "unknown table(s) ['sources']; use [campaign], [template] and [[source]]" in out
+    text = (
+        "[template]\ncentroid = true\nposErr = 1\n[template.StandardPos]\n"
+        "[[source]]\nlabel = 'GK [b]2[/b]'\nname = 'GK Per'\nRA = 52.8\nDec = 43.9043\ntarg = '00010873'\n"
+    )
+    path = tmp_path / "brackets.toml"
+    path.write_text(text, encoding="utf-8")
+    for plain in (["--plain"], []):
+        args = [
+            "campaign",
+            "run",
+            str(path),
+            "--base-url",
+            emu.base_url,
+            "--user",
+            USER,
+            "--poll-interval",
+            POLL,
+        ]
+        status, out = cli(*args, "--ledger", str(tmp_path / f"{len(plain)}.sqlite"), *plain)
+        assert status == 0, out
+        assert re.search(r"^GK \[b\]2\[/b\] job \d+ done$", out, re.MULTILINE), out  # an event line
+        assert "│ GK [b]2[/b] │" in out  # the summary table's row

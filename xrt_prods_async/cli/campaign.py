@@ -23,7 +23,7 @@ from rich.console import Console
 from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState
 from xrt_prods_async.campaign.scheduler import RETRIEVABLE, summarise
 from xrt_prods_async.campaign.sources import load_campaign_file
-from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
+from xrt_prods_async.cli.progress import CampaignDisplay, say, say_error, summary_table
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.errors import ConfigurationError, XRTError
 from xrt_prods_async.http import Politeness
@@ -100,10 +100,10 @@ async def execute(
             await campaign.add(items)
         if cancel:
             n = await campaign.cancel()
-            console.print(f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
+            say(console, f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
             return 0
         if plain:
-            campaign.subscribe(lambda event: console.print(str(event), highlight=False))
+            campaign.subscribe(lambda event: say(console, event))
             summary = await campaign.run()
         else:
             states = {label: state.value for label, state in store.states().items()}
@@ -144,21 +144,16 @@ def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: C
         _stopped(console, ledger)
         return 143  # 128 + SIGTERM
     except XRTError as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return 2
 
 
 def _stopped(console: Console, ledger: Path) -> None:
-    console.print(
+    say(
+        console,
         f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
         f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
-        soft_wrap=True,
     )
-
-
-def _error(console: Console, problem: object) -> None:
-    """Print an error without wrapping it into the terminal's width (paths and commands stay whole)."""
-    console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
 
 
 def lock_ledger(ledger: Path) -> IO[bytes] | None:
@@ -194,7 +189,7 @@ def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore
     try:
         return CampaignStore.open(path, create=create)
     except (XRTError, OSError) as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return None
 
 
@@ -205,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         parsed = load_campaign_file(source)
     except XRTError as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return 2
     settings: dict[str, Any] = {
         "max_active": 5,
@@ -229,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         politeness.check_base_url(str(settings["base_url"]))
         politeness.check_poll_interval(options.poll_interval, str(settings["base_url"]))
     except XRTError as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return 2
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)
     store = _open_ledger(ledger, console, create=True)
@@ -238,20 +233,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         lock = lock_ledger(ledger)
     except XRTError as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return 2
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
-        _error(
+        say_error(
             console,
             f"{ledger} belongs to a campaign against {previous.get('base_url')}, not {settings['base_url']}; "
             "its jobs do not exist there. Use --ledger to start a separate campaign",
         )
         return 2
     store.set_meta(_SETTINGS, settings)
-    console.print(
-        f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})", soft_wrap=True
-    )
+    say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
     with lock or _NO_LOCK:
         return _run_guarded(
             lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
@@ -274,11 +267,11 @@ def _open_existing(
     try:
         held = lock_ledger(ledger) if lock else None
     except XRTError as exc:
-        _error(console, exc)
+        say_error(console, exc)
         return None
     settings = store.get_meta(_SETTINGS)
     if settings is None:
-        _error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
+        say_error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
         return None
     return store, settings, held
 
@@ -324,19 +317,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     store, settings, _ = opened
     entries = store.entries()
     summary = summarise(store)
-    console.print(
-        f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}",
-        soft_wrap=True,
-    )
+    say(console, f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}")
     console.print(summary_table(summary))
     unfinished = sum(1 for e in entries if not e.state.terminal)
     if unfinished:
-        console.print(
-            f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}", soft_wrap=True
-        )
+        say(console, f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
     waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
     if waiting:
-        console.print(f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
+        say(console, f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
     return 0
 
 

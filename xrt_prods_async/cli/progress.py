@@ -24,6 +24,17 @@ _STATE_STYLE = {
 }
 
 
+def say(console: Console, text: object) -> None:
+    """Print a line as it is: no markup (``[...]`` in labels, paths or TOML names stays), no highlighting, and
+    no wrapping (paths and commands stay whole for copying)."""
+    console.print(str(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def say_error(console: Console, problem: object) -> None:
+    """Print ``error: <problem>``, the problem's text as it is."""
+    console.print(Text.assemble(("error:", "red"), " ", str(problem)), highlight=False, soft_wrap=True)
+
+
 def _hms(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -112,7 +123,7 @@ class CampaignDisplay:
             line = str(event)
             self.recent.append(line)
             if not self.live:
-                self.console.print(line, highlight=False, soft_wrap=True, markup=False)
+                say(self.console, line)
         if self._live is not None:
             self._live.update(self.render())
 
@@ -182,7 +193,14 @@ def summary_table(summary: CampaignSummary) -> Table:
         outcome = Text(s.outcome, style=_STATE_STYLE.get(s.outcome, ""))
         if s.error and s.outcome in ("failed", "cancelled"):
             outcome.append(f" ({s.error.splitlines()[0][:60]})", style="dim")
-        table.add_row(s.label, str(s.job_id or ""), outcome, codes, str(len(s.files)), _position_text(s))
+        table.add_row(
+            Text(s.label),
+            str(s.job_id or ""),
+            outcome,
+            Text(codes),
+            str(len(s.files)),
+            Text(_position_text(s)),
+        )
     caption = [", ".join(f"{k} {v}" for k, v in summary.counts.items() if v) or "no sources"]
     if summary.requests:  # a run's table; a status print from the ledger alone has no requests to show
         caption.append("requests: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.requests.items())))
