@@ -1,7 +1,11 @@
 """``xrt-prods-async campaign run|status|resume|cancel``: campaigns from the command line.
 
 The ledger (a SQLite file, by default ``<campaign file>.campaign.sqlite`` beside the campaign file) remembers
-the settings a campaign was started with, so ``resume`` and ``cancel`` need only the ledger.
+the settings a campaign was started with, so ``resume`` and ``cancel`` need only the ledger. One process at a
+time works a ledger (``LEDGER.lock``); Ctrl-C and SIGTERM stop between steps and print how to resume, and a
+``kill -9`` loses nothing either: the ledger is committed before every step it enables.
+
+Exit status: 0 done, 1 some source failed, 2 bad input or an error, 130/143 stopped by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
