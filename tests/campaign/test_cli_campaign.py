@@ -366,3 +366,21 @@ def test_text_with_brackets_is_printed_as_written(tmp_path: Path, cli: Cli, emu:
         assert status == 0, out
         assert re.search(r"^GK \[b\]2\[/b\] job \d+ done$", out, re.MULTILINE), out  # an event line
         assert "│ GK [b]2[/b] │" in out  # the summary table's row
+
+
+def test_a_source_the_service_refuses_fails_alone_and_the_exit_status_says_so(
+    tmp_path: Path, cli: Cli, emu: RunningEmulator
+) -> None:
+    text = (
+        "[template]\ncentroid = true\nposErr = 1\n[template.StandardPos]\n"
+        "[[source]]\nname = 'GK Per'\nRA = 52.8\nDec = 43.9043\ntarg = '00010873'\n"
+        "[[source]]\nname = 'no such object'\ngetCoords = true\ntarg = '00010873'\n"
+    )
+    path = tmp_path / "mixed.toml"
+    path.write_text(text, encoding="utf-8")
+    args = ["campaign", "run", str(path), "--base-url", emu.base_url, "--user", USER, "--poll-interval", POLL]
+    status, out = cli(*args, "--plain")
+    assert status == 1, out
+    assert re.search(r"│ GK Per +│ +\d+ │ complete", out), out
+    assert re.search(r"│ no such object +│ +│ failed", out), out
+    assert "done 1, failed 1" in out
