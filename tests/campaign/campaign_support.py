@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from xrt_prods_async.campaign import CampaignItem
 from xrt_prods_async.client import XRTClient
@@ -15,6 +22,8 @@ from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.params import JobRequest
 
 USER = DEMO_USER_ID
+
+T = TypeVar("T")
 
 #: Simulated seconds per real second for campaign tests: a 60 s job passes in 12 ms.
 TIME_SCALE = 5000.0
@@ -74,3 +83,71 @@ def jobs_per_name(emu: RunningEmulator) -> Counter[str]:
     """How many server jobs each source name has."""
     jobs = user_metrics(emu)["jobs"]
     return Counter(str(job["name"]) for job in jobs.values())
+
+
+# -- the command line in a subprocess ----------------------------------------------------------------
+
+
+class CampaignProcess:
+    """``python -m xrt_prods_async campaign ...`` in a subprocess, its output kept in a file."""
+
+    def __init__(self, folder: Path, args: list[str], name: str) -> None:
+        self.log = folder / f"{name}.log"
+        env = {k: v for k, v in os.environ.items() if k != "XRT_PRODS_USER_ID"}
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "xrt_prods_async", "campaign", *args],
+                cwd=folder,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no handler, no cleanup, no flush — the harshest stop there is."""
+        self.proc.send_signal(signal.SIGKILL)
+        assert self.proc.wait(timeout=10) == -signal.SIGKILL
+
+    def finish(self, timeout: float = 30.0) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(f"the campaign did not finish in {timeout} s:\n{self.output()}") from None
+
+
+def wait_for(condition: Callable[[], T], what: str, process: CampaignProcess, timeout: float = 20.0) -> T:
+    """Poll ``condition`` every 20 ms until it is truthy; fail if the process exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if process.proc.poll() is not None:
+            raise AssertionError(
+                f"the campaign exited ({process.proc.returncode}) before {what}:\n{process.output()}"
+            )
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}:\n{process.output()}")
+        time.sleep(0.02)
+
+
+def ledger_states(ledger: Path) -> dict[str, str]:
+    """Label -> state from the ledger, read-only (empty while the file is not there yet)."""
+    try:
+        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return {}
+    try:
+        return dict(db.execute("SELECT label, state FROM entries").fetchall())
+    except sqlite3.Error:
+        return {}
+    finally:
+        db.close()
+
+
+def in_state(states: dict[str, str], state: str) -> list[str]:
+    return sorted(label for label, s in states.items() if s == state)

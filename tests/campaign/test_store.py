@@ -103,3 +103,24 @@ def test_opening_a_missing_or_foreign_file(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigurationError, match="is not a campaign ledger"):
         CampaignStore.open(junk)
+
+
+def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+    db.close()
+    for create in (True, False):
+        with pytest.raises(ConfigurationError, match="is not a campaign ledger"):
+            CampaignStore.open(other, create=create)
+    with sqlite3.connect(other) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == {"photos"}  # nothing added
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
+    db.close()
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with pytest.raises(ConfigurationError, match="is not a campaign ledger"):
+        CampaignStore.open(empty, create=False)  # resuming needs a ledger a campaign has written
+    CampaignStore.open(empty).close()  # starting one may use an empty file
+    CampaignStore.open(empty, create=False).close()

@@ -38,6 +38,10 @@ class CampaignEvent:
     label: str
     job_id: int | None = None
     detail: Any = None
+    #: The entry's ledger state once the event has happened (``None`` if the sender does not say): a view
+    #: can count states from events alone, e.g. ``failed`` tells a refused request (state ``failed``) from a
+    #: lost reply waiting for reconciliation (``submitting``) or a failed download (``collecting``).
+    state: EntryState | None = None
     at: datetime = field(default_factory=utcnow)
 
     def __str__(self) -> str:

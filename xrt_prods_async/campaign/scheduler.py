@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from xrt_prods_async.campaign.clock import Clock, SystemClock
 from xrt_prods_async.campaign.events import (
@@ -158,6 +159,34 @@ def safe_dirname(label: str) -> str:
     return cleaned[:120]
 
 
+def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception inside ``group`` (however nested), or ``group`` itself if it holds several."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        exc = pending.pop()
+        if isinstance(exc, BaseExceptionGroup):
+            pending.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    return leaves[0] if len(leaves) == 1 else group
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temporary files (``.NAME.*.part``) a killed run left in a source's folder; return them.
+
+    Downloads and data files are written to such a temporary file and renamed when complete, so a crash
+    leaves only these behind, never a partial file under a final name. Called before an entry is collected,
+    when no other collector can be writing to its folder.
+    """
+    if not folder.is_dir():
+        return []
+    stale = sorted(folder.glob(".*.part"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 class Campaign:
     """A throttled, resumable campaign of XRT jobs recorded in one ledger file.
 
@@ -206,9 +235,17 @@ class Campaign:
         self._handlers.append(handler)
 
     async def _emit(
-        self, kind: EventKind, entry: Entry, detail: Any = None, job_id: int | None = None
+        self,
+        kind: EventKind,
+        entry: Entry,
+        detail: Any = None,
+        job_id: int | None = None,
+        *,
+        state: EntryState,
     ) -> None:
-        await emit(self._handlers, CampaignEvent(kind, entry.label, job_id or entry.job_id, detail))
+        """Tell subscribers; ``state`` is the entry's ledger state once the event has happened."""
+        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state)
+        await emit(self._handlers, event)
 
     # -- input --------------------------------------------------------------------------------------------
 
@@ -255,7 +292,7 @@ class Campaign:
         await flush()
         for entry in self.store.entries(EntryState.PENDING):
             if entry.attempts == 0:
-                await self._emit(EventKind.QUEUED, entry)
+                await self._emit(EventKind.QUEUED, entry, state=EntryState.PENDING)
         return added
 
     # -- the main loop ------------------------------------------------------------------------------------
@@ -269,27 +306,33 @@ class Campaign:
         self._started = self.clock.monotonic()
         limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
         self._resume_state()
-        async with anyio.create_task_group() as collectors:
-            for entry in self.store.entries(EntryState.COLLECTING):
-                collectors.start_soon(self._collect, entry, None, limiter)
-            expected: int | None = None
-            next_round = self.clock.monotonic()
-            while self._work_left():
-                await self.clock.sleep(next_round - self.clock.monotonic())
-                next_round = self.clock.monotonic() + self.options.round
-                await self._reconcile_due()
-                count = await self._count()
-                drop = 0 if expected is None or count is None else max(0, expected - count)
-                finished = await self._poll(drop, first=expected is None)
-                for tracked in finished:
-                    collectors.start_soon(
-                        self._collect, self.store.get(tracked.entry.id), tracked.job, limiter
-                    )
-                submitted = await self._submit(count) if count is not None else 0
-                expected = None if count is None else count + submitted
-                if not self._active and not self._uncertain and self._pending_count() == 0:
-                    break
+        try:
+            async with anyio.create_task_group() as collectors:
+                for entry in self.store.entries(EntryState.COLLECTING):
+                    collectors.start_soon(self._collect, entry, None, limiter)
+                await self._rounds(collectors, limiter)
+        except BaseExceptionGroup as group:
+            # The task group wraps even a lone error; callers should meet e.g. UnknownUserError itself.
+            raise sole_error(group) from None
         return self.summary()
+
+    async def _rounds(self, collectors: anyio.abc.TaskGroup, limiter: anyio.CapacityLimiter) -> None:
+        """The rounds of the queue, until no work is left; finished jobs go to ``collectors``."""
+        expected: int | None = None
+        next_round = self.clock.monotonic()
+        while self._work_left():
+            await self.clock.sleep(next_round - self.clock.monotonic())
+            next_round = self.clock.monotonic() + self.options.round
+            await self._reconcile_due()
+            count = await self._count()
+            drop = 0 if expected is None or count is None else max(0, expected - count)
+            finished = await self._poll(drop, first=expected is None)
+            for tracked in finished:
+                collectors.start_soon(self._collect, self.store.get(tracked.entry.id), tracked.job, limiter)
+            submitted = await self._submit(count) if count is not None else 0
+            expected = None if count is None else count + submitted
+            if not self._active and not self._uncertain and self._pending_count() == 0:
+                break
 
     def _resume_state(self) -> None:
         """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
@@ -363,13 +406,14 @@ class Campaign:
         if status.finished:
             await anyio.to_thread.run_sync(self.store.mark_finished, entry_id, codes)
             del self._active[entry_id]
-            await self._emit(EventKind.FINISHED, tracked.entry, codes)
+            await self._emit(EventKind.FINISHED, tracked.entry, codes, state=EntryState.COLLECTING)
             return True
         await anyio.to_thread.run_sync(self.store.set_codes, entry_id, codes)
-        detail = {
+        progress = {
             p.short: s.progress_text for p, s in status.products.items() if s.code == StatusCode.RUNNING
         }
-        await self._emit(EventKind.RUNNING, tracked.entry, {"codes": codes, "progress": detail})
+        running = {"codes": codes, "progress": progress}
+        await self._emit(EventKind.RUNNING, tracked.entry, running, state=EntryState.ACTIVE)
         return False
 
     async def _submit(self, count: int) -> int:
@@ -389,7 +433,7 @@ class Campaign:
                     entry.id,
                     f"gave up after {entry.attempts} attempts: {entry.error}",
                 )
-                await self._emit(EventKind.FAILED, entry, entry.error)
+                await self._emit(EventKind.FAILED, entry, entry.error, state=EntryState.FAILED)
                 continue
             outcome = await self._submit_one(entry)
             if outcome == "stop":
@@ -408,11 +452,12 @@ class Campaign:
             job = await self.client.submit(request)
         except SubmitUncertainError as exc:
             self._uncertain[entry.id] = self.clock.monotonic()
-            await self._emit(EventKind.FAILED, entry, f"submission outcome unknown, will reconcile: {exc}")
+            detail = f"submission outcome unknown, will reconcile: {exc}"
+            await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
             return "occupies"
         except (ServerRefusedError, InvalidRequestError) as exc:
             await anyio.to_thread.run_sync(self.store.mark_failed, entry.id, str(exc))
-            await self._emit(EventKind.FAILED, entry, str(exc))
+            await self._emit(EventKind.FAILED, entry, str(exc), state=EntryState.FAILED)
             return "free"
         except JobLimitError as exc:
             await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
@@ -429,7 +474,7 @@ class Campaign:
         )
         fresh = self.store.get(entry.id)
         self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
-        await self._emit(EventKind.SUBMITTED, fresh, job.url)
+        await self._emit(EventKind.SUBMITTED, fresh, job.url, state=EntryState.ACTIVE)
         return "occupies"
 
     async def _reconcile_due(self) -> None:
@@ -459,7 +504,8 @@ class Campaign:
                 await anyio.to_thread.run_sync(
                     self.store.mark_unsent, entry.id, "the server has no such job; will submit again"
                 )
-                await self._emit(EventKind.RECONCILED, entry, "no job on the server; queued again")
+                detail = "no job on the server; queued again"
+                await self._emit(EventKind.RECONCILED, entry, detail, state=EntryState.PENDING)
             else:
                 self.requests["attach"] += 1
                 try:
@@ -471,7 +517,8 @@ class Campaign:
                 )
                 fresh = self.store.get(entry.id)
                 self._active[entry.id] = _Tracked(fresh, job)
-                await self._emit(EventKind.RECONCILED, fresh, f"adopted job {job.job_id}", job.job_id)
+                detail = f"adopted job {job.job_id}"
+                await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
             del self._uncertain[entry.id]
 
     # -- collection ---------------------------------------------------------------------------------------
@@ -484,13 +531,14 @@ class Campaign:
         """
         async with limiter:
             job = job or self._job(entry)
+            await anyio.to_thread.run_sync(remove_stale_temp_files, self.output / safe_dirname(entry.label))
             for kind, step in self._collection_steps(entry, job):
                 artifact = entry.artifacts.get(kind)
                 if artifact is not None and artifact.ok:
                     continue  # saved by an earlier run
                 await self._collect_item(entry, kind, step)
             await anyio.to_thread.run_sync(self.store.mark_done, entry.id)
-            await self._emit(EventKind.DONE, self.store.get(entry.id))
+            await self._emit(EventKind.DONE, self.store.get(entry.id), state=EntryState.DONE)
 
     def _collection_steps(self, entry: Entry, job: Job) -> list[tuple[str, _Step]]:
         """What to collect for a finished job, as (artifact kind, step) pairs, archives first."""
@@ -531,7 +579,7 @@ class Campaign:
             await anyio.to_thread.run_sync(
                 lambda: self.store.record_artifact(entry.id, kind, ok=False, detail=message)
             )
-            await self._emit(EventKind.FAILED, entry, f"{kind}: {message}")
+            await self._emit(EventKind.FAILED, entry, f"{kind}: {message}", state=EntryState.COLLECTING)
             return
         await anyio.to_thread.run_sync(
             lambda: self.store.record_artifact(
@@ -539,7 +587,8 @@ class Campaign:
             )
         )
         if path is not None or detail is not None:
-            await self._emit(EventKind.DOWNLOADED, entry, {"what": kind, "path": path})
+            saved = {"what": kind, "path": path}
+            await self._emit(EventKind.DOWNLOADED, entry, saved, state=EntryState.COLLECTING)
 
     # -- cancel and report --------------------------------------------------------------------------------
 
@@ -561,11 +610,11 @@ class Campaign:
             await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled by the campaign")
             self._active.pop(entry.id, None)
             cancelled += 1
-            await self._emit(EventKind.CANCELLED, entry)
+            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
         for entry in self.store.entries(EntryState.PENDING, EntryState.SUBMITTING):
             await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled before submission")
             self._uncertain.pop(entry.id, None)
-            await self._emit(EventKind.CANCELLED, entry)
+            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
         return cancelled
 
     def summary(self) -> CampaignSummary:

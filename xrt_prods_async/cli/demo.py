@@ -15,7 +15,7 @@ import anyio
 from rich.console import Console
 
 from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore
-from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
+from xrt_prods_async.cli.progress import CampaignDisplay, say, say_error, summary_table
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
 from xrt_prods_async.emulator.catalogue import CATALOGUE, KnownObject
@@ -84,9 +84,10 @@ async def run_demo(
     config = EmulatorConfig(time_scale=time_scale, seed=seed)
     options = CampaignOptions(max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale)
     async with running_emulator(config) as emu:
-        console.print(
+        say(
+            console,
             f"Emulator at {emu.base_url} (1 s = {time_scale:g} simulated s); user {DEMO_USER_ID}; "
-            f"{sources} sources, at most {max_active} active; output in {output}/"
+            f"{sources} sources, at most {max_active} active; output in {output}/",
         )
         async with XRTClient(
             user_id=DEMO_USER_ID, base_url=emu.base_url, poll_interval=options.poll_interval
@@ -95,12 +96,12 @@ async def run_demo(
                 campaign = Campaign(client, store, output, options)
                 await campaign.add(demo_items(sources))
                 if plain:
-                    campaign.subscribe(lambda event: console.print(str(event), highlight=False))
+                    campaign.subscribe(lambda event: say(console, event))
                     summary = await campaign.run()
                 else:
-                    counts = {s.value: n for s, n in store.counts().items()}
+                    states = {label: state.value for label, state in store.states().items()}
                     with CampaignDisplay(
-                        title="demo", counts=counts, max_active=max_active, console=console
+                        title="demo", states=states, max_active=max_active, console=console
                     ) as display:
                         campaign.subscribe(display.handle)
                         summary = await campaign.run()
@@ -112,13 +113,28 @@ async def run_demo(
         f"(cap {max_active}); "
         f"requests by endpoint: {user['requests']}"
     )
-    console.print(f"Files are in {output}/ ; the ledger is {ledger}")
+    say(console, f"Files are in {output}/ ; the ledger is {ledger}")
     return 0 if summary.counts.get("failed", 0) == 0 else 1
+
+
+def _problems(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if not 1 <= args.sources <= len(CATALOGUE):
+        problems.append(f"--sources is {args.sources}; give 1 to {len(CATALOGUE)} (the emulator's catalogue)")
+    if not args.time_scale > 0:
+        problems.append(f"--time-scale is {args.time_scale:g}; it must be positive (e.g. 120)")
+    if args.max_active < 1:
+        problems.append(f"--max-active is {args.max_active}; it must be at least 1")
+    return problems
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
     console = Console()
+    problems = _problems(args)
+    if problems:
+        say_error(console, "; ".join(problems))
+        return 2
     try:
         return int(
             anyio.run(

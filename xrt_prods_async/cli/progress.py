@@ -4,7 +4,8 @@ emits events: any application can draw its own view from the same events."""
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -23,23 +24,56 @@ _STATE_STYLE = {
 }
 
 
+def say(console: Console, text: object) -> None:
+    """Print a line as it is: no markup (``[...]`` in labels, paths or TOML names stays), no highlighting, and
+    no wrapping (paths and commands stay whole for copying)."""
+    console.print(str(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def say_error(console: Console, problem: object) -> None:
+    """Print ``error: <problem>``, the problem's text as it is."""
+    console.print(Text.assemble(("error:", "red"), " ", str(problem)), highlight=False, soft_wrap=True)
+
+
 def _hms(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-class CampaignDisplay:
-    """Counts, ETA and the latest events of a running campaign, refreshed in place on a terminal.
+#: The state an event implies when its sender does not give one (``failed``, ``reconciled`` and
+#: ``downloaded`` are ambiguous: they leave the count alone).
+_IMPLIED_STATE = {
+    EventKind.QUEUED: EntryState.PENDING,
+    EventKind.SUBMITTED: EntryState.ACTIVE,
+    EventKind.RUNNING: EntryState.ACTIVE,
+    EventKind.FINISHED: EntryState.COLLECTING,
+    EventKind.DONE: EntryState.DONE,
+    EventKind.CANCELLED: EntryState.CANCELLED,
+}
 
-    ``counts`` is primed from the ledger and kept current from events; the ETA is the mean observed job
-    duration times the waves of work left for ``max_active`` slots.
+
+class CampaignDisplay:
+    """Counts, ETA and the latest events of a running campaign.
+
+    On a terminal the view is redrawn in place. Anywhere else (a CI log, a file, a pipe) nothing can be
+    redrawn, so each event is printed as a line as it happens, with the counts line at the start and the end:
+    the log of a long campaign shows progress while it runs.
+
+    ``states`` maps each source's label to its state, primed from the ledger; every event carries the
+    entry's new state, so the counts stay exact through resumes, reconciliations and failures. The ETA is the
+    mean observed job duration times the waves of work left for ``max_active`` slots.
     """
 
     def __init__(
-        self, *, title: str, counts: dict[str, int], max_active: int, console: Console | None = None
-    ):
+        self,
+        *,
+        title: str,
+        states: Mapping[str, str],
+        max_active: int,
+        console: Console | None = None,
+    ) -> None:
         self.title = title
-        self.counts = dict(counts)
+        self.states: dict[str, str] = {label: str(state) for label, state in states.items()}
         self.max_active = max_active
         self.console = console or Console()
         self.recent: deque[str] = deque(maxlen=8)
@@ -47,10 +81,21 @@ class CampaignDisplay:
         self._durations: list[float] = []
         self._started = time.monotonic()
         self._live: Live | None = None
+        #: Redraw in place only where a terminal can do it.
+        self.live = self.console.is_terminal and not self.console.is_dumb_terminal
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many sources are in each state (every state present, zeros included)."""
+        tally = Counter(self.states.values())
+        return {state.value: tally.get(state.value, 0) for state in EntryState}
 
     def __enter__(self) -> CampaignDisplay:
-        self._live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False)
-        self._live.__enter__()
+        if self.live:
+            self._live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False)
+            self._live.__enter__()
+        else:
+            self.console.print(self.header(), soft_wrap=True)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -58,34 +103,27 @@ class CampaignDisplay:
             self._live.update(self.render())
             self._live.__exit__(*exc)
             self._live = None
-
-    def _move(self, src: str, dst: str) -> None:
-        if self.counts.get(src, 0) > 0:
-            self.counts[src] -= 1
-        self.counts[dst] = self.counts.get(dst, 0) + 1
+        else:
+            self.console.print(self.header(), soft_wrap=True)
 
     def handle(self, event: CampaignEvent) -> None:
         """Update the view from one campaign event."""
         now = time.monotonic()
         kind = event.kind
-        if kind is EventKind.SUBMITTED or (kind is EventKind.RECONCILED and event.job_id is not None):
-            self._move(EntryState.PENDING.value, EntryState.ACTIVE.value)
+        state = event.state if event.state is not None else _IMPLIED_STATE.get(kind)
+        if state is not None:
+            self.states[event.label] = state.value
+        if kind is EventKind.SUBMITTED or (kind is EventKind.RECONCILED and state is EntryState.ACTIVE):
             self._submitted_at[event.label] = now
-        elif kind is EventKind.RECONCILED:
-            pass
         elif kind is EventKind.FINISHED:
-            self._move(EntryState.ACTIVE.value, EntryState.COLLECTING.value)
             started = self._submitted_at.pop(event.label, None)
             if started is not None:
                 self._durations.append(now - started)
-        elif kind is EventKind.DONE:
-            self._move(EntryState.COLLECTING.value, EntryState.DONE.value)
-        elif kind is EventKind.FAILED and event.job_id is None and "reconcile" not in str(event.detail):
-            self._move(EntryState.PENDING.value, EntryState.FAILED.value)
-        elif kind is EventKind.CANCELLED:
-            self._move(EntryState.ACTIVE.value, EntryState.CANCELLED.value)
-        if kind is not EventKind.RUNNING:
-            self.recent.append(str(event))
+        if kind is not EventKind.RUNNING:  # frequent and already counted: not worth a line
+            line = str(event)
+            self.recent.append(line)
+            if not self.live:
+                say(self.console, line)
         if self._live is not None:
             self._live.update(self.render())
 
@@ -93,29 +131,38 @@ class CampaignDisplay:
         """Seconds until the campaign should finish, once at least one job has been seen finishing."""
         if not self._durations:
             return None
+        counts = self.counts
         mean = sum(self._durations) / len(self._durations)
-        waiting = self.counts.get("pending", 0) + self.counts.get("submitting", 0)
-        running = self.counts.get("active", 0)
+        waiting = counts["pending"] + counts["submitting"]
+        running = counts["active"]
         waves = (waiting + running) / max(1, self.max_active)
         return mean * max(waves, 1.0 if running else 0.0)
 
-    def render(self) -> RenderableType:
-        """The current view: a header line of counts and the latest events."""
+    def header(self) -> Text:
+        """One line of counts: active of the cap, queued, done, collecting, failed, elapsed time, ETA."""
         c = self.counts
         eta = self.eta()
-        header = Text.assemble(
+        parts: list[str | tuple[str, str]] = [
             (f"{self.title}  ", "bold"),
-            (f"active {c.get('active', 0) + c.get('submitting', 0)}/{self.max_active}", "cyan"),
-            f"  queued {c.get('pending', 0)}",
-            ("  done ", ""),
-            (str(c.get("done", 0)), "green"),
-            f"  collecting {c.get('collecting', 0)}",
-            ("  failed ", ""),
-            (str(c.get("failed", 0)), "red" if c.get("failed", 0) else ""),
+            (f"active {c['active'] + c['submitting']}/{self.max_active}", "cyan"),
+            f"  queued {c['pending']}",
+            "  done ",
+            (str(c["done"]), "green"),
+            f"  collecting {c['collecting']}",
+            "  failed ",
+            (str(c["failed"]), "red" if c["failed"] else ""),
+        ]
+        if c["cancelled"]:
+            parts.append(f"  cancelled {c['cancelled']}")
+        parts += [
             f"  elapsed {_hms(time.monotonic() - self._started)}",
             f"  ETA {_hms(eta) if eta is not None else '--:--:--'}",
-        )
-        return Group(header, *(Text("  " + line, style="dim") for line in self.recent))
+        ]
+        return Text.assemble(*parts)
+
+    def render(self) -> RenderableType:
+        """The current view: the counts line and the latest events."""
+        return Group(self.header(), *(Text("  " + line, style="dim") for line in self.recent))
 
 
 def _position_text(outcome: SourceOutcome) -> str:
@@ -126,7 +173,9 @@ def _position_text(outcome: SourceOutcome) -> str:
             and pos.get("found", pos.get("ra") is not None)
             and pos.get("ra") is not None
         ):
-            return f'{pos["ra"]:.5f} {pos["dec"]:+.5f} ±{pos.get("err90", float("nan")):.1f}" ({key})'
+            err = pos.get("err90")
+            err_text = f' ±{err:.1f}"' if isinstance(err, int | float) else ""
+            return f"{pos['ra']:.5f} {pos['dec']:+.5f}{err_text} ({key})"
     return ""
 
 
@@ -144,8 +193,17 @@ def summary_table(summary: CampaignSummary) -> Table:
         outcome = Text(s.outcome, style=_STATE_STYLE.get(s.outcome, ""))
         if s.error and s.outcome in ("failed", "cancelled"):
             outcome.append(f" ({s.error.splitlines()[0][:60]})", style="dim")
-        table.add_row(s.label, str(s.job_id or ""), outcome, codes, str(len(s.files)), _position_text(s))
-    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items() if v)
-    requests = ", ".join(f"{k} {v}" for k, v in sorted(summary.requests.items()))
-    table.caption = f"{counts}; requests: {requests}; {summary.elapsed:.1f} s"
+        table.add_row(
+            Text(s.label),
+            str(s.job_id or ""),
+            outcome,
+            Text(codes),
+            str(len(s.files)),
+            Text(_position_text(s)),
+        )
+    caption = [", ".join(f"{k} {v}" for k, v in summary.counts.items() if v) or "no sources"]
+    if summary.requests:  # a run's table; a status print from the ledger alone has no requests to show
+        caption.append("requests: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.requests.items())))
+        caption.append(f"{summary.elapsed:.1f} s")
+    table.caption = "; ".join(caption)
     return table

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import anyio
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect
 
 from .app import SERVICE_PREFIX, create_app
 from .config import EmulatorConfig
@@ -40,11 +41,12 @@ class RunningEmulator:
 
 
 class _DroppedConnectionFilter(logging.Filter):
-    """Keep uvicorn quiet about connections the fault injector drops on purpose."""
+    """Keep uvicorn quiet about connections the fault injector drops on purpose, and about clients that
+    hung up before their (possibly delayed) request was read: both are expected, neither is a bug."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, ConnectionDropped)
+        return not isinstance(exc, ConnectionDropped | ClientDisconnect)
 
 
 _FILTER = _DroppedConnectionFilter()
