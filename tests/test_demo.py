@@ -13,6 +13,7 @@ import pytest
 from xrt_prods_async.campaign import CampaignStore, EntryState
 from xrt_prods_async.campaign.scheduler import safe_dirname
 from xrt_prods_async.cli import main
+from xrt_prods_async.cli.demo import demo_objects
 from xrt_prods_async.emulator.catalogue import CATALOGUE
 
 
@@ -28,7 +29,7 @@ def test_the_demo_as_documented(tmp_path: Path, capsys: pytest.CaptureFixture[st
     status, out, took = run(capsys, "--sources", "3", "--plain", "--output", str(tmp_path))
     assert status == 0, out
     assert took < 20, f"the demo took {took:.1f} s"  # about 5 s at the default time scale
-    names = [obj.name for obj in CATALOGUE[:3]]
+    names = [obj.name for obj in demo_objects(3)]
     for name in names:
         folder = tmp_path / safe_dirname(name)
         for stem in ("lc", "spec", "psf", "enh"):
