@@ -142,3 +142,28 @@ async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) 
     # The count says how many finished, not which: the search, oldest first, costs under two per job
     # (polling every job every round would cost about six).
     assert len(transport.times(STATUS)) <= 2 * 30
+
+
+async def test_a_slow_status_request_does_not_shorten_the_next_interval(tmp_path: Path) -> None:
+    """The interval is timed from the reply: the service never sees two polls of a job closer than that."""
+    clock = ManualClock()
+
+    def latency(endpoint: str, n: int) -> float:
+        return (8.0 if n % 3 == 0 else 0.1) if endpoint == STATUS else 0.2
+
+    state, xrt, transport = simulated_service(
+        clock, latency, durations={"psf": {"median": 400, "sigma": 0.3, "minimum": 120}}
+    )
+    async with xrt:
+        options = CampaignOptions(max_active=3, poll_interval=60, track_progress=True, **NO_COLLECTION)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(8))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 8
+    gaps = []
+    for job_id in _finish_times(state):
+        polls = [c.at for c in transport.calls if c.endpoint == STATUS and c.job_id == job_id]
+        gaps += [b - a for a, b in itertools.pairwise(polls)]
+    assert len(gaps) > 20
+    assert min(gaps) >= 60.0 - 1e-9

@@ -377,7 +377,6 @@ class Campaign:
 
     async def _poll_one(self, tracked: _Tracked) -> bool:
         """One status request for one job; records codes and finishes. True when the job finished."""
-        tracked.last_polled = self.clock.monotonic()
         self.requests["status"] += 1
         try:
             status = await self.client.status(tracked.job)
@@ -385,6 +384,10 @@ class Campaign:
             if isinstance(exc, UnknownUserError):
                 raise
             return False
+        finally:
+            # Timed from the reply, so the next request reaches the service a full interval after this one
+            # did, however long this one took to leave (retries included).
+            tracked.last_polled = self.clock.monotonic()
         codes = {p.short: (None if s.code is None else int(s.code)) for p, s in status.products.items()}
         tracked.codes = codes
         entry_id = tracked.entry.id
