@@ -18,14 +18,15 @@ Everything is measured on the emulator's simulated clock, from its metrics (``GE
 * "FIFO, no lag": the same jobs, in the same order, each occupying its slot exactly from submission to its
   server-side end (the service's request delay included), with every slot refilled the instant it frees.
   No client can beat it without knowing build times in advance; ``makespan - FIFO`` is what the client's
-  detection lag and overheads cost;
+  refill lag costs;
 * refill lag: the i-th submission (i > K) waits for the (i-K)-th job to finish; the mean of that gap is the
   slot time lost per job (half a round plus the round's own real-time cost, in simulated seconds);
 * detection lag: when the client saw a job finished (``FINISHED`` event) after the server finished it;
 * requests per job by endpoint, and client CPU per job.
 
 Target (issue 5): makespan <= 1.05 x (ideal bound + one poll interval), and fewer requests per job than
-polling every job every round.
+polling every job every round. Recorded figures and their discussion: ``benchmarks/README.md``. Exit status 1
+if the cap was exceeded or the count-driven scheduler made as many requests as the naive loop.
 
 Run:  .venv/bin/python benchmarks/campaign.py [--jobs 100] [--cap 5] [--time-scale 200] [--rounds 60,20]
       [--poll 60] [--durations JSON] [--products lc,spec,psf] [--seed 1] [--collect] [--no-naive]
