@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -11,13 +12,20 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio.lowlevel
+import httpx
+
 from xrt_prods_async.campaign import CampaignItem
 from xrt_prods_async.client import XRTClient
-from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
+from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, create_app, running_emulator
+from xrt_prods_async.emulator.clock import SimClock
 from xrt_prods_async.emulator.server import RunningEmulator
+from xrt_prods_async.emulator.state import EmulatorState
 from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.params import JobRequest
 
@@ -151,3 +159,73 @@ def ledger_states(ledger: Path) -> dict[str, str]:
 
 def in_state(states: dict[str, str], state: str) -> list[str]:
     return sorted(label for label, s in states.items() if s == state)
+
+
+class ManualClock:
+    """Time shared by the scheduler and an in-process emulator, moved only by sleeps and request latency.
+
+    A whole campaign then runs in milliseconds of real time yet exactly: every interval the scheduler keeps
+    and every gap the emulator measures is a sum of chosen numbers, free of the machine's timing noise.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await anyio.lowlevel.checkpoint()
+
+    def utcnow(self) -> datetime:
+        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=self.now)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request as the service received it: endpoint, simulated time, JobID (if any)."""
+
+    endpoint: str
+    at: float
+    job_id: int | None
+
+
+class LatencyTransport(httpx.AsyncBaseTransport):
+    """The emulator app in process; each request first costs ``latency(endpoint, n)`` simulated seconds.
+
+    ``n`` counts earlier requests to the same endpoint, so a test can make one round slower than the next.
+    """
+
+    def __init__(
+        self, state: EmulatorState, clock: ManualClock, latency: Callable[[str, int], float] | None = None
+    ) -> None:
+        self._inner = httpx.ASGITransport(app=create_app(state=state))
+        self.clock = clock
+        self.latency = latency or (lambda endpoint, n: 0.0)
+        self.calls: list[Call] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        endpoint = request.url.path.rsplit("/", 1)[-1]
+        self.clock.now += self.latency(endpoint, sum(1 for c in self.calls if c.endpoint == endpoint))
+        job = json.loads(request.content or b"{}").get("JobID") if request.method == "POST" else None
+        self.calls.append(Call(endpoint, self.clock.now, None if job is None else int(job)))
+        return await self._inner.handle_async_request(request)
+
+    def times(self, endpoint: str) -> list[float]:
+        """When each request to ``endpoint`` arrived."""
+        return [c.at for c in self.calls if c.endpoint == endpoint]
+
+
+def simulated_service(
+    clock: ManualClock, latency: Callable[[str, int], float] | None = None, **config: Any
+) -> tuple[EmulatorState, XRTClient, LatencyTransport]:
+    """An emulator running on ``clock`` (scale 1) and a client that reaches it in process."""
+    config.setdefault("workers", 50)
+    state = EmulatorState(EmulatorConfig(time_scale=1.0, **config))
+    state.clock = SimClock(1.0, monotonic=clock.monotonic)
+    transport = LatencyTransport(state, clock, latency)
+    xrt = XRTClient(
+        user_id=USER, base_url="http://127.0.0.1/user_objects", poll_interval=60, transport=transport
+    )
+    return state, xrt, transport

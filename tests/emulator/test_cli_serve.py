@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from xrt_prods_async.cli import build_parser, main
-from xrt_prods_async.cli.serve import is_loopback
+from xrt_prods_async.cli.serve import config_from_args, is_loopback
+from xrt_prods_async.emulator import DurationModel
+from xrt_prods_async.emulator.config import DEFAULT_DURATIONS
+from xrt_prods_async.products import Product
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,48 @@ def test_serve_runs_a_server_and_prints_its_url() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_serve_durations_from_json_or_file(tmp_path: Path) -> None:
+    inline = '{"lc": {"median": 600, "sigma": 0.5}, "psf": 120}'
+    config = config_from_args(build_parser().parse_args(["serve", "--durations", inline]))
+    assert config.duration_for(Product.LIGHT_CURVE) == DurationModel(median=600, sigma=0.5)
+    assert config.duration_for(Product.STANDARD_POS) == DurationModel(median=120, sigma=0)
+    assert config.duration_for(Product.SPECTRUM) == DEFAULT_DURATIONS["spec"]
+    spec_file = tmp_path / "durations.json"
+    spec_file.write_text('{"spec": {"median": 900, "maximum": 3600}}', encoding="utf-8")
+    config = config_from_args(build_parser().parse_args(["serve", "--durations", str(spec_file)]))
+    assert config.duration_for(Product.SPECTRUM) == DurationModel(median=900, maximum=3600)
+    assert config_from_args(build_parser().parse_args(["serve"])).durations == DEFAULT_DURATIONS
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{lc: 1}", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ("no/such/file.json", "neither a JSON object"),
+    ],
+)
+def test_serve_rejects_unreadable_durations(
+    value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--durations", value])
+    err = capsys.readouterr().err
+    assert "--durations" in err
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("durations", "message"),
+    [('{"lc": {"median": -5}}', "durations.lc.median"), ('{"grb": 60}', "unknown products ['grb']"),
+     ('{"lc": {"median": 60, "sgima": 1}}', "durations.lc.sgima")],
+)  # fmt: skip
+def test_serve_reports_invalid_durations(
+    durations: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port", "0", "--durations", durations]) == 2
+    err = capsys.readouterr().err
+    assert "invalid emulator settings" in err
+    assert message in err

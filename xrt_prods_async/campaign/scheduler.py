@@ -1,18 +1,24 @@
 """The throttled submission queue: keep at most ``max_active`` jobs on the server, politely.
 
-One coroutine runs the campaign in *rounds*, one poll interval apart. Each round it
+One coroutine runs the campaign in *rounds*, ``round_interval`` apart (the poll interval by default). Each
+round it
 
 1. reconciles submissions whose outcome is unknown (``listOldJobs``, see :mod:`.reconcile`);
 2. asks the service how many jobs the user has active (``getNumJobs``: one request, whatever the size of the
    campaign). The count covers this campaign's jobs *and* jobs from elsewhere (web form, other scripts);
-3. learns which of its jobs finished. It does not poll every job every round: when the count drops below
-   what it expected, it asks the status of its jobs oldest first until it has found as many finished jobs
-   as the count dropped by. Every job is still polled at least once per ``refresh_interval`` as a safety
-   net (a finish hidden by a simultaneous submission elsewhere). No job is polled twice within one poll
-   interval, and a finished job is never polled again;
-4. submits pending requests into the free slots: ``max_active - (count + submitted since the count)``. A
+3. submits pending requests into the free slots: ``max_active - (count + submitted since the count)``. The
+   count alone says how many slots are free, so slots are refilled before any status request is made. A
    job that finished after the count only makes this conservative, and a submission whose outcome is
    unknown occupies a slot until reconciled, so the cap holds even under faults;
+4. learns which of its jobs finished. It does not poll every job every round: when the count drops below
+   what it expected, it asks the status of the jobs the count covered, oldest first, until it has found as
+   many finished jobs as the count dropped by. No job is polled twice within one poll interval, so a
+   finished job polled less than an interval ago is owed: the remaining suspects are polled as they become
+   due in later rounds (each once) until it is found. A job that comes due shortly after the round reached
+   it (requests took longer in the round that last polled it) is waited for rather than left for a whole
+   round (up to a quarter of a round). Every job is still polled at least once per
+   ``refresh_interval`` as a safety net (a finish hidden by a simultaneous submission elsewhere), and a
+   finished job is never polled again;
 5. hands finished jobs to collectors that download archives and retrieve data concurrently with the rest.
 
 Every step is recorded in the ledger (:mod:`.store`) before the action it enables, so the campaign can be
@@ -150,6 +156,10 @@ class _Tracked:
     codes: dict[str, int | None] = field(default_factory=dict)
 
 
+#: A job that comes due up to this fraction of a round after the round reached it is waited for, not skipped
+#: for a whole round: the same job is reached a little earlier in a round whose requests are quicker.
+_PHASE_SLACK = 0.25
+
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -227,6 +237,8 @@ class Campaign:
         self._active: dict[int, _Tracked] = {}
         self._uncertain: dict[int, float] = {}  # entry id -> monotonic time the outcome became unknown
         self._ingesting = 0
+        self._missing = 0  # finished jobs the count showed that no status request has found yet
+        self._suspects: set[int] = set()  # entry ids of the jobs among which they are
         self._stop_submitting = False
         self._started = self.clock.monotonic()
 
@@ -325,12 +337,14 @@ class Campaign:
             next_round = self.clock.monotonic() + self.options.round
             await self._reconcile_due()
             count = await self._count()
+            first = expected is None
             drop = 0 if expected is None or count is None else max(0, expected - count)
-            finished = await self._poll(drop, first=expected is None)
-            for tracked in finished:
-                collectors.start_soon(self._collect, self.store.get(tracked.entry.id), tracked.job, limiter)
+            counted = set(self._active)
             submitted = await self._submit(count) if count is not None else 0
             expected = None if count is None else count + submitted
+            finished = await self._poll(drop, counted, first=first)
+            for tracked in finished:
+                collectors.start_soon(self._collect, self.store.get(tracked.entry.id), tracked.job, limiter)
             if not self._active and not self._uncertain and self._pending_count() == 0:
                 break
 
@@ -370,29 +384,42 @@ class Campaign:
                 raise
             return None
 
-    async def _poll(self, drop: int, *, first: bool) -> list[_Tracked]:
-        """Ask the status of the jobs that may have finished; return the ones that did."""
+    async def _poll(self, drop: int, counted: set[int], *, first: bool) -> list[_Tracked]:
+        """Ask the status of the jobs that may have finished; return the ones that did.
+
+        ``drop`` is how many fewer jobs the count found than expected, ``counted`` the jobs it covered (those
+        active before this round's submissions): any of them may be a finished one.
+        """
+        if drop:
+            self._missing += drop
+            self._suspects = counted & self._active.keys()
         now = self.clock.monotonic()
         interval = self.options.poll_interval
-        eligible = [t for t in self._active.values() if now - t.last_polled >= interval]
+        slack = _PHASE_SLACK * self.options.round
+        due = [t for t in self._active.values() if now - t.last_polled >= interval - slack]
         # Oldest first: with the service's queue, the longest-running job is the likeliest to be done.
-        eligible.sort(key=lambda t: (t.entry.submitted_at or self.clock.utcnow(), t.entry.id))
-        overdue = [t for t in eligible if now - t.last_polled >= self.options.refresh]
+        due.sort(key=lambda t: (t.entry.submitted_at or self.clock.utcnow(), t.entry.id))
         everyone = first or self.options.track_progress
-        to_find = len(eligible) if everyone else drop
         finished: list[_Tracked] = []
-        for tracked in eligible:
-            if not (everyone or to_find > 0 or tracked in overdue):
+        for tracked in due:
+            suspect = self._missing > 0 and tracked.entry.id in self._suspects
+            if not (everyone or suspect or now - tracked.last_polled >= self.options.refresh):
                 continue
-            done = await self._poll_one(tracked)
-            if done:
+            wait = tracked.last_polled + interval - self.clock.monotonic()
+            if wait > 0:  # due within the slack: keep the poll interval exactly
+                await self.clock.sleep(wait)
+            self._suspects.discard(tracked.entry.id)
+            if await self._poll_one(tracked):
                 finished.append(tracked)
-                to_find -= 1
+                if suspect:
+                    self._missing -= 1
+        # Unfound finishes stay owed only while some job that could hide one has not been polled since.
+        self._suspects &= self._active.keys()
+        self._missing = min(self._missing, len(self._suspects))
         return finished
 
     async def _poll_one(self, tracked: _Tracked) -> bool:
         """One status request for one job; records codes and finishes. True when the job finished."""
-        tracked.last_polled = self.clock.monotonic()
         self.requests["status"] += 1
         try:
             status = await self.client.status(tracked.job)
@@ -400,6 +427,10 @@ class Campaign:
             if isinstance(exc, UnknownUserError):
                 raise
             return False
+        finally:
+            # Timed from the reply, so the next request reaches the service a full interval after this one
+            # did, however long this one took to leave (retries included).
+            tracked.last_polled = self.clock.monotonic()
         codes = {p.short: (None if s.code is None else int(s.code)) for p, s in status.products.items()}
         tracked.codes = codes
         entry_id = tracked.entry.id

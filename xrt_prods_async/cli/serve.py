@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import sys
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
-__all__ = ["is_loopback", "register", "run"]
+if TYPE_CHECKING:
+    from xrt_prods_async.emulator import EmulatorConfig
+
+__all__ = ["config_from_args", "is_loopback", "parse_durations", "register", "run"]
 
 
 def is_loopback(host: str) -> bool:
@@ -26,6 +31,36 @@ def _users(text: str) -> list[str]:
     if bad:
         raise argparse.ArgumentTypeError(f"users are e-mail addresses, comma-separated; not {', '.join(bad)}")
     return users
+
+
+def parse_durations(text: str) -> dict[str, Any]:
+    """``--durations``: a JSON object, inline or in a file, mapping product short names to build times.
+
+    Each value is an object with ``median`` (simulated seconds) and optionally ``sigma``, ``minimum`` and
+    ``maximum`` (see :class:`~xrt_prods_async.emulator.DurationModel`), or a bare number for a fixed build
+    time. The fields themselves are checked with the rest of the settings.
+    """
+    source = text.strip()
+    if not source.startswith("{"):
+        try:
+            source = Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither a JSON object nor a readable file: {exc.strerror or exc}"
+            ) from exc
+    try:
+        value = json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(
+            f'not valid JSON ({exc}); e.g. \'{{"lc": {{"median": 600, "sigma": 0.5}}}}\''
+        ) from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("give a JSON object mapping product short names (lc, spec, ...)")
+    fixed = (int, float)
+    return {
+        name: {"median": spec, "sigma": 0} if isinstance(spec, fixed) and not isinstance(spec, bool) else spec
+        for name, spec in value.items()
+    }
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,6 +98,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--pad-archives", type=int, default=None, metavar="BYTES", help="pad product archives to about BYTES"
     )
     parser.add_argument(
+        "--durations",
+        type=parse_durations,
+        default={},
+        metavar="JSON|FILE",
+        help=(
+            "build times per product, log-normal, simulated seconds, as JSON or a JSON file, e.g. "
+            '\'{"lc": {"median": 600, "sigma": 0.5}, "psf": 120}\' (unnamed products keep their defaults)'
+        ),
+    )
+    parser.add_argument(
         "--start-job-id", type=int, default=1001, help="JobID of the first job (default: 1001)"
     )
     parser.add_argument(
@@ -72,6 +117,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     parser.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    """The emulator settings the options describe (raises pydantic's ``ValidationError`` if invalid)."""
+    from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig
+
+    return EmulatorConfig(
+        time_scale=args.time_scale,
+        workers=args.workers,
+        users=[DEMO_USER_ID, *(u for u in args.users if u.lower() != DEMO_USER_ID)],
+        max_jobs_per_user=args.max_jobs,
+        seed=args.seed,
+        failure_rate=args.failure_rate,
+        pad_archives_to=args.pad_archives,
+        start_job_id=args.start_job_id,
+        durations=args.durations,
+    )
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
@@ -88,20 +150,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, create_app
+    from xrt_prods_async.emulator import create_app
     from xrt_prods_async.emulator.server import bind_socket, install_log_filter
 
     try:
-        config = EmulatorConfig(
-            time_scale=args.time_scale,
-            workers=args.workers,
-            users=[DEMO_USER_ID, *(u for u in args.users if u.lower() != DEMO_USER_ID)],
-            max_jobs_per_user=args.max_jobs,
-            seed=args.seed,
-            failure_rate=args.failure_rate,
-            pad_archives_to=args.pad_archives,
-            start_job_id=args.start_job_id,
-        )
+        config = config_from_args(args)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         print(f"error: invalid emulator settings: {problems}", file=sys.stderr)

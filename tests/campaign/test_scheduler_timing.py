@@ -1,0 +1,169 @@
+"""The scheduler's timing on an exact simulated clock: refills, owed finishes and the per-job interval.
+
+The emulator runs in process on the scheduler's own :class:`ManualClock`; requests cost chosen latencies, so
+every assertion is about exact simulated seconds rather than a loaded machine's timing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignOptions, EventKind
+
+from .campaign_support import ManualClock, items, simulated_service
+
+NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
+COUNT, STATUS, SUBMIT = "getNumJobs.php", "checkProductStatus.php", "run_userobject.php"
+
+
+def _finish_times(state: Any) -> dict[int, float]:
+    """Simulated time each job's last product finished, by JobID."""
+    with state.lock:
+        state.sync()
+        return {
+            job.job_id: max(run.finished_at for run in job.products.values()) for job in state.jobs.values()
+        }
+
+
+async def test_slots_are_refilled_before_any_status_request(tmp_path: Path) -> None:
+    """Free slots are known from the count alone: slow status requests must not delay the refill."""
+    clock = ManualClock()
+    latency = {COUNT: 1.0, SUBMIT: 2.0, STATUS: 15.0}
+    _state, xrt, transport = simulated_service(
+        clock,
+        lambda endpoint, n: latency.get(endpoint, 0.0),
+        durations={"psf": {"median": 200, "sigma": 0.4}},
+    )
+    async with xrt:
+        options = CampaignOptions(max_active=3, poll_interval=60, track_progress=True, **NO_COLLECTION)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(12))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 12
+    counts = transport.times(COUNT)
+    for submitted in transport.times(SUBMIT):
+        round_start = max(t for t in counts if t <= submitted)
+        # The count's reply, then at most three submissions: never behind a status request (15 s each).
+        assert submitted - round_start <= 3 * latency[SUBMIT] + 1e-9
+
+
+async def test_a_finish_the_count_shows_too_early_to_poll_is_found_when_due(tmp_path: Path) -> None:
+    """A job that finished before it could politely be polled is looked up once due, not left for later."""
+    clock = ManualClock()
+    finished_seen: dict[int, float] = {}
+
+    def on_event(event: CampaignEvent) -> None:
+        if event.kind is EventKind.FINISHED and event.job_id is not None:
+            finished_seen[event.job_id] = clock.now
+
+    durations = {"lc": {"median": 600, "sigma": 0}, "psf": {"median": 20, "sigma": 0}}
+    state, xrt, transport = simulated_service(clock, durations=durations)
+    async with xrt:
+        options = CampaignOptions(
+            max_active=2, poll_interval=60, round_interval=20, refresh_interval=6000, **NO_COLLECTION
+        )
+        campaign = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=on_event, clock=clock
+        )
+        await campaign.add(
+            items(1, prefix="long", LightCurve={"binMeth": "snapshot"}) + items(1, prefix="short")
+        )
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 2
+    ends = _finish_times(state)
+    long_job, short_job = sorted(ends)
+    # The short job ends at 25 s; the count shows it at 40 s, but it was submitted less than 60 s before, so
+    # its first status request waits for 60 s. It must not wait for the long job or the 6000 s safety net.
+    assert ends[short_job] == 25.0
+    assert 60.0 <= finished_seen[short_job] < 80.0
+    assert finished_seen[long_job] - ends[long_job] <= 20.0
+    assert clock.now < 700.0
+    assert len(transport.times(STATUS)) <= 4
+
+
+async def test_a_round_slower_than_the_next_skips_no_job(tmp_path: Path) -> None:
+    """Polling every job every round keeps each job's polls one interval apart, never two."""
+    clock = ManualClock()
+
+    def latency(endpoint: str, n: int) -> float:
+        # Every other count is slow, so the statuses of one round go out later than those of the next.
+        return (4.0 if n % 2 == 0 else 0.5) if endpoint == COUNT else 0.2
+
+    state, xrt, transport = simulated_service(
+        clock, latency, durations={"psf": {"median": 400, "sigma": 0.3, "minimum": 120}}
+    )
+    async with xrt:
+        options = CampaignOptions(max_active=4, poll_interval=60, track_progress=True, **NO_COLLECTION)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(10))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 10
+    gaps = []
+    for job_id in _finish_times(state):
+        polls = [c.at for c in transport.calls if c.endpoint == STATUS and c.job_id == job_id]
+        gaps += [b - a for a, b in itertools.pairwise(polls)]
+    assert len(gaps) > 30
+    assert min(gaps) >= 60.0 - 1e-9  # polite to the microsecond...
+    assert max(gaps) <= 60.0 + 0.25 * 60.0 + 1e-9  # ... and never a whole round late
+
+
+async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) -> None:
+    """Count-driven detection: every finish is noticed at the next round, with about one request per job."""
+    clock = ManualClock()
+    finished_seen: dict[int, float] = {}
+
+    def on_event(event: CampaignEvent) -> None:
+        if event.kind is EventKind.FINISHED and event.job_id is not None:
+            finished_seen[event.job_id] = clock.now
+
+    def latency(endpoint: str, n: int) -> float:
+        return (3.0 if n % 2 == 0 else 0.3) if endpoint == COUNT else 0.5
+
+    durations = {"psf": {"median": 300, "sigma": 0.5, "minimum": 90}}
+    state, xrt, transport = simulated_service(clock, latency, durations=durations)
+    async with xrt:
+        options = CampaignOptions(max_active=4, poll_interval=60, **NO_COLLECTION)
+        campaign = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=on_event, clock=clock
+        )
+        await campaign.add(items(30))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 30
+    ends = _finish_times(state)
+    lags = [finished_seen[job] - end for job, end in ends.items()]
+    # Seen at the first round after the finish: within one round plus that round's requests.
+    assert max(lags) <= 60.0 + 0.25 * 60.0 + 4 * 3.0
+    # The count says how many finished, not which: the search, oldest first, costs under two per job
+    # (polling every job every round would cost about six).
+    assert len(transport.times(STATUS)) <= 2 * 30
+
+
+async def test_a_slow_status_request_does_not_shorten_the_next_interval(tmp_path: Path) -> None:
+    """The interval is timed from the reply: the service never sees two polls of a job closer than that."""
+    clock = ManualClock()
+
+    def latency(endpoint: str, n: int) -> float:
+        return (8.0 if n % 3 == 0 else 0.1) if endpoint == STATUS else 0.2
+
+    state, xrt, transport = simulated_service(
+        clock, latency, durations={"psf": {"median": 400, "sigma": 0.3, "minimum": 120}}
+    )
+    async with xrt:
+        options = CampaignOptions(max_active=3, poll_interval=60, track_progress=True, **NO_COLLECTION)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(8))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 8
+    gaps = []
+    for job_id in _finish_times(state):
+        polls = [c.at for c in transport.calls if c.endpoint == STATUS and c.job_id == job_id]
+        gaps += [b - a for a, b in itertools.pairwise(polls)]
+    assert len(gaps) > 20
+    assert min(gaps) >= 60.0 - 1e-9
