@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from xrt_prods_async.campaign import CampaignStore, EntryState
-from xrt_prods_async.campaign.scheduler import safe_dirname
+from xrt_prods_async.campaign.collect import safe_dirname
 from xrt_prods_async.cli import main
 from xrt_prods_async.cli.demo import demo_objects
 from xrt_prods_async.emulator.catalogue import CATALOGUE

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
-from xrt_prods_async.campaign.scheduler import remove_stale_temp_files, sole_error
+from xrt_prods_async.campaign.collect import remove_stale_temp_files
+from xrt_prods_async.campaign.scheduler import sole_error
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.errors import UnknownUserError
 

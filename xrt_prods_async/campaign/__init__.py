@@ -1,7 +1,7 @@
 """Campaigns: many requests run through a throttled, resumable queue recorded in a SQLite ledger."""
 
-from .events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome
-from .scheduler import Campaign, CampaignItem, CampaignOptions, summarise
+from .events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
+from .scheduler import Campaign, CampaignItem, CampaignOptions
 from .sources import CampaignFile, load_campaign_file
 from .store import CampaignStore, Entry, EntryState, NewEntry
 

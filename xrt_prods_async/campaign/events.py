@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from xrt_prods_async.campaign.store import EntryState, utcnow
+from xrt_prods_async.campaign.store import CampaignStore, Entry, EntryState, utcnow
+from xrt_prods_async.wire import StatusCode
 
 
 class EventKind(enum.StrEnum):
@@ -93,3 +94,39 @@ class CampaignSummary:
     def finished(self) -> bool:
         """True when every source reached a terminal state."""
         return all(s.state.terminal for s in self.sources)
+
+
+def outcome_of(entry: Entry) -> SourceOutcome:
+    """How one ledger entry ended (or stands): complete, partial or failed products, files, positions."""
+    codes = entry.codes
+    if entry.state is EntryState.DONE:
+        good = [c == StatusCode.COMPLETE for c in codes.values()]
+        outcome = "complete" if all(good) else ("partial" if any(good) else "failed")
+    else:
+        outcome = entry.state.value  # failed, cancelled, or the state of an unfinished entry
+    files = {k: a.path for k, a in entry.artifacts.items() if a.ok and a.path}
+    positions = {
+        k.split(":", 1)[1]: a.detail for k, a in entry.artifacts.items() if k.startswith("position:") and a.ok
+    }
+    return SourceOutcome(
+        label=entry.label,
+        state=entry.state,
+        job_id=entry.job_id,
+        outcome=outcome,
+        products=dict(codes),
+        files=files,
+        positions=positions,
+        error=entry.error,
+    )
+
+
+def summarise(
+    store: CampaignStore, *, requests: dict[str, int] | None = None, elapsed: float = 0.0
+) -> CampaignSummary:
+    """The summary of a campaign as its ledger stands (usable without running it)."""
+    return CampaignSummary(
+        sources=tuple(outcome_of(e) for e in store.entries()),
+        counts={state.value: n for state, n in store.counts().items()},
+        requests=dict(requests or {}),
+        elapsed=elapsed,
+    )

@@ -27,10 +27,7 @@ resumed after a crash without losing or duplicating a job.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -42,13 +39,20 @@ import anyio
 import anyio.abc
 
 from xrt_prods_async.campaign.clock import Clock, SystemClock
+from xrt_prods_async.campaign.collect import (
+    RETRIEVABLE,
+    Step,
+    collection_steps,
+    remove_stale_temp_files,
+    safe_dirname,
+)
 from xrt_prods_async.campaign.events import (
     CampaignEvent,
     CampaignSummary,
     EventHandler,
     EventKind,
-    SourceOutcome,
     emit,
+    summarise,
 )
 from xrt_prods_async.campaign.reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
 from xrt_prods_async.campaign.store import CampaignStore, Entry, EntryState, NewEntry
@@ -68,9 +72,6 @@ from xrt_prods_async.http import is_loopback_url
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.products import Product
 from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
-
-#: What a campaign can retrieve as data for each finished job, beyond the archives.
-RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,14 +161,6 @@ class _Tracked:
 #: for a whole round: the same job is reached a little earlier in a round whose requests are quicker.
 _PHASE_SLACK = 0.25
 
-_SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
-
-
-def safe_dirname(label: str) -> str:
-    """A directory name for a source label: no separators, no leading dots, never empty."""
-    cleaned = _SAFE.sub("_", label).strip("._") or "source"
-    return cleaned[:120]
-
 
 def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The one exception inside ``group`` (however nested), or ``group`` itself if it holds several."""
@@ -180,21 +173,6 @@ def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
         else:
             leaves.append(exc)
     return leaves[0] if len(leaves) == 1 else group
-
-
-def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Delete the temporary files (``.NAME.*.part``) a killed run left in a source's folder; return them.
-
-    Downloads and data files are written to such a temporary file and renamed when complete, so a crash
-    leaves only these behind, never a partial file under a final name. Called before an entry is collected,
-    when no other collector can be writing to its folder.
-    """
-    if not folder.is_dir():
-        return []
-    stale = sorted(folder.glob(".*.part"))
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
 
 
 class Campaign:
@@ -563,7 +541,16 @@ class Campaign:
         async with limiter:
             job = job or self._job(entry)
             await anyio.to_thread.run_sync(remove_stale_temp_files, self.output / safe_dirname(entry.label))
-            for kind, step in self._collection_steps(entry, job):
+            steps = collection_steps(
+                entry,
+                job,
+                self.client,
+                dest=self.output / safe_dirname(entry.label),
+                download=self.options.download,
+                archive_format=self.options.archive_format,
+                retrieve=self.options.retrieve,
+            )
+            for kind, step in steps:
                 artifact = entry.artifacts.get(kind)
                 if artifact is not None and artifact.ok:
                     continue  # saved by an earlier run
@@ -571,36 +558,7 @@ class Campaign:
             await anyio.to_thread.run_sync(self.store.mark_done, entry.id)
             await self._emit(EventKind.DONE, self.store.get(entry.id), state=EntryState.DONE)
 
-    def _collection_steps(self, entry: Entry, job: Job) -> list[tuple[str, _Step]]:
-        """What to collect for a finished job, as (artifact kind, step) pairs, archives first."""
-        dest = self.output / safe_dirname(entry.label)
-        complete = {p for p in job.products if entry.codes.get(p.short) == StatusCode.COMPLETE}
-        wanted = self.options.download if self.options.download is not None else job.products
-        steps: list[tuple[str, _Step]] = []
-        for product in job.products:
-            if product in wanted:
-                if product in complete:
-                    steps.append((f"archive:{product.short}", _Download(self, job, product, dest)))
-                else:
-                    code = entry.codes.get(product.short)
-                    steps.append((f"archive:{product.short}", _NotMade(product, code)))
-        retrieve = self.options.retrieve
-        getters: list[tuple[str, Product, str | None, Any]] = [
-            ("positions", Product.STANDARD_POS, None, self.client.standard_position),
-            ("positions", Product.ENHANCED_POS, None, self.client.enhanced_position),
-            ("positions", Product.ASTROM_POS, None, self.client.astrometric_position),
-            ("light_curve", Product.LIGHT_CURVE, "light_curve", self.client.light_curve),
-            ("spectral_fits", Product.SPECTRUM, "spectral_fits", self.client.spectral_fits),
-            ("source_list", Product.SOURCE_DET, "source_list", self.client.source_list),
-        ]
-        for option, product, filename, getter in getters:
-            if option in retrieve and product in complete:
-                kind = f"position:{product.short}" if filename is None else f"data:{filename}"
-                target = None if filename is None else dest / f"{filename}.json"
-                steps.append((kind, _Retrieve(getter, job, target)))
-        return steps
-
-    async def _collect_item(self, entry: Entry, kind: str, step: _Step) -> None:
+    async def _collect_item(self, entry: Entry, kind: str, step: Step) -> None:
         if step.requests:
             self.requests[kind.split(":")[0]] += 1
         try:
@@ -653,117 +611,3 @@ class Campaign:
         return summarise(
             self.store, requests=dict(self.requests), elapsed=self.clock.monotonic() - self._started
         )
-
-
-def summarise(
-    store: CampaignStore, *, requests: dict[str, int] | None = None, elapsed: float = 0.0
-) -> CampaignSummary:
-    """The summary of a campaign as its ledger stands (usable without running it)."""
-    return CampaignSummary(
-        sources=tuple(_outcome(e) for e in store.entries()),
-        counts={state.value: n for state, n in store.counts().items()},
-        requests=dict(requests or {}),
-        elapsed=elapsed,
-    )
-
-
-class _Step:
-    """One collection step; ``run`` returns (saved path or None, JSON detail or None)."""
-
-    requests = True
-
-    async def run(self) -> tuple[str | None, Any]:
-        raise NotImplementedError
-
-
-class _Download(_Step):
-    def __init__(self, campaign: Campaign, job: Job, product: Product, dest: Path) -> None:
-        self.campaign, self.job, self.product, self.dest = campaign, job, product, dest
-
-    async def run(self) -> tuple[str | None, Any]:
-        paths = await self.campaign.client.download(
-            self.job,
-            self.dest,
-            products=[self.product],
-            format=self.campaign.options.archive_format,
-            overwrite=True,  # a file under the final name is always complete (the client renames last)
-        )
-        return str(paths[self.product]), None
-
-
-class _NotMade(_Step):
-    """A product the server did not make: recorded as not downloaded, without asking the service."""
-
-    requests = False
-
-    def __init__(self, product: Product, code: int | None) -> None:
-        self.product, self.code = product, code
-
-    async def run(self) -> tuple[str | None, Any]:
-        return None, None
-
-
-class _Retrieve(_Step):
-    """A data retrieval; positions are kept in the ledger, bigger data go to a JSON file."""
-
-    def __init__(self, getter: Any, job: Job, target: Path | None) -> None:
-        self.getter, self.job, self.target = getter, job, target
-
-    async def run(self) -> tuple[str | None, Any]:
-        data = _jsonable(await self.getter(self.job))
-        if self.target is None:
-            return None, data
-        await anyio.to_thread.run_sync(_write_json_atomically, self.target, data)
-        return str(self.target), None
-
-
-def _outcome(entry: Entry) -> SourceOutcome:
-    codes = entry.codes
-    if entry.state is EntryState.DONE:
-        good = [c == StatusCode.COMPLETE for c in codes.values()]
-        outcome = "complete" if all(good) else ("partial" if any(good) else "failed")
-    elif entry.state is EntryState.FAILED:
-        outcome = "failed"
-    elif entry.state is EntryState.CANCELLED:
-        outcome = "cancelled"
-    else:
-        outcome = entry.state.value
-    files = {k: a.path for k, a in entry.artifacts.items() if a.ok and a.path}
-    positions = {
-        k.split(":", 1)[1]: a.detail for k, a in entry.artifacts.items() if k.startswith("position:") and a.ok
-    }
-    return SourceOutcome(
-        label=entry.label,
-        state=entry.state,
-        job_id=entry.job_id,
-        outcome=outcome,
-        products=dict(codes),
-        files=files,
-        positions=positions,
-        error=entry.error,
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON data from a result object (pydantic model, dataclass or already plain)."""
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json")
-    if hasattr(value, "__dataclass_fields__"):
-        import dataclasses
-
-        return json.loads(json.dumps(dataclasses.asdict(value), default=str))
-    return json.loads(json.dumps(value, default=str))
-
-
-def _write_json_atomically(target: Path, data: Any) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    try:
-        with temp.open("w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        temp.replace(target)
-    finally:
-        temp.unlink(missing_ok=True)

@@ -25,7 +25,8 @@ import anyio
 from rich.console import Console
 
 from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState
-from xrt_prods_async.campaign.scheduler import RETRIEVABLE, summarise
+from xrt_prods_async.campaign.collect import RETRIEVABLE
+from xrt_prods_async.campaign.events import summarise
 from xrt_prods_async.campaign.sources import load_campaign_file
 from xrt_prods_async.cli.progress import CampaignDisplay, say, say_error, summary_table
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
