@@ -444,6 +444,14 @@ class LightCurveReply(_Reply):
 # --- spectral fits ---------------------------------------------------------------------------------------
 
 
+def _listed_children(data: Mapping[str, Any], key: str, what: str) -> dict[str, Any]:
+    """The sub-objects a spectral-fit level names in its list ``key`` (``Models``, ``Modes``)."""
+    names = data.get(key) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{key} must be a list of {what}")
+    return {n: data[n] for n in names if isinstance(data.get(n), Mapping)}
+
+
 class ModelFitReply(_Reply):
     """One fitted model of one mode: its numeric results by key (``Gamma``, ``NH``...), plot URL, or NOFIT."""
 
@@ -484,10 +492,7 @@ class ModeFitReply(_Reply):
     def _collect(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or "models" in data:
             return data
-        names = data.get("Models") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValueError("Models must be a list of model names")
-        models = {n: data[n] for n in names if isinstance(data.get(n), Mapping)}
+        models = _listed_children(data, "Models", "model names")
         return {**data, "no_fit": "NOFIT" in data, "models": models}
 
 
@@ -505,10 +510,7 @@ class SpectralIntervalReply(_Reply):
     def _collect(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or "modes" in data:
             return data
-        names = data.get("Modes") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ValueError("Modes must be a list of XRT mode names")
-        modes = {n: data[n] for n in names if isinstance(data.get(n), Mapping)}
+        modes = _listed_children(data, "Modes", "XRT mode names")
         return {**data, "no_spec": "NOSPEC" in data, "modes": modes}
 
 
