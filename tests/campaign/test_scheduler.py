@@ -23,8 +23,8 @@ NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
 
 def _lifetime(job: dict[str, Any]) -> float:
     """Simulated seconds from a job's submission to its last product's end."""
-    ends = [p["finished"]["sim"] for p in job["products"].values() if p["finished"]]
-    return max(ends) - job["submitted"]["sim"]
+    ends = [float(p["finished"]["sim"]) for p in job["products"].values() if p["finished"]]
+    return max(ends) - float(job["submitted"]["sim"])
 
 
 async def test_two_hundred_jobs_never_exceed_the_cap_and_poll_politely(tmp_path: Path) -> None:
@@ -57,7 +57,11 @@ async def test_collects_archives_and_data_for_each_finished_job(tmp_path: Path) 
     async with emulator() as emu, client(emu) as xrt:
         options = CampaignOptions(max_active=2, poll_interval=POLL)
         campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "out", options, on_event=events.append)
-        products = {"LightCurve": {"binMeth": "snapshot"}, "StandardPos": {}, "EnhancedPos": {}}
+        products: dict[str, Any] = {
+            "LightCurve": {"binMeth": "snapshot"},
+            "StandardPos": {},
+            "EnhancedPos": {},
+        }
         await campaign.add(items(3, **products))
         summary = await campaign.run()
 
