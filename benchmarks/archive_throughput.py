@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from xrt_prods_async.emulator.archives import FORMATS, member_from_text, padding_member, stream_archive
+from xrt_prods_async.emulator._archives import FORMATS, member_from_text, padding_member, stream_archive
 
 
 def measure(fmt: str, size: int) -> float:

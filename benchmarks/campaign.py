@@ -52,10 +52,10 @@ from typing import Any
 
 import httpx
 
+from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignItem, CampaignOptions, EventKind
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.products import Product
 
 USER = "bench@example.org"
 #: Build times per product (simulated seconds, log-normal): a light-curve + spectrum + position job takes

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from xrt_prods_async.campaign import CampaignStore, EntryState
-from xrt_prods_async.campaign.collect import safe_dirname
+from xrt_prods_async.campaign._collect import safe_dirname
 from xrt_prods_async.cli import main
-from xrt_prods_async.cli.demo import demo_objects
-from xrt_prods_async.emulator.catalogue import CATALOGUE
+from xrt_prods_async.cli._demo import demo_objects
+from xrt_prods_async.emulator._catalogue import CATALOGUE
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, float]:

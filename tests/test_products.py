@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xrt_prods_async import Product
-from xrt_prods_async.products import join_short_names
+from xrt_prods_async._products import join_short_names
 
 TABLE = [
     # short, flag, long name, label, listOldJobs key

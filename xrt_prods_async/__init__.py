@@ -1,23 +1,7 @@
 """xrt_prods_async: an asyncio client, a throttled campaign scheduler and a local emulator for the
 Swift-XRT product-building service of the UK Swift Science Data Centre."""
 
-from .client import (
-    CancelOutcome,
-    CancelResult,
-    Job,
-    JobStatus,
-    LightCurveData,
-    LightCurveDataset,
-    OldJob,
-    Position,
-    ProductStatus,
-    SourceList,
-    SpectralFits,
-    XRTClient,
-    extract,
-    plot_light_curve,
-)
-from .errors import (
+from ._errors import (
     ConfigurationError,
     DownloadError,
     InvalidRequestError,
@@ -37,8 +21,24 @@ from .errors import (
     UnknownUserError,
     XRTError,
 )
+from ._products import ALL_PRODUCTS, Product
+from .client import (
+    CancelOutcome,
+    CancelResult,
+    Job,
+    JobStatus,
+    LightCurveData,
+    LightCurveDataset,
+    OldJob,
+    Position,
+    ProductStatus,
+    SourceList,
+    SpectralFits,
+    XRTClient,
+    extract,
+    plot_light_curve,
+)
 from .http import NewerServiceVersionWarning, Politeness, RetryPolicy, ServiceDeprecationWarning
-from .products import ALL_PRODUCTS, Product
 
 __version__ = "0.1.0"
 

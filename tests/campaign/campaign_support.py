@@ -23,9 +23,9 @@ import httpx
 from xrt_prods_async.campaign import CampaignItem
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, create_app, running_emulator
-from xrt_prods_async.emulator.clock import SimClock
-from xrt_prods_async.emulator.server import RunningEmulator
-from xrt_prods_async.emulator.state import EmulatorState
+from xrt_prods_async.emulator._clock import SimClock
+from xrt_prods_async.emulator._server import RunningEmulator
+from xrt_prods_async.emulator._state import EmulatorState
 from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.params import JobRequest
 

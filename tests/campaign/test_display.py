@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from xrt_prods_async.campaign import CampaignEvent, CampaignSummary, EntryState, EventKind, SourceOutcome
-from xrt_prods_async.cli.progress import CampaignDisplay, summary_table
+from xrt_prods_async.cli._progress import CampaignDisplay, summary_table
 
 E = EventKind
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from xrt_prods_async.campaign.reconcile import match_uncertain
-from xrt_prods_async.campaign.store import CampaignStore, Entry, NewEntry
-from xrt_prods_async.products import Product
+from xrt_prods_async._products import Product
+from xrt_prods_async.campaign._reconcile import match_uncertain
+from xrt_prods_async.campaign._store import CampaignStore, Entry, NewEntry
 
 T = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 

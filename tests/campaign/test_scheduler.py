@@ -10,11 +10,11 @@ from typing import Any
 import anyio
 import pytest
 
+from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, EventKind
-from xrt_prods_async.campaign.events import CampaignEvent
+from xrt_prods_async.campaign._events import CampaignEvent
 from xrt_prods_async.emulator import FaultConfig, FaultRule
-from xrt_prods_async.errors import ConfigurationError
-from xrt_prods_async.products import Product
 
 from .campaign_support import POLL, client, emulator, items, jobs_per_name, position_request, user_metrics
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from xrt_prods_async._errors import UnknownUserError
 from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
-from xrt_prods_async.campaign.collect import remove_stale_temp_files
-from xrt_prods_async.campaign.scheduler import sole_error
+from xrt_prods_async.campaign._collect import remove_stale_temp_files
+from xrt_prods_async.campaign._scheduler import sole_error
 from xrt_prods_async.client import XRTClient
-from xrt_prods_async.errors import UnknownUserError
 
 from .campaign_support import POLL, emulator, items
 

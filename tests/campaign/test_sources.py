@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from xrt_prods_async._errors import ConfigurationError, InvalidRequestError
+from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import load_campaign_file
-from xrt_prods_async.campaign.sources import CAMPAIGN_SETTINGS, DEFAULT_TEMPLATE, merge, read_csv
-from xrt_prods_async.errors import ConfigurationError, InvalidRequestError
-from xrt_prods_async.products import Product
+from xrt_prods_async.campaign._sources import CAMPAIGN_SETTINGS, DEFAULT_TEMPLATE, merge, read_csv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

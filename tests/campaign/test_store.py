@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from xrt_prods_async.campaign.store import CampaignStore, EntryState, NewEntry
-from xrt_prods_async.errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async.campaign._store import CampaignStore, EntryState, NewEntry
 
 
 def new(label: str, fingerprint: str = "f1", products: tuple[str, ...] = ("lc", "psf")) -> NewEntry:

@@ -7,8 +7,8 @@ import tarfile
 import zipfile
 from typing import Any
 
+from xrt_prods_async._products import Product
 from xrt_prods_async.client import Job, XRTClient
-from xrt_prods_async.products import Product
 
 #: A loopback base URL: respx intercepts it, and loopback allows fast polling in tests.
 LOOP = "http://127.0.0.1:9/user_objects"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import respx
 
+from xrt_prods_async._errors import UnknownUserError
+from xrt_prods_async._products import Product
 from xrt_prods_async.client import XRTClient
-from xrt_prods_async.errors import UnknownUserError
-from xrt_prods_async.products import Product
 
 from .client_helpers import LOOP, ok
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from xrt_prods_async._errors import ConfigurationError
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
-from xrt_prods_async.errors import ConfigurationError
 from xrt_prods_async.wire import DEFAULT_BASE_URL
 
 from .client_helpers import LOOP, USER

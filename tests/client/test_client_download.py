@@ -12,10 +12,10 @@ import httpx
 import pytest
 import respx
 
+from xrt_prods_async._errors import DownloadError, ProductNotReadyError
+from xrt_prods_async._products import Product
 from xrt_prods_async.client import XRTClient, archive_filename, verify_archive
-from xrt_prods_async.errors import DownloadError, ProductNotReadyError
 from xrt_prods_async.http import RetryPolicy
-from xrt_prods_async.products import Product
 
 from .client_helpers import LOOP, USER, archive_bytes, make_job, ok, product_status
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from xrt_prods_async._errors import DownloadError
 from xrt_prods_async.client import extract
-from xrt_prods_async.errors import DownloadError
 
 from .client_helpers import archive_bytes
 

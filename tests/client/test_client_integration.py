@@ -13,10 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from xrt_prods_async.client import CancelOutcome, JobStatus, XRTClient, extract
-from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, FaultConfig, FaultRule, running_emulator
-from xrt_prods_async.emulator.server import RunningEmulator
-from xrt_prods_async.errors import (
+from xrt_prods_async._errors import (
     JobLimitError,
     NotOwnerError,
     ProductNotReadyError,
@@ -25,6 +22,10 @@ from xrt_prods_async.errors import (
     SubmitUncertainError,
     UnknownUserError,
 )
+from xrt_prods_async._products import Product
+from xrt_prods_async.client import CancelOutcome, JobStatus, XRTClient, extract
+from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, FaultConfig, FaultRule, running_emulator
+from xrt_prods_async.emulator._server import RunningEmulator
 from xrt_prods_async.http import RetryPolicy
 from xrt_prods_async.params import (
     AstromPos,
@@ -36,7 +37,6 @@ from xrt_prods_async.params import (
     Spectrum,
     StandardPos,
 )
-from xrt_prods_async.products import Product
 from xrt_prods_async.wire import CancelCode, StatusCode
 
 FAST = RetryPolicy(attempts=4, timeout=10, wait_initial=0.001, wait_max=0.005, wait_jitter=0)

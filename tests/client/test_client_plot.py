@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
 from xrt_prods_async.client import LightCurveData, plot_light_curve
-from xrt_prods_async.client.plot import MET_EPOCH_MJD, times_since_t0
+from xrt_prods_async.client._plot import MET_EPOCH_MJD, times_since_t0
 
 
 def test_plot_light_curve(example: Any) -> None:

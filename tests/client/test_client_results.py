@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import respx
 
+from xrt_prods_async._errors import ProductNotReadyError, ProtocolError
+from xrt_prods_async._products import Product
 from xrt_prods_async.client import LightCurveData, Position, SourceList, SpectralFits, XRTClient
-from xrt_prods_async.errors import ProductNotReadyError, ProtocolError
-from xrt_prods_async.products import Product
 
 from .client_helpers import LOOP, make_job, ok, product_status
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
+from xrt_prods_async._errors import ConfigurationError, JobTimeoutError, NotOwnerError
+from xrt_prods_async._products import ALL_PRODUCTS, Product
 from xrt_prods_async.client import CancelOutcome, JobStatus, XRTClient
-from xrt_prods_async.errors import ConfigurationError, JobTimeoutError, NotOwnerError
-from xrt_prods_async.products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire import CancelCode, StatusCode
 
 from .client_helpers import LOOP, make_job, ok, product_status

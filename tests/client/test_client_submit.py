@@ -11,9 +11,7 @@ import httpx
 import pytest
 import respx
 
-from xrt_prods_async.client import XRTClient
-from xrt_prods_async.client import api as client_api
-from xrt_prods_async.errors import (
+from xrt_prods_async._errors import (
     InvalidRequestError,
     Problem,
     ProtocolError,
@@ -21,8 +19,10 @@ from xrt_prods_async.errors import (
     ServiceUnavailableError,
     SubmitUncertainError,
 )
+from xrt_prods_async._products import Product
+from xrt_prods_async.client import XRTClient
+from xrt_prods_async.client import _api as client_api
 from xrt_prods_async.http import RetryPolicy
-from xrt_prods_async.products import Product
 
 from .client_helpers import LOOP, USER, ok
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import respx
 
+from xrt_prods_async._errors import InvalidRequestError, ServerRefusedError
+from xrt_prods_async._products import Product
 from xrt_prods_async.client import XRTClient
-from xrt_prods_async.errors import InvalidRequestError, ServerRefusedError
 from xrt_prods_async.params import JobRequest, LightCurve, StandardPos
-from xrt_prods_async.products import Product
 
 from .client_helpers import LOOP, USER, ok
 

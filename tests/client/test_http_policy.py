@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xrt_prods_async.errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError
 from xrt_prods_async.http import Politeness, RetryPolicy, is_loopback_host, is_loopback_url
 
 

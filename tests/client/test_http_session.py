@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from xrt_prods_async.errors import (
+from xrt_prods_async._errors import (
     ConfigurationError,
     NotOwnerError,
     ProtocolError,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from xrt_prods_async.errors import (
+from xrt_prods_async._errors import (
     JobLimitError,
     NotOwnerError,
     ProtocolError,
@@ -14,7 +14,7 @@ from xrt_prods_async.errors import (
     ServerRefusedError,
     UnknownUserError,
 )
-from xrt_prods_async.wire.envelope import (
+from xrt_prods_async.wire._envelope import (
     deprecation_notice,
     error_from_reply,
     html_title,

@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xrt_prods_async._errors import ProtocolError
 from xrt_prods_async.client import LightCurveData, SourceList, SpectralFits
-from xrt_prods_async.errors import ProtocolError
-from xrt_prods_async.wire.replies import (
+from xrt_prods_async.wire._replies import (
     CancelReply,
     NumJobsReply,
     OldJobsReply,

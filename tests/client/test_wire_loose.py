@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from xrt_prods_async.wire.loose import number_or_text, to_flag, to_float, to_int, to_text
+from xrt_prods_async.wire._loose import number_or_text, to_flag, to_float, to_int, to_text
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from swifttools.ukssdc.xrt_prods import XRTProductRequest
 
-from xrt_prods_async.errors import ProtocolError
-from xrt_prods_async.products import Product
+from xrt_prods_async._errors import ProtocolError
+from xrt_prods_async._products import Product
 from xrt_prods_async.wire import StatusCode
-from xrt_prods_async.wire.replies import (
+from xrt_prods_async.wire._replies import (
     NO_PROGRESS_TEXT,
     CancelReply,
     LightCurveReply,

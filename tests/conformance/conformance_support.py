@@ -17,7 +17,7 @@ from swifttools.ukssdc.xrt_prods import prod_request
 from swifttools.ukssdc.xrt_prods.prod_request import XRTProductRequest
 
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, RunningEmulator, emulator_in_thread
-from xrt_prods_async.wire.endpoints import DEFAULT_BASE_URL
+from xrt_prods_async.wire._endpoints import DEFAULT_BASE_URL
 
 USER = DEMO_USER_ID
 

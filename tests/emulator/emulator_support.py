@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, EmulatorState, create_app
-from xrt_prods_async.wire.endpoints import Endpoint
+from xrt_prods_async.wire._endpoints import Endpoint
 
 USER = DEMO_USER_ID
 OTHER = "other@example.org"

@@ -8,7 +8,7 @@ from typing import Any
 from tests.conftest import load_example
 from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
 from xrt_prods_async.emulator import EmulatorConfig
-from xrt_prods_async.wire.endpoints import (
+from xrt_prods_async.wire._endpoints import (
     LISTERR_INVALID_LABEL,
     LISTERR_MISSING_LABEL,
     PARAMETER_PROBLEMS_ERROR,
@@ -167,7 +167,7 @@ async def test_progress_evolves_as_the_clock_advances(service: Service) -> None:
 
 
 async def test_astrometry_reports_code_5_while_waiting(make_service: Any) -> None:
-    from xrt_prods_async.emulator.config import DurationModel
+    from xrt_prods_async.emulator._config import DurationModel
 
     config = EmulatorConfig(
         time_scale=1e-6,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from xrt_prods_async.emulator.archives import (
+from xrt_prods_async.emulator._archives import (
     CHUNK_SIZE,
     FORMATS,
     ArchiveMember,

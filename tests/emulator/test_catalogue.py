@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from xrt_prods_async.emulator.catalogue import (
+from xrt_prods_async.emulator._catalogue import (
     CATALOGUE,
     FIELD_RADIUS_DEG,
     CatalogueResolver,

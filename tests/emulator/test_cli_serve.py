@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from xrt_prods_async._products import Product
 from xrt_prods_async.cli import build_parser, main
-from xrt_prods_async.cli.serve import config_from_args, is_loopback
+from xrt_prods_async.cli._serve import config_from_args, is_loopback
 from xrt_prods_async.emulator import DurationModel
-from xrt_prods_async.emulator.config import DEFAULT_DURATIONS
-from xrt_prods_async.products import Product
+from xrt_prods_async.emulator._config import DEFAULT_DURATIONS
 
 
 @pytest.mark.parametrize(

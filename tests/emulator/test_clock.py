@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from xrt_prods_async.emulator.clock import SimClock, format_hms
+from xrt_prods_async.emulator._clock import SimClock, format_hms
 
 
 class FakeTime:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from xrt_prods_async._products import Product
 from xrt_prods_async.emulator import DEMO_USER_ID, DurationModel, EmulatorConfig
-from xrt_prods_async.emulator.config import DEFAULT_DURATIONS, FAULT_ENDPOINTS
-from xrt_prods_async.products import Product
+from xrt_prods_async.emulator._config import DEFAULT_DURATIONS, FAULT_ENDPOINTS
 
 
 def test_defaults() -> None:

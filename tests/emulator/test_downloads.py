@@ -13,8 +13,8 @@ import pytest
 
 from tests.emulator.emulator_support import USER, Service
 from xrt_prods_async.emulator import EmulatorConfig, FaultConfig, FaultRule, emulator_in_thread
-from xrt_prods_async.emulator.downloads import media_type_for
-from xrt_prods_async.wire.endpoints import Endpoint
+from xrt_prods_async.emulator._downloads import media_type_for
+from xrt_prods_async.wire._endpoints import Endpoint
 
 STEMS = ["lc", "spec", "psf", "enh", "xastrom", "image", "sourceDet"]
 

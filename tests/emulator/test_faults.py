@@ -18,8 +18,8 @@ from xrt_prods_async.emulator import (
     FaultRule,
     running_emulator,
 )
-from xrt_prods_async.emulator.faults import FaultInjector, error_page
-from xrt_prods_async.wire.endpoints import Endpoint
+from xrt_prods_async.emulator._faults import FaultInjector, error_page
+from xrt_prods_async.wire._endpoints import Endpoint
 
 
 def rules(*items: FaultRule, seed: int = 3) -> FaultConfig:
@@ -176,7 +176,7 @@ async def test_faults_over_real_loopback() -> None:
 
 
 def test_paths_are_classified_for_fault_rules() -> None:
-    from xrt_prods_async.emulator.app import classify_path
+    from xrt_prods_async.emulator._app import classify_path
 
     assert classify_path("/user_objects/checkProductStatus.php") == "checkProductStatus.php"
     assert classify_path("/user_objects/tprods/getLCData.php") == "tprods/getLCData.php"

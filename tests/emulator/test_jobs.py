@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from xrt_prods_async.emulator.config import DurationModel, EmulatorConfig
-from xrt_prods_async.emulator.jobs import Job, ProductRun, Simulation, plan_job
-from xrt_prods_async.products import Product
-from xrt_prods_async.wire.endpoints import StatusCode as S
+from xrt_prods_async._products import Product
+from xrt_prods_async.emulator._config import DurationModel, EmulatorConfig
+from xrt_prods_async.emulator._jobs import Job, ProductRun, Simulation, plan_job
+from xrt_prods_async.wire._endpoints import StatusCode as S
 
 FIXED = {p.value: DurationModel(median=100, sigma=0) for p in Product}
 

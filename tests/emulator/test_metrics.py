@@ -8,7 +8,7 @@ import pytest
 
 from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
 from xrt_prods_async.emulator import EmulatorConfig
-from xrt_prods_async.wire.endpoints import Endpoint
+from xrt_prods_async.wire._endpoints import Endpoint
 
 
 async def metrics(service: Service) -> dict[str, Any]:

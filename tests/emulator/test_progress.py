@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import load_example
-from xrt_prods_async.emulator.progress import PLANS, Plan, Step, render_steps
-from xrt_prods_async.products import Product
+from xrt_prods_async._products import Product
+from xrt_prods_async.emulator._progress import PLANS, Plan, Step, render_steps
 
 
 def statuses(steps: list[dict[str, Any]]) -> list[int]:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from xrt_prods_async.emulator.archives import ArchiveMember, stream_archive
-from xrt_prods_async.emulator.catalogue import CATALOGUE, angular_distance, resolve_name
-from xrt_prods_async.emulator.science import JobScience, api_version_tuple
-from xrt_prods_async.emulator.sky import galactic, met_to_mjd
+from xrt_prods_async.emulator._archives import ArchiveMember, stream_archive
+from xrt_prods_async.emulator._catalogue import CATALOGUE, angular_distance, resolve_name
+from xrt_prods_async.emulator._science import JobScience, api_version_tuple
+from xrt_prods_async.emulator._sky import galactic, met_to_mjd
 
 URL = "http://127.0.0.1:8000/user_objects/tprods/USERPROD_1001"
 ALL_PRODUCTS = {"lc": 1, "spec": 1, "dopsf": 1, "doenh": 1, "doxastrom": 1, "image": 1, "sourceDet": 1}

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from xrt_prods_async.emulator.formats import (
+from xrt_prods_async.emulator._formats import (
     QDPGroup,
     blob_pixels,
     dec_sexagesimal,
@@ -22,7 +22,7 @@ from xrt_prods_async.emulator.formats import (
     scatter_pixels,
     write_qdp,
 )
-from xrt_prods_async.emulator.jobpars import (
+from xrt_prods_async.emulator._jobpars import (
     choice,
     flag,
     number,
@@ -32,9 +32,9 @@ from xrt_prods_async.emulator.jobpars import (
     time_ranges,
     word_list,
 )
-from xrt_prods_async.emulator.lightcurve import LCSettings, parse_variants, settings_from
-from xrt_prods_async.emulator.positions import Position
-from xrt_prods_async.emulator.sky import (
+from xrt_prods_async.emulator._lightcurve import LCSettings, parse_variants, settings_from
+from xrt_prods_async.emulator._positions import Position
+from xrt_prods_async.emulator._sky import (
     RateModel,
     Snapshot,
     galactic_nh,
@@ -44,7 +44,7 @@ from xrt_prods_async.emulator.sky import (
     source_counts,
     stable_random,
 )
-from xrt_prods_async.emulator.spectra import clean_label
+from xrt_prods_async.emulator._spectra import clean_label
 
 # ---- formats --------------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import load_example
-from xrt_prods_async.emulator.validation import (
+from xrt_prods_async._products import Product
+from xrt_prods_async.emulator._validation import (
     WIRE_PARAMETERS,
     Kind,
     ResolutionError,
@@ -17,7 +18,6 @@ from xrt_prods_async.emulator.validation import (
     resolve_derived,
     validate_submission,
 )
-from xrt_prods_async.products import Product
 
 BASE: dict[str, Any] = {"UserID": "u@x.org", "name": "X", "targ": "00966554", "RA": 10.0, "Dec": 20.0}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xrt_prods_async.emulator.values import (
+from xrt_prods_async.emulator._values import (
     BadValueError,
     parse_flag,
     parse_int,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
 
 #: The globals of a valid request, Python style (no products).
 PY_GLOBALS: dict[str, Any] = {

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES_DIR, load_example
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
+from xrt_prods_async._products import Product
 from xrt_prods_async.params import JobRequest, LightCurve, Spectrum
-from xrt_prods_async.products import Product
-from xrt_prods_async.wire.endpoints import API_NAME, API_VERSION
+from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION
 
 META = {"UserID", "api_name", "api_version"}
 

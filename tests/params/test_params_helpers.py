@@ -6,9 +6,9 @@ import pytest
 from params_support import parameters_of
 
 from xrt_prods_async.params import JobRequest, LightCurve, Spectrum
-from xrt_prods_async.params.base import fmt, short_repr, snake_name
-from xrt_prods_async.params.codec import decode_value, encode_value, is_truthy_flag
-from xrt_prods_async.params.fields import (
+from xrt_prods_async.params._base import fmt, short_repr, snake_name
+from xrt_prods_async.params._codec import decode_value, encode_value, is_truthy_flag
+from xrt_prods_async.params._fields import (
     bounds_of,
     choices_of,
     describe,
@@ -17,9 +17,9 @@ from xrt_prods_async.params.fields import (
     kind_of,
     param_of,
 )
-from xrt_prods_async.params.globals import Globals
-from xrt_prods_async.params.naming import Namer, style_of_unknown, suggest
-from xrt_prods_async.params.targets import arcmin_from_echo, strip_braces
+from xrt_prods_async.params._globals import Globals
+from xrt_prods_async.params._naming import Namer, style_of_unknown, suggest
+from xrt_prods_async.params._targets import arcmin_from_echo, strip_braces
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from params_support import PY_GLOBALS, SNAPSHOT_LC, parameters_of
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
+from xrt_prods_async._products import Product
 from xrt_prods_async.params import Image, JobRequest, LightCurve, Spectrum, StandardPos
-from xrt_prods_async.products import Product
 
 
 def _request() -> JobRequest:

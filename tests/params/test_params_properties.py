@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async.params import (
     AstromPos,
     EnhancedPos,
@@ -23,7 +23,7 @@ from xrt_prods_async.params import (
     Spectrum,
     StandardPos,
 )
-from xrt_prods_async.params.fields import bounds_of, choices_of, kind_of
+from xrt_prods_async.params._fields import bounds_of, choices_of, kind_of
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

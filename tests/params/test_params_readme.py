@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async.params import JobRequest
 
 SECTION = (

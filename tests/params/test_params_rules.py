@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from params_support import PY_GLOBALS, SNAPSHOT_LC, ST_GLOBALS, problems_of
 
-from xrt_prods_async.errors import InvalidRequestError
+from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async.params import (
     EnhancedPos,
     Image,

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from params_support import PY_GLOBALS, SNAPSHOT_LC, ST_GLOBALS, parameters_of
 
-from xrt_prods_async.errors import ConfigurationError, InvalidRequestError
+from xrt_prods_async._errors import ConfigurationError, InvalidRequestError
+from xrt_prods_async._products import Product
 from xrt_prods_async.params import JobRequest, LightCurve, SourceDet, Spectrum
-from xrt_prods_async.products import Product
-from xrt_prods_async.wire.endpoints import API_NAME, API_VERSION
+from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION
 
 
 def _body(**extra: Any) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Campaigns: many requests run through a throttled, resumable queue recorded in a SQLite ledger."""
 
-from .events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
-from .scheduler import Campaign, CampaignItem, CampaignOptions
-from .sources import CampaignFile, load_campaign_file
-from .store import CampaignStore, Entry, EntryState, NewEntry
+from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
+from ._scheduler import Campaign, CampaignItem, CampaignOptions
+from ._sources import CampaignFile, load_campaign_file
+from ._store import CampaignStore, Entry, EntryState, NewEntry
 
 __all__ = [
     "Campaign",

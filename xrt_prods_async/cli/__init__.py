@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from xrt_prods_async import __version__
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES: tuple[str, ...] = ("demo", "campaign", "serve")
+_COMMAND_MODULES: tuple[str, ...] = ("_demo", "_campaign", "_serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,12 +1,12 @@
 """The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
 
-from .api import ENV_BASE_URL, ENV_USER_ID, JobRef, XRTClient
-from .cancel import CancelOutcome, CancelResult, ProductCancel
-from .download import archive_filename, verify_archive
-from .extract import extract
-from .job import Job, ProgressCallback
-from .plot import plot_light_curve
-from .results import (
+from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, XRTClient
+from ._cancel import CancelOutcome, CancelResult, ProductCancel
+from ._download import archive_filename, verify_archive
+from ._extract import extract
+from ._job import Job, ProgressCallback
+from ._plot import plot_light_curve
+from ._results import (
     NO_POSITION_REASON,
     LightCurveData,
     LightCurveDataset,
@@ -16,7 +16,7 @@ from .results import (
     SpectralFits,
     YesNoBoth,
 )
-from .status import NOT_RETURNED_TEXT, JobStatus, ProductStatus
+from ._status import NOT_RETURNED_TEXT, JobStatus, ProductStatus
 
 __all__ = [
     "ENV_BASE_URL",

@@ -1,6 +1,6 @@
 """The wire protocol: endpoint paths, codes, the reply envelope and the shapes of the service's replies."""
 
-from .endpoints import (
+from ._endpoints import (
     ALL_ARCHIVE_STEM,
     API_NAME,
     API_VERSION,
@@ -12,7 +12,7 @@ from .endpoints import (
     ProgressStepStatus,
     StatusCode,
 )
-from .envelope import (
+from ._envelope import (
     DeprecationNotice,
     deprecation_notice,
     error_from_reply,
@@ -22,8 +22,8 @@ from .envelope import (
     parse_version,
     version_is_newer,
 )
-from .loose import Flag, LooseFloat, LooseInt, LooseStr, number_or_text, to_flag, to_float, to_int, to_text
-from .replies import (
+from ._loose import Flag, LooseFloat, LooseInt, LooseStr, number_or_text, to_flag, to_float, to_int, to_text
+from ._replies import (
     NO_PROGRESS_TEXT,
     CancelReply,
     LightCurveDatasetReply,

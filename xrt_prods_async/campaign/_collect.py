@@ -1,0 +1,163 @@
+"""Collecting a finished job: which archives to download and which data to retrieve, and saving them safely.
+
+Each item is a :class:`Step` the scheduler runs and records in the ledger under an artifact kind
+(``archive:lc``, ``position:psf``, ``data:light_curve``...), so a resumed campaign skips what is saved.
+Everything is written to a temporary file and renamed when complete: a file under its final name is whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Awaitable, Callable, Collection
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from xrt_prods_async._products import Product
+from xrt_prods_async.campaign._store import Entry
+from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.wire import StatusCode
+
+#: What a campaign can retrieve as data for each finished job, beyond the archives.
+RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
+
+_SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def safe_dirname(label: str) -> str:
+    """A directory name for a source label: no separators, no leading dots, never empty."""
+    cleaned = _SAFE.sub("_", label).strip("._") or "source"
+    return cleaned[:120]
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temporary files (``.NAME.*.part``) a killed run left in a source's folder; return them.
+
+    Downloads and data files are written to such a temporary file and renamed when complete, so a crash
+    leaves only these behind, never a partial file under a final name. Called before an entry is collected,
+    when no other collector can be writing to its folder.
+    """
+    if not folder.is_dir():
+        return []
+    stale = sorted(folder.glob(".*.part"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+class Step:
+    """One collection step; ``run`` returns (saved path or None, JSON detail or None)."""
+
+    #: Whether the step asks the service anything (counted in the campaign's request tally).
+    requests = True
+
+    async def run(self) -> tuple[str | None, Any]:
+        raise NotImplementedError
+
+
+class Download(Step):
+    """One product's archive, streamed to ``dest`` by the client (atomic, verified)."""
+
+    def __init__(self, client: XRTClient, job: Job, product: Product, dest: Path, fmt: str) -> None:
+        self.client, self.job, self.product, self.dest, self.fmt = client, job, product, dest, fmt
+
+    async def run(self) -> tuple[str | None, Any]:
+        paths = await self.client.download(
+            self.job,
+            self.dest,
+            products=[self.product],
+            format=self.fmt,
+            overwrite=True,  # a file under the final name is always complete (the client renames last)
+        )
+        return str(paths[self.product]), None
+
+
+class NotMade(Step):
+    """A product the server did not make: recorded as not downloaded, without asking the service."""
+
+    requests = False
+
+    async def run(self) -> tuple[str | None, Any]:
+        return None, None
+
+
+class Retrieve(Step):
+    """A data retrieval; positions are kept in the ledger, bigger data go to a JSON file."""
+
+    def __init__(self, getter: Callable[[Job], Awaitable[Any]], job: Job, target: Path | None) -> None:
+        self.getter, self.job, self.target = getter, job, target
+
+    async def run(self) -> tuple[str | None, Any]:
+        data = jsonable(await self.getter(self.job))
+        if self.target is None:
+            return None, data
+        await anyio.to_thread.run_sync(write_json_atomically, self.target, data)
+        return str(self.target), None
+
+
+def collection_steps(
+    entry: Entry,
+    job: Job,
+    client: XRTClient,
+    *,
+    dest: Path,
+    download: Collection[Product] | None,
+    archive_format: str,
+    retrieve: Collection[str],
+) -> list[tuple[str, Step]]:
+    """What to collect for a finished job, as (artifact kind, step) pairs, archives first.
+
+    ``download`` names the products whose archives to fetch (``None``: all of the job's); ``retrieve`` the
+    data (:data:`RETRIEVABLE`). Only products that completed are fetched; the others are recorded as not
+    made, without a request.
+    """
+    complete = {p for p in job.products if entry.codes.get(p.short) == StatusCode.COMPLETE}
+    wanted = job.products if download is None else download
+    steps: list[tuple[str, Step]] = []
+    for product in job.products:
+        if product in wanted:
+            kind = f"archive:{product.short}"
+            made = product in complete
+            steps.append((kind, Download(client, job, product, dest, archive_format) if made else NotMade()))
+    getters: list[tuple[str, Product, str | None, Callable[[Job], Awaitable[Any]]]] = [
+        ("positions", Product.STANDARD_POS, None, client.standard_position),
+        ("positions", Product.ENHANCED_POS, None, client.enhanced_position),
+        ("positions", Product.ASTROM_POS, None, client.astrometric_position),
+        ("light_curve", Product.LIGHT_CURVE, "light_curve", client.light_curve),
+        ("spectral_fits", Product.SPECTRUM, "spectral_fits", client.spectral_fits),
+        ("source_list", Product.SOURCE_DET, "source_list", client.source_list),
+    ]
+    for option, product, filename, getter in getters:
+        if option in retrieve and product in complete:
+            kind = f"position:{product.short}" if filename is None else f"data:{filename}"
+            target = None if filename is None else dest / f"{filename}.json"
+            steps.append((kind, Retrieve(getter, job, target)))
+    return steps
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data from a result object (pydantic model, dataclass or already plain)."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(value, default=str))
+
+
+def write_json_atomically(target: Path, data: Any) -> None:
+    """Write ``data`` as JSON through a synced temporary file, so ``target`` is whole or absent."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        with temp.open("w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)

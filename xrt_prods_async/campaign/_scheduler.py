@@ -1,0 +1,613 @@
+"""The throttled submission queue: keep at most ``max_active`` jobs on the server, politely.
+
+One coroutine runs the campaign in *rounds*, ``round_interval`` apart (the poll interval by default). Each
+round it
+
+1. reconciles submissions whose outcome is unknown (``listOldJobs``, see :mod:`.reconcile`);
+2. asks the service how many jobs the user has active (``getNumJobs``: one request, whatever the size of the
+   campaign). The count covers this campaign's jobs *and* jobs from elsewhere (web form, other scripts);
+3. submits pending requests into the free slots: ``max_active - (count + submitted since the count)``. The
+   count alone says how many slots are free, so slots are refilled before any status request is made. A
+   job that finished after the count only makes this conservative, and a submission whose outcome is
+   unknown occupies a slot until reconciled, so the cap holds even under faults;
+4. learns which of its jobs finished. It does not poll every job every round: when the count drops below
+   what it expected, it asks the status of the jobs the count covered, oldest first, until it has found as
+   many finished jobs as the count dropped by. No job is polled twice within one poll interval, so a
+   finished job polled less than an interval ago is owed: the remaining suspects are polled as they become
+   due in later rounds (each once) until it is found. A job that comes due shortly after the round reached
+   it (requests took longer in the round that last polled it) is waited for rather than left for a whole
+   round (up to a quarter of a round). Every job is still polled at least once per
+   ``refresh_interval`` as a safety net (a finish hidden by a simultaneous submission elsewhere), and a
+   finished job is never polled again;
+5. hands finished jobs to collectors that download archives and retrieve data concurrently with the rest.
+
+Every step is recorded in the ledger (:mod:`.store`) before the action it enables, so the campaign can be
+resumed after a crash without losing or duplicating a job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from xrt_prods_async._errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    JobLimitError,
+    ServerError,
+    ServerRefusedError,
+    SubmitUncertainError,
+    TransportError,
+    UnknownUserError,
+    XRTError,
+)
+from xrt_prods_async._products import Product
+from xrt_prods_async.campaign._clock import Clock, SystemClock
+from xrt_prods_async.campaign._collect import (
+    RETRIEVABLE,
+    Step,
+    collection_steps,
+    remove_stale_temp_files,
+    safe_dirname,
+)
+from xrt_prods_async.campaign._events import (
+    CampaignEvent,
+    CampaignSummary,
+    EventHandler,
+    EventKind,
+    emit,
+    summarise,
+)
+from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
+from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
+from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.http import is_loopback_url
+from xrt_prods_async.params import JobRequest
+from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignOptions:
+    """How a campaign runs. Keyword-only; the defaults are what the service's operators ask for."""
+
+    #: Most jobs the user may have active on the server at once (this campaign's and any others').
+    max_active: int = 5
+    #: No job's status is asked more often than this (seconds); also the default round interval.
+    poll_interval: float = 60.0
+    #: Seconds between rounds, each asking ``getNumJobs`` once (default: ``poll_interval``). Shorter rounds
+    #: notice finished jobs sooner (shorter campaigns) for one more small request per round.
+    round_interval: float | None = None
+    #: Every active job is polled at least this often even without a count drop (default: 10 rounds).
+    refresh_interval: float | None = None
+    #: Poll every active job every round to report progress (costs requests; off by default).
+    track_progress: bool = False
+    #: Products whose archives to download; ``None`` downloads every product of each job.
+    download: tuple[Product, ...] | None = None
+    #: Archive format: ``tar.gz``, ``tar`` or ``zip``.
+    archive_format: str = "tar.gz"
+    #: Data to retrieve for each finished job: any of ``positions``, ``light_curve``, ``spectral_fits``,
+    #: ``source_list`` (each only when the job has the product).
+    retrieve: frozenset[str] = RETRIEVABLE
+    #: Finished jobs collected at once.
+    max_concurrent_collections: int = 3
+    #: Seconds to wait after an uncertain submission before looking it up (default: one poll interval).
+    reconcile_after: float | None = None
+    #: Submission attempts per request before it is recorded as failed.
+    max_submit_attempts: int = 5
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.max_active < 1:
+            problems.append(f"max_active is {self.max_active}; it must be at least 1")
+        if not self.poll_interval > 0:
+            problems.append(f"poll_interval is {self.poll_interval}; it must be positive")
+        if self.round_interval is not None and not self.round_interval > 0:
+            problems.append(f"round_interval is {self.round_interval}; it must be positive")
+        if self.archive_format not in ARCHIVE_FORMATS:
+            problems.append(f"archive_format {self.archive_format!r} must be one of {ARCHIVE_FORMATS}")
+        unknown = set(self.retrieve) - RETRIEVABLE
+        if unknown:
+            problems.append(f"retrieve has {sorted(unknown)}; choose from {sorted(RETRIEVABLE)}")
+        if self.max_concurrent_collections < 1:
+            problems.append("max_concurrent_collections must be at least 1")
+        if self.max_submit_attempts < 1:
+            problems.append("max_submit_attempts must be at least 1")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+    @property
+    def round(self) -> float:
+        """The effective interval between rounds."""
+        return self.round_interval if self.round_interval is not None else self.poll_interval
+
+    @property
+    def refresh(self) -> float:
+        """The effective safety-net interval between two polls of one active job."""
+        return self.refresh_interval if self.refresh_interval is not None else 10 * self.poll_interval
+
+    @property
+    def reconcile_delay(self) -> float:
+        """The effective wait before an uncertain submission is looked up."""
+        return self.reconcile_after if self.reconcile_after is not None else self.poll_interval
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignItem:
+    """One request of a campaign with the label it is known by (e.g. the source name)."""
+
+    label: str
+    request: JobRequest
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """An active job as the scheduler follows it between rounds."""
+
+    entry: Entry
+    job: Job
+    last_polled: float = -math.inf
+    codes: dict[str, int | None] = field(default_factory=dict)
+
+
+#: A job that comes due up to this fraction of a round after the round reached it is waited for, not skipped
+#: for a whole round: the same job is reached a little earlier in a round whose requests are quicker.
+_PHASE_SLACK = 0.25
+
+
+def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception inside ``group`` (however nested), or ``group`` itself if it holds several."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        exc = pending.pop()
+        if isinstance(exc, BaseExceptionGroup):
+            pending.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    return leaves[0] if len(leaves) == 1 else group
+
+
+class Campaign:
+    """A throttled, resumable campaign of XRT jobs recorded in one ledger file.
+
+    ``client`` is an open :class:`~xrt_prods_async.client.XRTClient`; ``ledger`` the SQLite file (created if
+    missing; an existing one is resumed); ``output`` the directory for archives and data.
+    """
+
+    def __init__(
+        self,
+        client: XRTClient,
+        ledger: str | Path | CampaignStore,
+        output: str | Path,
+        options: CampaignOptions | None = None,
+        *,
+        on_event: EventHandler | Iterable[EventHandler] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.client = client
+        self.store = ledger if isinstance(ledger, CampaignStore) else CampaignStore.open(ledger)
+        self.output = Path(output)
+        self.options = options or CampaignOptions()
+        politeness = client.session.politeness
+        politeness.check_poll_interval(self.options.poll_interval, client.base_url)
+        if self.options.round < politeness.min_poll_interval and not is_loopback_url(client.base_url):
+            raise ConfigurationError(
+                f"round_interval {self.options.round:g} s is too fast for the service: each round asks "
+                f"getNumJobs, so use round_interval >= {politeness.min_poll_interval:g} s"
+            )
+        if on_event is None:
+            self._handlers: list[EventHandler] = []
+        elif callable(on_event):
+            self._handlers = [on_event]
+        else:
+            self._handlers = list(on_event)
+        self.clock: Clock = clock or SystemClock()
+        #: Requests this run made, by kind (``count``, ``status``, ``submit``, ``history``, ...).
+        self.requests: Counter[str] = Counter()
+        self._active: dict[int, _Tracked] = {}
+        self._uncertain: dict[int, float] = {}  # entry id -> monotonic time the outcome became unknown
+        self._ingesting = 0
+        self._missing = 0  # finished jobs the count showed that no status request has found yet
+        self._suspects: set[int] = set()  # entry ids of the jobs among which they are
+        self._stop_submitting = False
+        self._started = self.clock.monotonic()
+
+    def subscribe(self, handler: EventHandler) -> None:
+        """Call ``handler`` (sync or async) with every :class:`CampaignEvent` from now on."""
+        self._handlers.append(handler)
+
+    async def _emit(
+        self,
+        kind: EventKind,
+        entry: Entry,
+        detail: Any = None,
+        job_id: int | None = None,
+        *,
+        state: EntryState,
+    ) -> None:
+        """Tell subscribers; ``state`` is the entry's ledger state once the event has happened."""
+        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state)
+        await emit(self._handlers, event)
+
+    # -- input --------------------------------------------------------------------------------------------
+
+    async def add(
+        self, items: Iterable[CampaignItem | tuple[str, JobRequest]] | AsyncIterable[CampaignItem]
+    ) -> int:
+        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless)."""
+        added = 0
+        batch: list[NewEntry] = []
+
+        async def flush() -> None:
+            nonlocal added
+            if batch:
+                new = await anyio.to_thread.run_sync(self.store.add_entries, list(batch))
+                added += new
+                batch.clear()
+
+        async def each() -> AsyncIterator[CampaignItem | tuple[str, JobRequest]]:
+            if isinstance(items, AsyncIterable):
+                async for one in items:
+                    yield one
+            else:
+                for pair in items:
+                    yield pair
+
+        async for raw in each():
+            item = raw if isinstance(raw, CampaignItem) else CampaignItem(*raw)
+            body = {
+                k: v
+                for k, v in item.request.to_wire(self.client.user_id).items()
+                if k not in ("UserID", "api_name", "api_version")
+            }
+            batch.append(
+                NewEntry(
+                    label=item.label,
+                    request=body,
+                    fingerprint=item.request.fingerprint(),
+                    name=str(item.request.name),
+                    products=tuple(p.short for p in item.request.products),
+                )
+            )
+            if len(batch) >= 200:
+                await flush()
+        await flush()
+        for entry in self.store.entries(EntryState.PENDING):
+            if entry.attempts == 0:
+                await self._emit(EventKind.QUEUED, entry, state=EntryState.PENDING)
+        return added
+
+    # -- the main loop ------------------------------------------------------------------------------------
+
+    async def run(self) -> CampaignSummary:
+        """Run (or resume) the campaign until every entry is done, failed or cancelled.
+
+        Cancelling the task (Ctrl-C in the CLI) stops it between steps; the ledger is consistent and
+        :meth:`run` on the same ledger resumes.
+        """
+        self._started = self.clock.monotonic()
+        limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
+        self._resume_state()
+        try:
+            async with anyio.create_task_group() as collectors:
+                for entry in self.store.entries(EntryState.COLLECTING):
+                    collectors.start_soon(self._collect, entry, None, limiter)
+                await self._rounds(collectors, limiter)
+        except BaseExceptionGroup as group:
+            # The task group wraps even a lone error; callers should meet e.g. UnknownUserError itself.
+            raise sole_error(group) from None
+        return self.summary()
+
+    async def _rounds(self, collectors: anyio.abc.TaskGroup, limiter: anyio.CapacityLimiter) -> None:
+        """The rounds of the queue, until no work is left; finished jobs go to ``collectors``."""
+        expected: int | None = None
+        next_round = self.clock.monotonic()
+        while self._work_left():
+            await self.clock.sleep(next_round - self.clock.monotonic())
+            next_round = self.clock.monotonic() + self.options.round
+            await self._reconcile_due()
+            count = await self._count()
+            first = expected is None
+            drop = 0 if expected is None or count is None else max(0, expected - count)
+            counted = set(self._active)
+            submitted = await self._submit(count) if count is not None else 0
+            expected = None if count is None else count + submitted
+            finished = await self._poll(drop, counted, first=first)
+            for tracked in finished:
+                collectors.start_soon(self._collect, self.store.get(tracked.entry.id), tracked.job, limiter)
+            if not self._active and not self._uncertain and self._pending_count() == 0:
+                break
+
+    def _resume_state(self) -> None:
+        """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
+        for entry in self.store.entries(EntryState.ACTIVE):
+            if entry.id not in self._active:
+                self._active[entry.id] = _Tracked(entry, self._job(entry), codes=dict(entry.codes))
+        for entry in self.store.entries(EntryState.SUBMITTING):
+            self._uncertain.setdefault(entry.id, -math.inf)
+
+    def _job(self, entry: Entry) -> Job:
+        assert entry.job_id is not None
+        assert entry.job_url is not None
+        return Job(
+            self.client,
+            job_id=entry.job_id,
+            url=entry.job_url,
+            products=tuple(Product(p) for p in entry.products),
+            request=JobRequest.from_job_pars(entry.request),
+            submitted_at=entry.submitted_at,
+        )
+
+    def _pending_count(self) -> int:
+        return self.store.counts()[EntryState.PENDING] if not self._stop_submitting else 0
+
+    def _work_left(self) -> bool:
+        return bool(self._active or self._uncertain or self._pending_count())
+
+    async def _count(self) -> int | None:
+        """The user's active jobs on the server, or ``None`` when the service cannot tell us this round."""
+        self.requests["count"] += 1
+        try:
+            return await self.client.count_active_jobs()
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return None
+
+    async def _poll(self, drop: int, counted: set[int], *, first: bool) -> list[_Tracked]:
+        """Ask the status of the jobs that may have finished; return the ones that did.
+
+        ``drop`` is how many fewer jobs the count found than expected, ``counted`` the jobs it covered (those
+        active before this round's submissions): any of them may be a finished one.
+        """
+        if drop:
+            self._missing += drop
+            self._suspects = counted & self._active.keys()
+        now = self.clock.monotonic()
+        interval = self.options.poll_interval
+        slack = _PHASE_SLACK * self.options.round
+        due = [t for t in self._active.values() if now - t.last_polled >= interval - slack]
+        # Oldest first: with the service's queue, the longest-running job is the likeliest to be done.
+        due.sort(key=lambda t: (t.entry.submitted_at or self.clock.utcnow(), t.entry.id))
+        everyone = first or self.options.track_progress
+        finished: list[_Tracked] = []
+        for tracked in due:
+            suspect = self._missing > 0 and tracked.entry.id in self._suspects
+            if not (everyone or suspect or now - tracked.last_polled >= self.options.refresh):
+                continue
+            wait = tracked.last_polled + interval - self.clock.monotonic()
+            if wait > 0:  # due within the slack: keep the poll interval exactly
+                await self.clock.sleep(wait)
+            self._suspects.discard(tracked.entry.id)
+            if await self._poll_one(tracked):
+                finished.append(tracked)
+                if suspect:
+                    self._missing -= 1
+        # Unfound finishes stay owed only while some job that could hide one has not been polled since.
+        self._suspects &= self._active.keys()
+        self._missing = min(self._missing, len(self._suspects))
+        return finished
+
+    async def _poll_one(self, tracked: _Tracked) -> bool:
+        """One status request for one job; records codes and finishes. True when the job finished."""
+        self.requests["status"] += 1
+        try:
+            status = await self.client.status(tracked.job)
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return False
+        finally:
+            # Timed from the reply, so the next request reaches the service a full interval after this one
+            # did, however long this one took to leave (retries included).
+            tracked.last_polled = self.clock.monotonic()
+        codes = {p.short: (None if s.code is None else int(s.code)) for p, s in status.products.items()}
+        tracked.codes = codes
+        entry_id = tracked.entry.id
+        if status.finished:
+            await anyio.to_thread.run_sync(self.store.mark_finished, entry_id, codes)
+            del self._active[entry_id]
+            await self._emit(EventKind.FINISHED, tracked.entry, codes, state=EntryState.COLLECTING)
+            return True
+        await anyio.to_thread.run_sync(self.store.set_codes, entry_id, codes)
+        progress = {
+            p.short: s.progress_text for p, s in status.products.items() if s.code == StatusCode.RUNNING
+        }
+        running = {"codes": codes, "progress": progress}
+        await self._emit(EventKind.RUNNING, tracked.entry, running, state=EntryState.ACTIVE)
+        return False
+
+    async def _submit(self, count: int) -> int:
+        """Fill free slots from the pending queue; returns how many submissions may have made a job."""
+        if self._stop_submitting:
+            return 0
+        occupied = count
+        made = 0
+        while occupied < self.options.max_active:
+            batch = self.store.entries(EntryState.PENDING, limit=1)
+            if not batch:
+                break
+            entry = batch[0]
+            if entry.attempts >= self.options.max_submit_attempts:
+                await anyio.to_thread.run_sync(
+                    self.store.mark_failed,
+                    entry.id,
+                    f"gave up after {entry.attempts} attempts: {entry.error}",
+                )
+                await self._emit(EventKind.FAILED, entry, entry.error, state=EntryState.FAILED)
+                continue
+            outcome = await self._submit_one(entry)
+            if outcome == "stop":
+                break
+            if outcome == "occupies":
+                occupied += 1
+                made += 1
+        return made
+
+    async def _submit_one(self, entry: Entry) -> str:
+        """Submit one entry. Returns ``occupies`` (a job exists or may exist), ``free`` or ``stop``."""
+        request = JobRequest.from_job_pars(entry.request)
+        await anyio.to_thread.run_sync(self.store.mark_submitting, entry.id, self.clock.utcnow())
+        self.requests["submit"] += 1
+        try:
+            job = await self.client.submit(request)
+        except SubmitUncertainError as exc:
+            self._uncertain[entry.id] = self.clock.monotonic()
+            detail = f"submission outcome unknown, will reconcile: {exc}"
+            await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
+            return "occupies"
+        except (ServerRefusedError, InvalidRequestError) as exc:
+            await anyio.to_thread.run_sync(self.store.mark_failed, entry.id, str(exc))
+            await self._emit(EventKind.FAILED, entry, str(exc), state=EntryState.FAILED)
+            return "free"
+        except JobLimitError as exc:
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
+            return "stop"
+        except UnknownUserError:
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, "user not recognised")
+            raise
+        except (TransportError, ServerError) as exc:
+            # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
+            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
+            return "stop"
+        await anyio.to_thread.run_sync(
+            self.store.mark_submitted, entry.id, job.job_id, job.url, self.clock.utcnow()
+        )
+        fresh = self.store.get(entry.id)
+        self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
+        await self._emit(EventKind.SUBMITTED, fresh, job.url, state=EntryState.ACTIVE)
+        return "occupies"
+
+    async def _reconcile_due(self) -> None:
+        """Resolve uncertain submissions that have waited long enough for the server to have recorded them."""
+        now = self.clock.monotonic()
+        due = [eid for eid, since in self._uncertain.items() if now - since >= self.options.reconcile_delay]
+        if not due:
+            return
+        self.requests["history"] += 1
+        try:
+            history = await self.client.list_old_jobs()
+        except (TransportError, ServerError) as exc:
+            if isinstance(exc, UnknownUserError):
+                raise
+            return
+        entries = [self.store.get(eid) for eid in due]
+        verdicts = match_uncertain(
+            entries,
+            history,
+            self.store.known_job_ids(),
+            now=self.clock.utcnow() + timedelta(seconds=1),
+            skew=DEFAULT_CLOCK_SKEW,
+        )
+        for verdict in verdicts:
+            entry = self.store.get(verdict.entry_id)
+            if verdict.job_id is None:
+                await anyio.to_thread.run_sync(
+                    self.store.mark_unsent, entry.id, "the server has no such job; will submit again"
+                )
+                detail = "no job on the server; queued again"
+                await self._emit(EventKind.RECONCILED, entry, detail, state=EntryState.PENDING)
+            else:
+                self.requests["attach"] += 1
+                try:
+                    job = await self.client.attach(verdict.job_id)
+                except (TransportError, ServerError):
+                    continue  # stays uncertain; tried again next round
+                await anyio.to_thread.run_sync(
+                    self.store.mark_submitted, entry.id, job.job_id, job.url, entry.intent_at
+                )
+                fresh = self.store.get(entry.id)
+                self._active[entry.id] = _Tracked(fresh, job)
+                detail = f"adopted job {job.job_id}"
+                await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
+            del self._uncertain[entry.id]
+
+    # -- collection ---------------------------------------------------------------------------------------
+
+    async def _collect(self, entry: Entry, job: Job | None, limiter: anyio.CapacityLimiter) -> None:
+        """Download archives and retrieve data for a finished job; each item is recorded once saved.
+
+        ``job`` is the handle the scheduler polled (its cached status spares the client a status request
+        before each retrieval); ``None`` after a resume, when one is rebuilt from the ledger.
+        """
+        async with limiter:
+            job = job or self._job(entry)
+            await anyio.to_thread.run_sync(remove_stale_temp_files, self.output / safe_dirname(entry.label))
+            steps = collection_steps(
+                entry,
+                job,
+                self.client,
+                dest=self.output / safe_dirname(entry.label),
+                download=self.options.download,
+                archive_format=self.options.archive_format,
+                retrieve=self.options.retrieve,
+            )
+            for kind, step in steps:
+                artifact = entry.artifacts.get(kind)
+                if artifact is not None and artifact.ok:
+                    continue  # saved by an earlier run
+                await self._collect_item(entry, kind, step)
+            await anyio.to_thread.run_sync(self.store.mark_done, entry.id)
+            await self._emit(EventKind.DONE, self.store.get(entry.id), state=EntryState.DONE)
+
+    async def _collect_item(self, entry: Entry, kind: str, step: Step) -> None:
+        if step.requests:
+            self.requests[kind.split(":")[0]] += 1
+        try:
+            path, detail = await step.run()
+        except (XRTError, OSError) as exc:
+            message = str(exc)
+            await anyio.to_thread.run_sync(
+                lambda: self.store.record_artifact(entry.id, kind, ok=False, detail=message)
+            )
+            await self._emit(EventKind.FAILED, entry, f"{kind}: {message}", state=EntryState.COLLECTING)
+            return
+        await anyio.to_thread.run_sync(
+            lambda: self.store.record_artifact(
+                entry.id, kind, ok=path is not None or detail is not None, path=path, detail=detail
+            )
+        )
+        if path is not None or detail is not None:
+            saved = {"what": kind, "path": path}
+            await self._emit(EventKind.DOWNLOADED, entry, saved, state=EntryState.COLLECTING)
+
+    # -- cancel and report --------------------------------------------------------------------------------
+
+    async def cancel(self) -> int:
+        """Cancel every server job of the campaign and every pending request; returns jobs cancelled.
+
+        Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
+        cancelled too rather than left running.
+        """
+        self._stop_submitting = True
+        self._resume_state()
+        if self._uncertain:
+            self._uncertain = dict.fromkeys(self._uncertain, -math.inf)
+            await self._reconcile_due()
+        cancelled = 0
+        for entry in self.store.entries(EntryState.ACTIVE):
+            self.requests["cancel"] += 1
+            await self.client.cancel(self._job(entry))
+            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled by the campaign")
+            self._active.pop(entry.id, None)
+            cancelled += 1
+            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
+        for entry in self.store.entries(EntryState.PENDING, EntryState.SUBMITTING):
+            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled before submission")
+            self._uncertain.pop(entry.id, None)
+            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
+        return cancelled
+
+    def summary(self) -> CampaignSummary:
+        """Per-source outcomes, entry counts by state and this run's request counts."""
+        return summarise(
+            self.store, requests=dict(self.requests), elapsed=self.clock.monotonic() - self._started
+        )

@@ -1,0 +1,448 @@
+"""The campaign ledger: one SQLite file holding every request of a campaign and how far it has got.
+
+Why SQLite: it is embedded (nothing to run), atomic and durable per transaction, and readable by other
+tools. Every transition is committed (``synchronous=FULL``) *before* the action it enables, so a crash,
+``kill -9`` or reboot at any point leaves a ledger from which the campaign can resume without losing or
+duplicating a job: an entry in ``submitting`` may or may not have reached the server and must be reconciled;
+an entry with a job id is never submitted again.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from xrt_prods_async._errors import ConfigurationError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    id           INTEGER PRIMARY KEY,
+    label        TEXT NOT NULL UNIQUE,
+    request      TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    products     TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    job_id       INTEGER UNIQUE,
+    job_url      TEXT,
+    intent_at    TEXT,
+    submitted_at TEXT,
+    finished_at  TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    codes        TEXT NOT NULL DEFAULT '{}',
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_state ON entries(state, id);
+CREATE TABLE IF NOT EXISTS artifacts (
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    kind     TEXT NOT NULL,
+    ok       INTEGER NOT NULL,
+    path     TEXT,
+    detail   TEXT NOT NULL DEFAULT 'null',
+    PRIMARY KEY (entry_id, kind)
+);
+"""
+
+
+_TABLES = frozenset({"meta", "entries", "artifacts"})
+
+
+class EntryState(enum.StrEnum):
+    """Where one request of a campaign stands."""
+
+    #: Not yet sent (or sent, and reconciliation proved the server never made the job).
+    PENDING = "pending"
+    #: The intent to submit is recorded; whether the server made the job is unknown until the job id is.
+    SUBMITTING = "submitting"
+    #: The server has the job (job id recorded); some products are not finished.
+    ACTIVE = "active"
+    #: Every product finished on the server; downloads and data retrieval may be outstanding.
+    COLLECTING = "collecting"
+    #: Finished and collected (some products may have failed on the server; see ``codes``).
+    DONE = "done"
+    #: No job will be made: the server refused the request's parameters, or submission kept failing.
+    FAILED = "failed"
+    #: The campaign cancelled this entry (and its server job, if it had one).
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        """True when nothing more will happen to the entry."""
+        return self in (EntryState.DONE, EntryState.FAILED, EntryState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """Something collected for an entry: a downloaded archive or a retrieved data set."""
+
+    kind: str
+    ok: bool
+    path: str | None
+    detail: Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A request to add to the ledger: its label, wire body (without ``UserID``) and identity."""
+
+    label: str
+    request: Mapping[str, Any]
+    fingerprint: str
+    name: str
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One request of a campaign as the ledger holds it."""
+
+    id: int
+    label: str
+    request: dict[str, Any]
+    fingerprint: str
+    name: str
+    products: tuple[str, ...]
+    state: EntryState
+    job_id: int | None
+    job_url: str | None
+    intent_at: datetime | None
+    submitted_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+    error: str | None
+    codes: dict[str, int | None]
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+
+
+def utcnow() -> datetime:
+    """The current UTC time (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class CampaignStore:
+    """A campaign's ledger in one SQLite file. Thread-safe; every method commits before returning.
+
+    Open with :meth:`open`; use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self._lock = threading.RLock()
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> CampaignStore:
+        """Open (and with ``create``, make) the ledger at ``path``."""
+        path = Path(path)
+        if not create and not path.is_file():
+            raise ConfigurationError(
+                f"campaign ledger {path} does not exist; start the campaign with 'campaign run' first"
+            )
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigurationError(f"cannot open campaign ledger {path}: {exc}") from exc
+        try:
+            db.execute("PRAGMA busy_timeout=10000")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise ConfigurationError(
+                    f"{path} was written by a newer xrt_prods_async (ledger schema {version}); upgrade"
+                )
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables - _TABLES or (not create and "entries" not in tables):
+                # Never change someone else's database, nor take an empty file for a campaign.
+                raise ConfigurationError(f"{path} is not a campaign ledger")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise ConfigurationError(f"{path} is not a campaign ledger: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        """Close the file; the ledger stays consistent whether or not this is called."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> CampaignStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- campaign-wide settings -------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """A campaign-wide setting stored as JSON (``default`` when unset)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a campaign-wide setting (any JSON-serialisable value)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, sort_keys=True)),
+            )
+
+    # -- entries ------------------------------------------------------------------------------------------
+
+    def add_entries(self, items: Iterable[NewEntry]) -> int:
+        """Add requests as pending entries; return how many were new.
+
+        Idempotent, so a campaign file can be re-run: a label already present with the same fingerprint is
+        skipped; with a different fingerprint it is an error (the source changed under a running campaign).
+        """
+        added = 0
+        with self._transaction() as db:
+            for item in items:
+                row = db.execute("SELECT fingerprint FROM entries WHERE label = ?", (item.label,)).fetchone()
+                if row is not None:
+                    if row[0] != item.fingerprint:
+                        raise ConfigurationError(
+                            f"source {item.label!r} is already in campaign {self.path} with different "
+                            "parameters; give it a new name or start a new campaign file"
+                        )
+                    continue
+                db.execute(
+                    "INSERT INTO entries(label, request, fingerprint, name, products, state, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.label,
+                        json.dumps(dict(item.request), sort_keys=True),
+                        item.fingerprint,
+                        item.name,
+                        ",".join(item.products),
+                        EntryState.PENDING.value,
+                        _iso(utcnow()),
+                    ),
+                )
+                added += 1
+        return added
+
+    def get(self, entry_id: int) -> Entry:
+        """One entry with its artifacts."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                raise KeyError(entry_id)
+            return self._entry(row)
+
+    def entries(self, *states: EntryState, limit: int | None = None) -> list[Entry]:
+        """Entries in input order, optionally only those in ``states``, at most ``limit``."""
+        sql = "SELECT * FROM entries"
+        args: list[Any] = []
+        if states:
+            sql += f" WHERE state IN ({','.join('?' * len(states))})"
+            args += [s.value for s in states]
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with self._lock:
+            return [self._entry(row) for row in self._db.execute(sql, args).fetchall()]
+
+    def counts(self) -> dict[EntryState, int]:
+        """How many entries are in each state (every state present, zeros included)."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM entries GROUP BY state").fetchall()
+        out = dict.fromkeys(EntryState, 0)
+        out.update({EntryState(state): n for state, n in rows})
+        return out
+
+    def states(self) -> dict[str, EntryState]:
+        """Each entry's state by label, in input order (cheaper than :meth:`entries` for a view)."""
+        with self._lock:
+            rows = self._db.execute("SELECT label, state FROM entries ORDER BY id").fetchall()
+        return {label: EntryState(state) for label, state in rows}
+
+    def known_job_ids(self) -> set[int]:
+        """Every job id the campaign has ever recorded (so reconciliation never adopts one twice)."""
+        with self._lock:
+            rows = self._db.execute("SELECT job_id FROM entries WHERE job_id IS NOT NULL").fetchall()
+        return {r[0] for r in rows}
+
+    def _update(self, entry_id: int, expect: Iterable[EntryState], **values: Any) -> None:
+        values["updated_at"] = _iso(utcnow())
+        expected = [s.value for s in expect]
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        marks = ",".join("?" * len(expected))
+        with self._transaction() as db:
+            cur = db.execute(
+                f"UPDATE entries SET {assignments} WHERE id = ? AND state IN ({marks})",
+                [*values.values(), entry_id, *expected],
+            )
+            if cur.rowcount != 1:
+                row = db.execute("SELECT state FROM entries WHERE id = ?", (entry_id,)).fetchone()
+                state = "missing" if row is None else row[0]
+                raise RuntimeError(
+                    f"ledger entry {entry_id} is {state}, expected one of {', '.join(expected)}"
+                )
+
+    def mark_submitting(self, entry_id: int, at: datetime | None = None) -> None:
+        """Record the intent to submit, before the request is sent."""
+        with self._lock:
+            attempts = self._db.execute("SELECT attempts FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        self._update(
+            entry_id,
+            [EntryState.PENDING],
+            state=EntryState.SUBMITTING.value,
+            intent_at=_iso(at or utcnow()),
+            attempts=(attempts[0] if attempts else 0) + 1,
+            error=None,
+        )
+
+    def mark_submitted(self, entry_id: int, job_id: int, url: str, at: datetime | None = None) -> None:
+        """Record the job the server made (straight after the reply, or when reconciliation found it)."""
+        self._update(
+            entry_id,
+            [EntryState.SUBMITTING],
+            state=EntryState.ACTIVE.value,
+            job_id=int(job_id),
+            job_url=url,
+            submitted_at=_iso(at or utcnow()),
+            error=None,
+        )
+
+    def mark_unsent(self, entry_id: int, error: str) -> None:
+        """The submit certainly did not create a job (or reconciliation proved it): back to pending."""
+        self._update(entry_id, [EntryState.SUBMITTING], state=EntryState.PENDING.value, error=error)
+
+    def mark_failed(self, entry_id: int, error: str) -> None:
+        """No job will be made for this entry (the server refused it, or submission gave up)."""
+        self._update(
+            entry_id,
+            [EntryState.PENDING, EntryState.SUBMITTING],
+            state=EntryState.FAILED.value,
+            error=error,
+            finished_at=_iso(utcnow()),
+        )
+
+    def set_codes(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
+        """Record the latest per-product status codes of an active entry."""
+        self._update(entry_id, [EntryState.ACTIVE], codes=json.dumps(dict(codes), sort_keys=True))
+
+    def mark_finished(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
+        """Every product finished on the server: collection may start."""
+        self._update(
+            entry_id,
+            [EntryState.ACTIVE],
+            state=EntryState.COLLECTING.value,
+            codes=json.dumps(dict(codes), sort_keys=True),
+            finished_at=_iso(utcnow()),
+        )
+
+    def mark_done(self, entry_id: int) -> None:
+        """Everything that could be collected has been."""
+        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.DONE.value)
+
+    def mark_cancelled(self, entry_id: int, note: str) -> None:
+        """The campaign cancelled the entry (its server job, if any, was asked to cancel)."""
+        self._update(
+            entry_id,
+            [EntryState.PENDING, EntryState.SUBMITTING, EntryState.ACTIVE],
+            state=EntryState.CANCELLED.value,
+            error=note,
+            finished_at=_iso(utcnow()),
+        )
+
+    def record_artifact(
+        self, entry_id: int, kind: str, *, ok: bool, path: str | None = None, detail: Any = None
+    ) -> None:
+        """Record one collected item (a downloaded archive or a data set), replacing an earlier attempt."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO artifacts(entry_id, kind, ok, path, detail) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(entry_id, kind) DO UPDATE SET ok = excluded.ok, path = excluded.path, "
+                "detail = excluded.detail",
+                (entry_id, kind, int(ok), path, json.dumps(detail, sort_keys=True, default=str)),
+            )
+
+    def _entry(self, row: sqlite3.Row | tuple[Any, ...]) -> Entry:
+        (
+            entry_id,
+            label,
+            request,
+            fingerprint,
+            name,
+            products,
+            state,
+            job_id,
+            job_url,
+            intent_at,
+            submitted_at,
+            finished_at,
+            attempts,
+            error,
+            codes,
+            _updated,
+        ) = row
+        artifacts = {
+            kind: Artifact(kind, bool(ok), path, json.loads(detail))
+            for kind, ok, path, detail in self._db.execute(
+                "SELECT kind, ok, path, detail FROM artifacts WHERE entry_id = ? ORDER BY kind", (entry_id,)
+            ).fetchall()
+        }
+        return Entry(
+            id=entry_id,
+            label=label,
+            request=json.loads(request),
+            fingerprint=fingerprint,
+            name=name,
+            products=tuple(p for p in products.split(",") if p),
+            state=EntryState(state),
+            job_id=job_id,
+            job_url=job_url,
+            intent_at=_from_iso(intent_at),
+            submitted_at=_from_iso(submitted_at),
+            finished_at=_from_iso(finished_at),
+            attempts=attempts,
+            error=error,
+            codes=json.loads(codes),
+            artifacts=artifacts,
+        )

@@ -1,0 +1,172 @@
+"""``xrt-prods-async demo``: a whole campaign against the embedded emulator, on any machine, offline.
+
+It starts the emulator on a free loopback port with a time scale (so minutes of simulated processing pass in
+seconds), runs a campaign of real sources with light curves, spectra and positions, at most five active at
+once, downloads everything into ``./xrt-demo/`` and prints the final table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import anyio
+from rich.console import Console
+
+from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore
+from xrt_prods_async.cli._progress import CampaignDisplay, say, say_error, summary_table
+from xrt_prods_async.client import XRTClient
+from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
+from xrt_prods_async.emulator._catalogue import CATALOGUE, KnownObject
+from xrt_prods_async.params import JobRequest
+
+#: Simulated seconds between two rounds of the demo campaign: the real service's polite default.
+DEMO_POLL_SECONDS = 60.0
+
+
+def demo_objects(count: int) -> list[KnownObject]:
+    """``count`` catalogue objects taken in turn from each kind (GRB, CV, XRB, AGN...), for variety."""
+    by_kind: dict[str, list[KnownObject]] = {}
+    for obj in CATALOGUE:
+        by_kind.setdefault(obj.kind, []).append(obj)
+    chosen: list[KnownObject] = []
+    while len(chosen) < min(count, len(CATALOGUE)):
+        for group in by_kind.values():
+            if group and len(chosen) < count:
+                chosen.append(group.pop(0))
+    return chosen
+
+
+def demo_items(count: int) -> list[CampaignItem]:
+    """Requests for ``count`` varied catalogue objects: light curve, spectrum, standard and enhanced
+    positions, each with the object's real coordinates, target IDs and reference time."""
+    items = []
+    for obj in demo_objects(count):
+        request = JobRequest(
+            name=obj.name,
+            RA=obj.ra,
+            Dec=obj.dec,
+            targ=",".join(obj.targets),
+            T0=obj.t0,
+            centroid=True,
+            posErr=1,
+            useSXPS=False,
+            LightCurve={"binMeth": "counts", "pcCounts": 20, "wtCounts": 30, "dynamic": True},
+            Spectrum={"hasRedshift": False},
+            StandardPos={},
+            EnhancedPos={},
+        )
+        items.append(CampaignItem(obj.name, request))
+    return items
+
+
+def _fresh_ledger(output: Path, ledger: Path) -> None:
+    """Every demo run talks to a fresh emulator, so it starts a fresh ledger."""
+    output.mkdir(parents=True, exist_ok=True)
+    for stale in output.glob(f"{ledger.name}*"):
+        stale.unlink()
+
+
+async def run_demo(
+    output: Path,
+    *,
+    sources: int,
+    time_scale: float,
+    max_active: int,
+    seed: int,
+    plain: bool,
+    console: Console,
+) -> int:
+    """Start the emulator, run the demo campaign against it, print the summary; returns the exit status."""
+    ledger = output / "demo.campaign.sqlite"
+    await anyio.to_thread.run_sync(_fresh_ledger, output, ledger)
+    config = EmulatorConfig(time_scale=time_scale, seed=seed)
+    options = CampaignOptions(max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale)
+    async with running_emulator(config) as emu:
+        say(
+            console,
+            f"Emulator at {emu.base_url} (1 s = {time_scale:g} simulated s); user {DEMO_USER_ID}; "
+            f"{sources} sources, at most {max_active} active; output in {output}/",
+        )
+        async with XRTClient(
+            user_id=DEMO_USER_ID, base_url=emu.base_url, poll_interval=options.poll_interval
+        ) as client:
+            with CampaignStore.open(ledger) as store:
+                campaign = Campaign(client, store, output, options)
+                await campaign.add(demo_items(sources))
+                if plain:
+                    campaign.subscribe(lambda event: say(console, event))
+                    summary = await campaign.run()
+                else:
+                    states = {label: state.value for label, state in store.states().items()}
+                    with CampaignDisplay(
+                        title="demo", states=states, max_active=max_active, console=console
+                    ) as display:
+                        campaign.subscribe(display.handle)
+                        summary = await campaign.run()
+        metrics = emu.state.metrics_snapshot()
+    console.print(summary_table(summary))
+    user = metrics["users"][DEMO_USER_ID.lower()]
+    console.print(
+        f"The emulator saw at most {user['max_active_jobs']} active jobs for the demo user "
+        f"(cap {max_active}); "
+        f"requests by endpoint: {user['requests']}"
+    )
+    say(console, f"Files are in {output}/ ; the ledger is {ledger}")
+    return 0 if summary.counts.get("failed", 0) == 0 else 1
+
+
+def _problems(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if not 1 <= args.sources <= len(CATALOGUE):
+        problems.append(f"--sources is {args.sources}; give 1 to {len(CATALOGUE)} (the emulator's catalogue)")
+    if not args.time_scale > 0:
+        problems.append(f"--time-scale is {args.time_scale:g}; it must be positive (e.g. 120)")
+    if args.max_active < 1:
+        problems.append(f"--max-active is {args.max_active}; it must be at least 1")
+    return problems
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the demo campaign."""
+    console = Console()
+    problems = _problems(args)
+    if problems:
+        say_error(console, "; ".join(problems))
+        return 2
+    try:
+        return int(
+            anyio.run(
+                lambda: run_demo(
+                    Path(args.output),
+                    sources=args.sources,
+                    time_scale=args.time_scale,
+                    max_active=args.max_active,
+                    seed=args.seed,
+                    plain=args.plain,
+                    console=console,
+                )
+            )
+        )
+    except KeyboardInterrupt:
+        console.print("\nDemo stopped.")
+        return 130
+
+
+def register(subparsers: Any) -> None:
+    """Add ``demo`` to the command line."""
+    p = subparsers.add_parser("demo", help="run a demo campaign against the embedded emulator (offline)")
+    p.add_argument("--output", default="xrt-demo", help="directory for the results (default ./xrt-demo)")
+    p.add_argument(
+        "--sources", type=int, default=20, help=f"number of sources (default 20, at most {len(CATALOGUE)})"
+    )
+    p.add_argument(
+        "--time-scale", dest="time_scale", type=float, default=120.0, help="simulated s per s (120)"
+    )
+    p.add_argument(
+        "--max-active", dest="max_active", type=int, default=5, help="most active jobs (default 5)"
+    )
+    p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
+    p.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    p.set_defaults(func=cmd_demo)

@@ -1,0 +1,537 @@
+"""``XRTClient``: the asyncio client of the Swift-XRT product service, one method per capability."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from xrt_prods_async._errors import (
+    ConfigurationError,
+    DownloadError,
+    InvalidRequestError,
+    JobTimeoutError,
+    ProductNotReadyError,
+    ProtocolError,
+    ServerRefusedError,
+    SubmitUncertainError,
+    TransportError,
+    XRTError,
+)
+from xrt_prods_async._products import ALL_PRODUCTS, Product, join_short_names
+from xrt_prods_async.http._policy import Politeness, RetryPolicy
+from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
+from xrt_prods_async.params import JobRequest
+from xrt_prods_async.wire._endpoints import DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._replies import (
+    CancelReply,
+    NumJobsReply,
+    OldJobsReply,
+    OldProductReply,
+    PositionReply,
+    StatusReply,
+    SubmitReply,
+    parse_reply,
+    products_from_job_pars,
+)
+
+from ._cancel import CancelResult, cancel_result_from_reply
+from ._download import archive_filename, check_format, fetch_archive
+from ._job import Job, ProgressCallback
+from ._listerr import translate_refusal
+from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
+from ._status import JobStatus, ProductStatus, job_status_from_reply
+
+__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "XRTClient"]
+
+#: Environment variable read when no ``user_id`` is given: the e-mail address registered with the service.
+ENV_USER_ID = "XRT_PRODS_USER_ID"
+
+#: Environment variable read when no ``base_url`` is given (e.g. an emulator's URL); default: the service.
+ENV_BASE_URL = "XRT_PRODS_BASE_URL"
+
+REGISTER_URL = "https://www.swift.ac.uk/user_objects/register.php"
+
+#: A job handle, or a bare JobID.
+JobRef = Job | int
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
+    """A job's ``jobPars`` (as the service echoes them) decoded into a request that re-runs the job."""
+    return JobRequest.from_job_pars(job_pars)
+
+
+def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
+    try:
+        return decode_job_pars(job_pars)
+    except (InvalidRequestError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _with_forced_products(products: tuple[Product, ...]) -> tuple[Product, ...]:
+    # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1): the job then has a standard position too.
+    if Product.ASTROM_POS in products and Product.STANDARD_POS not in products:
+        index = products.index(Product.ASTROM_POS)
+        return (*products[:index], Product.STANDARD_POS, *products[index:])
+    return products
+
+
+def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
+    try:
+        products = Product.parse_many(names)
+    except ValueError as exc:
+        raise ValueError(f"products: {exc}") from None
+    if not products:
+        raise ValueError("products: name at least one product (or pass None for all of the job's products)")
+    return products
+
+
+class XRTClient:
+    """An async client of the Swift-XRT product service (``async with XRTClient(...) as client:``).
+
+    ``user_id`` is the e-mail address registered at https://www.swift.ac.uk/user_objects/register.php; if
+    None it is read from the environment variable ``XRT_PRODS_USER_ID``. ``base_url`` defaults to
+    ``XRT_PRODS_BASE_URL`` from the environment, else the real service; it must be https unless it is
+    loopback (the emulator). ``poll_interval`` (seconds) paces ``wait``; off loopback it must be >= 10 s.
+    ``timeout`` applies to each HTTP request; ``retry`` governs retries of idempotent calls (submissions are
+    never retried once sent). ``max_concurrent_downloads`` bounds parallel archive downloads. ``transport``
+    replaces the network (tests). ``clock`` gives the UTC time stamped on submissions.
+    """
+
+    def __init__(
+        self,
+        user_id: str | None = None,
+        *,
+        base_url: str | None = None,
+        poll_interval: float = 60.0,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        politeness: Politeness | None = None,
+        max_concurrent_downloads: int = 3,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        uid = user_id if user_id is not None else os.environ.get(ENV_USER_ID)
+        if uid is None or not str(uid).strip():
+            raise ConfigurationError(
+                "No user id: pass XRTClient(user_id='you@example.org') or set the environment variable "
+                f"{ENV_USER_ID} to the e-mail address you registered at {REGISTER_URL}"
+            )
+        self.user_id = str(uid).strip()
+        url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+        self._session = Session(url, timeout=timeout, retry=retry, politeness=politeness, transport=transport)
+        self._session.politeness.check_poll_interval(poll_interval, self._session.base_url)
+        self.poll_interval = float(poll_interval)
+        if isinstance(max_concurrent_downloads, bool) or not isinstance(max_concurrent_downloads, int):
+            raise ConfigurationError(
+                f"max_concurrent_downloads must be a whole number, got {max_concurrent_downloads!r}"
+            )
+        if max_concurrent_downloads < 1:
+            raise ConfigurationError(
+                f"max_concurrent_downloads must be at least 1, got {max_concurrent_downloads}"
+            )
+        self.max_concurrent_downloads = max_concurrent_downloads
+        self._clock = clock or _utc_now
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> XRTClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool. The client cannot be used afterwards."""
+        await self._session.aclose()
+
+    @property
+    def base_url(self) -> str:
+        """The service root this client talks to (``.../user_objects``)."""
+        return self._session.base_url
+
+    @property
+    def session(self) -> Session:
+        """The underlying http ``Session`` (transport policy)."""
+        return self._session
+
+    def __repr__(self) -> str:
+        return f"<XRTClient {self.user_id} at {self.base_url}>"
+
+    async def _post(self, endpoint: Endpoint, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return await self._session.post(endpoint, {"UserID": self.user_id, **body}, **kwargs)
+
+    @staticmethod
+    def _job_id(job: JobRef) -> int:
+        if isinstance(job, Job):
+            return job.job_id
+        if isinstance(job, bool) or not isinstance(job, int):
+            raise TypeError(f"job must be a Job or an integer JobID, got {job!r}")
+        return job
+
+    # --- submit and history -------------------------------------------------------------------------------
+
+    async def submit(self, request: JobRequest | Mapping[str, Any]) -> Job:
+        """Submit a job; return its ``Job`` handle (id, products URL, decoded parameters, products).
+
+        The request model is validated when built, so nothing is sent for an invalid request. Never
+        retried blindly: if the request may have reached the service and the reply was lost (timeout
+        after sending, dropped connection, 5xx or HTML page, truncated or incomplete reply),
+        ``SubmitUncertainError`` carries the job name, the request fingerprint and the UTC window to look
+        for with ``list_old_jobs()`` before resubmitting. Failures certainly before sending (connection
+        refused) are retried per the retry policy. A refusal raises ``ServerRefusedError`` whose
+        ``listErr`` items use the request's parameter names.
+        """
+        if isinstance(request, Mapping):
+            request = JobRequest(**request)  # validates: InvalidRequestError, and nothing is sent
+        body = request.to_wire(self.user_id)
+        name = request.name or ""
+        url = self._session.url_for(Endpoint.SUBMIT)
+        sent_after = self._clock()
+
+        def uncertain(error: TransportError) -> SubmitUncertainError:
+            sent_before = self._clock()
+            return SubmitUncertainError(
+                f"The submission of {name!r} failed after it may have reached the service ({error}). "
+                f"A job may exist: before resubmitting, look with list_old_jobs() for a job named "
+                f"{name!r} submitted between {sent_after:%Y-%m-%d %H:%M:%S} and "
+                f"{sent_before:%Y-%m-%d %H:%M:%S} UTC, and attach() to it if found",
+                name=name,
+                fingerprint=request.fingerprint(),
+                sent_after=sent_after,
+                sent_before=sent_before,
+                cause=error,
+            )
+
+        try:
+            raw = await self._session.post(Endpoint.SUBMIT, body, on_uncertain=uncertain)
+        except ServerRefusedError as refused:
+            raise translate_refusal(refused, request.describe_wire_name) from None
+        try:
+            reply = parse_reply(SubmitReply, raw, url=url)
+        except ProtocolError as exc:
+            # OK = 1 without a usable JobID/URL: the job most likely exists but we cannot name it.
+            raise uncertain(exc) from exc
+        decoded = _try_decode(reply.job_pars) if reply.job_pars else None
+        products = products_from_job_pars(reply.job_pars) or _with_forced_products(tuple(request.products))
+        return Job(
+            self,
+            job_id=reply.job_id,
+            url=reply.url,
+            products=products,
+            request=decoded if decoded is not None else request,
+            job_pars=reply.job_pars,
+            submitted_at=self._clock(),
+        )
+
+    async def _old_product(self, job_id: int) -> OldProductReply:
+        if isinstance(job_id, bool) or not isinstance(job_id, int):
+            raise TypeError(f"job_id must be an integer JobID, got {job_id!r}")
+        raw = await self._post(Endpoint.OLD_PRODUCT, {"oldJob": job_id})
+        return parse_reply(OldProductReply, raw, url=self._session.url_for(Endpoint.OLD_PRODUCT))
+
+    async def old_job(self, job_id: int) -> JobRequest:
+        """The parameters of one of the user's earlier jobs, as a request that re-runs it (``submit``).
+
+        Parameters meaning "all data" may pick up newer observations, so a re-run is not guaranteed to be
+        identical. Raises ``InvalidRequestError`` if the stored parameters do not make a valid request.
+        """
+        reply = await self._old_product(job_id)
+        return decode_job_pars(reply.job_pars)
+
+    async def attach(self, job_id: int) -> Job:
+        """A ``Job`` handle for an existing job of the user (``getOldProduct``): status, results, downloads.
+
+        ``request`` is None if the stored parameters cannot be decoded (``job_pars`` keeps them raw).
+        """
+        reply = await self._old_product(job_id)
+        if not reply.url:
+            raise ProtocolError(
+                f"The service's getOldProduct reply for job {job_id} has no URL, so its products cannot be "
+                "located (product URLs must not be guessed from JobIDs)",
+                url=self._session.url_for(Endpoint.OLD_PRODUCT),
+            )
+        request = _try_decode(reply.job_pars)
+        products = products_from_job_pars(reply.job_pars)
+        if not products and request is not None:
+            products = _with_forced_products(tuple(request.products))
+        return Job(
+            self,
+            job_id=reply.old_job,
+            url=reply.url,
+            products=products,
+            request=request,
+            job_pars=reply.job_pars,
+        )
+
+    # --- status, wait, cancel -----------------------------------------------------------------------------
+
+    async def status(self, job: JobRef, products: Iterable[Product | str] | None = None) -> JobStatus:
+        """The status of some or all products of a job, in ONE request (``what`` and ``whatProg``).
+
+        ``products`` defaults to the job's products (every product for a bare JobID; those not in the job
+        come back with ``code`` None). A product the reply lacks gets ``StatusCode.NOT_RETURNED``.
+        """
+        job_id = self._job_id(job)
+        if products is not None:
+            wanted = _products(products)
+        elif isinstance(job, Job):
+            wanted = job.products
+        else:
+            wanted = ALL_PRODUCTS
+        what = join_short_names(wanted)
+        raw = await self._post(Endpoint.STATUS, {"JobID": job_id, "what": what, "whatProg": what})
+        reply = parse_reply(StatusReply, raw, url=self._session.url_for(Endpoint.STATUS))
+        status = job_status_from_reply(reply, wanted, job_id=job_id, checked_at=self._clock())
+        if isinstance(job, Job):
+            job._record(status)
+        return status
+
+    async def wait(
+        self,
+        job: JobRef,
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
+        on_progress: ProgressCallback | None = None,
+    ) -> JobStatus:
+        """Poll the job's status until every product has finished; return the final ``JobStatus``.
+
+        Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
+        waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
+        ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
+        """
+        interval = self.poll_interval if poll_interval is None else float(poll_interval)
+        self._session.politeness.check_poll_interval(interval, self.base_url)
+        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+            raise ConfigurationError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        deadline = None if timeout is None else anyio.current_time() + timeout
+        while True:
+            status = await self.status(job)
+            if on_progress is not None:
+                outcome = on_progress(status)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            if status.finished:
+                return status
+            pause = interval
+            if deadline is not None:
+                remaining = deadline - anyio.current_time()
+                if remaining < interval:
+                    # The next poll would come after the deadline: wait it out, then give up.
+                    await anyio.sleep(max(remaining, 0))
+                    waiting = ", ".join(status[p].describe() for p in status.unfinished)
+                    raise JobTimeoutError(
+                        f"Job {status.job_id} did not finish within {timeout:g} s "
+                        f"(still waiting: {waiting}); "
+                        "it keeps running on the server: wait again, or cancel it"
+                    )
+            await anyio.sleep(pause)
+
+    async def cancel(self, job: JobRef, products: Iterable[Product | str] | None = None) -> CancelResult:
+        """Cancel some or all products of a job; the result says all / partial / none, and why per product.
+
+        Not retried once sent (cancel is not idempotent on the wire); check ``status`` if it fails.
+        """
+        job_id = self._job_id(job)
+        if products is not None:
+            wanted = _products(products)
+        elif isinstance(job, Job):
+            wanted = job.products
+        else:
+            raise ValueError("products: name the products to cancel when passing a bare JobID")
+        raw = await self._post(Endpoint.CANCEL, {"JobID": job_id, "what": join_short_names(wanted)})
+        reply = parse_reply(CancelReply, raw, url=self._session.url_for(Endpoint.CANCEL))
+        return cancel_result_from_reply(reply, wanted, job_id=job_id)
+
+    # --- completion checks --------------------------------------------------------------------------------
+
+    async def _require_complete(self, job: JobRef, product: Product) -> None:
+        job_id = self._job_id(job)
+        if isinstance(job, Job):
+            if product not in job.products:
+                have = ", ".join(p.label for p in job.products)
+                raise ProductNotReadyError(f"Job {job_id} has no {product.label}; it asked for: {have}")
+            cached = job.latest(product)
+            if cached is not None and cached.complete:
+                return
+        status = (await self.status(job, [product]))[product]
+        self._raise_unless_complete(job_id, status)
+
+    @staticmethod
+    def _raise_unless_complete(job_id: int, status: ProductStatus) -> None:
+        if status.complete:
+            return
+        label = status.product.label
+        if not status.in_job:
+            raise ProductNotReadyError(f"Job {job_id} has no {label} (the service knows no such product)")
+        if status.failed:
+            raise ProductNotReadyError(
+                f"The {label} of job {job_id} will never be ready: {status.text} (code {status.raw_code})"
+            )
+        raise ProductNotReadyError(
+            f"The {label} of job {job_id} is not complete yet ({status.text}, code {status.raw_code}); "
+            "wait for the job first (Job.wait())"
+        )
+
+    # --- results ------------------------------------------------------------------------------------------
+
+    async def _position(self, job: JobRef, product: Product, endpoint: Endpoint) -> Position:
+        await self._require_complete(job, product)
+        raw = await self._post(endpoint, {"JobID": self._job_id(job)})
+        return Position.from_reply(
+            product, parse_reply(PositionReply, raw, url=self._session.url_for(endpoint))
+        )
+
+    async def standard_position(self, job: JobRef) -> Position:
+        """The standard (PSF-fitted or SXPS) position; ``found=False`` with the reason if none was made."""
+        return await self._position(job, Product.STANDARD_POS, Endpoint.PSF_POS)
+
+    async def enhanced_position(self, job: JobRef) -> Position:
+        """The enhanced (UVOT-astrometry corrected) position; ``found=False`` if none was made."""
+        return await self._position(job, Product.ENHANCED_POS, Endpoint.ENH_POS)
+
+    async def astrometric_position(self, job: JobRef) -> Position:
+        """The astrometrically corrected position; ``found=False`` if none was made (``NOCORR``)."""
+        return await self._position(job, Product.ASTROM_POS, Endpoint.ASTROM_POS)
+
+    async def source_list(self, job: JobRef) -> SourceList:
+        """The detected sources per band (``Total``; ``Soft``/``Medium``/``Hard`` if all were searched)."""
+        await self._require_complete(job, Product.SOURCE_DET)
+        raw = await self._post(Endpoint.SOURCE_LIST, {"JobID": self._job_id(job)})
+        return parse_reply(SourceList, raw, url=self._session.url_for(Endpoint.SOURCE_LIST))
+
+    async def light_curve(
+        self, job: JobRef, *, nosys: YesNoBoth = False, incbad: YesNoBoth = False
+    ) -> LightCurveData:
+        """The light-curve data. ``nosys``: WT data without the WT systematic error (True), with (False) or
+        ``"both"``; ``incbad``: include bins with unverified centroid (True), not (False) or ``"both"``."""
+        body = {
+            "JobID": self._job_id(job),
+            "nosys": yes_no_both("nosys", nosys),
+            "incbad": yes_no_both("incbad", incbad),
+        }
+        await self._require_complete(job, Product.LIGHT_CURVE)
+        raw = await self._post(Endpoint.LC_DATA, body)
+        return parse_reply(LightCurveData, raw, url=self._session.url_for(Endpoint.LC_DATA))
+
+    async def spectral_fits(self, job: JobRef) -> SpectralFits:
+        """The spectral fits: per time interval, per XRT mode, per model, with the NOSPEC/NOFIT markers."""
+        await self._require_complete(job, Product.SPECTRUM)
+        raw = await self._post(Endpoint.SPEC_DATA, {"JobID": self._job_id(job)})
+        return parse_reply(SpectralFits, raw, url=self._session.url_for(Endpoint.SPEC_DATA))
+
+    # --- downloads ----------------------------------------------------------------------------------------
+
+    async def download(
+        self,
+        job: Job,
+        dest: str | Path,
+        *,
+        products: Iterable[Product | str] | None = None,
+        format: str = "tar.gz",
+        stem: str = "",
+        overwrite: bool = False,
+    ) -> dict[Product, Path]:
+        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; return their paths.
+
+        ``products`` defaults to all of the job's products; each must be finished (complete, or failed/
+        cancelled: their archives hold the logs), else ``ProductNotReadyError`` before anything is fetched.
+        Archives stream to a temporary file, are checked to open, then renamed; an existing file raises
+        ``DownloadError`` unless ``overwrite=True``. Up to ``max_concurrent_downloads`` run at once.
+        """
+        fmt = check_format(format)
+        wanted = job.products if products is None else _products(products)
+        missing = [p for p in wanted if p not in job.products]
+        if missing:
+            raise ProductNotReadyError(
+                f"Job {job.job_id} has no {', '.join(p.label for p in missing)}; "
+                f"it asked for: {', '.join(p.label for p in job.products)}"
+            )
+        targets = {p: Path(dest) / archive_filename(stem, p.stem, fmt) for p in wanted}
+        for target in targets.values():
+            if not overwrite and await anyio.Path(target).exists():
+                raise DownloadError(f"{target} already exists; pass overwrite=True to replace it")
+        await self._require_finished(job, wanted)
+        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
+        return await self._fetch_many(
+            {p: (job.archive_url(p, fmt), target) for p, target in targets.items()},
+            fmt=fmt,
+            overwrite=overwrite,
+        )
+
+    async def download_all(
+        self, job: Job, dest: str | Path, *, format: str = "tar.gz", stem: str = "", overwrite: bool = False
+    ) -> Path:
+        """Download the single archive of every product (``{URL}/all.{format}``) once the job has finished."""
+        fmt = check_format(format)
+        target = Path(dest) / archive_filename(stem, "all", fmt)
+        if not overwrite and await anyio.Path(target).exists():
+            raise DownloadError(f"{target} already exists; pass overwrite=True to replace it")
+        await self._require_finished(job, job.products)
+        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
+        return await fetch_archive(
+            self._session, job.archive_url("all", fmt), target, fmt=fmt, overwrite=overwrite
+        )
+
+    async def _require_finished(self, job: Job, products: tuple[Product, ...]) -> None:
+        unknown = [p for p in products if not ((seen := job.latest(p)) is not None and seen.finished)]
+        if not unknown:
+            return
+        status = await self.status(job, unknown)
+        waiting = [s for s in status if not s.finished]
+        if waiting:
+            raise ProductNotReadyError(
+                f"Job {job.job_id}: not finished yet, so not downloadable: "
+                + "; ".join(s.describe() for s in waiting)
+                + " (wait for the job first: Job.wait())"
+            )
+
+    async def _fetch_many(
+        self, plan: dict[Product, tuple[str, Path]], *, fmt: str, overwrite: bool
+    ) -> dict[Product, Path]:
+        limiter = anyio.CapacityLimiter(self.max_concurrent_downloads)
+        done: dict[Product, Path] = {}
+        errors: dict[Product, BaseException] = {}
+
+        async def one(product: Product, url: str, target: Path) -> None:
+            async with limiter:
+                try:
+                    done[product] = await fetch_archive(
+                        self._session, url, target, fmt=fmt, overwrite=overwrite
+                    )
+                except (XRTError, OSError) as exc:
+                    errors[product] = exc
+
+        async with anyio.create_task_group() as group:
+            for product, (url, target) in plan.items():
+                group.start_soon(one, product, url, target)
+        if errors:
+            first = next(iter(errors.values()))
+            if len(errors) == 1 and isinstance(first, DownloadError):
+                raise first
+            detail = "; ".join(f"{p.label}: {e}" for p, e in errors.items())
+            raise DownloadError(f"{len(errors)} of {len(plan)} downloads failed: {detail}") from first
+        return {p: done[p] for p in plan}
+
+    # --- account ------------------------------------------------------------------------------------------
+
+    async def count_active_jobs(self) -> int:
+        """How many of the user's jobs are queued or running (the service's per-user count)."""
+        raw = await self._post(Endpoint.NUM_JOBS, {})
+        return parse_reply(NumJobsReply, raw, url=self._session.url_for(Endpoint.NUM_JOBS)).num_jobs
+
+    async def list_old_jobs(self) -> list[OldJob]:
+        """Every job of the user (including web-site jobs), newest first."""
+        raw = await self._post(Endpoint.OLD_JOBS, {})
+        return list(parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS)).jobs)

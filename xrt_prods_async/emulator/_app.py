@@ -1,0 +1,189 @@
+"""The ASGI application: the service's paths under ``/user_objects`` plus control paths under ``/emulator``.
+
+Wire behaviour copied from the real service (PROTOCOL.md §1): every API call is answered 200 with a
+one-line JSON body labelled ``text/html; charset=UTF-8``; unknown paths get the UKSSDC 404 HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from xrt_prods_async.wire._endpoints import Endpoint
+
+from . import _api as api
+from ._config import EmulatorConfig, FaultConfig
+from ._downloads import download_route
+from ._faults import FaultMiddleware, error_page
+from ._retrieval import RETRIEVAL_HANDLERS
+from ._state import EmulatorState
+
+__all__ = ["SERVICE_PREFIX", "classify_path", "create_app"]
+
+#: Path of the service's base URL on the emulator's host.
+SERVICE_PREFIX = "/user_objects"
+_ENDPOINTS = {e.value: e for e in Endpoint}
+_DOWNLOAD_PREFIX = "tprods/USERPROD_"
+
+#: Headers of every service reply: PHP's session-cache defaults, as captured in the A0 docs.
+_PHP_HEADERS = {
+    "Cache-Control": "no-store, no-cache, must-revalidate",
+    "Pragma": "no-cache",
+    "Expires": "Thu, 19 Nov 1981 08:52:00 GMT",
+}
+_HTML = "text/html; charset=UTF-8"
+
+
+def classify_path(path: str) -> str | None:
+    """The fault-rule endpoint of a path: an API path, ``download``, or None (not a service path)."""
+    if not path.startswith(SERVICE_PREFIX + "/"):
+        return None
+    rest = path[len(SERVICE_PREFIX) + 1 :]
+    if rest in _ENDPOINTS:
+        return rest
+    if rest.startswith(_DOWNLOAD_PREFIX):
+        return "download"
+    return None
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def not_found_page() -> Response:
+    """The service's 404 page."""
+    return Response(error_page(404), status_code=404, media_type=_HTML)
+
+
+def _api_route(state: EmulatorState, endpoint: Endpoint, handlers: Mapping[Endpoint, api.Handler]) -> Route:
+    version = state.config.api_version
+
+    async def endpoint_handler(request: Request) -> Response:
+        raw = await request.body()
+        reply = api.call(state, endpoint, raw, base_url=_base_url(request), handlers=handlers)
+        return Response(api.encode_reply(reply, version), media_type=_HTML, headers=_PHP_HEADERS)
+
+    return Route(f"{SERVICE_PREFIX}/{endpoint.value}", endpoint_handler, methods=["GET", "POST"])
+
+
+def _control_routes(state: EmulatorState) -> list[Route]:
+    async def faults(request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                config = FaultConfig.model_validate_json(await request.body())
+            except ValidationError as exc:
+                return JSONResponse({"error": "invalid fault configuration", "details": _errors(exc)}, 422)
+            state.faults.configure(config)
+        return JSONResponse({**state.faults.config.model_dump(), "fired": state.faults.fired()})
+
+    async def metrics(request: Request) -> Response:
+        return JSONResponse(state.metrics_snapshot())
+
+    async def users(request: Request) -> Response:
+        if request.method == "POST":
+            body = await _json_body(request)
+            wanted = body.get("users", []) if isinstance(body, dict) else []
+            if isinstance(body, dict) and isinstance(body.get("UserID"), str):
+                wanted = [*wanted, body["UserID"]]
+            if not wanted or not all(isinstance(u, str) for u in wanted):
+                return JSONResponse({"error": 'send {"UserID": "a@b"} or {"users": ["a@b", ...]}'}, 422)
+            try:
+                for user in wanted:
+                    state.register_user(user)
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, 422)
+        return JSONResponse({"users": state.users})
+
+    async def reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"reset": True})
+
+    async def clock(request: Request) -> Response:
+        if request.method == "PUT":
+            body = await _json_body(request)
+            if not isinstance(body, dict):
+                return JSONResponse({"error": 'send {"advance": seconds} and/or {"time_scale": x}'}, 422)
+            try:
+                if "time_scale" in body:
+                    state.clock.set_time_scale(float(body["time_scale"]))
+                if "advance" in body:
+                    state.clock.advance(float(body["advance"]))
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": str(exc)}, 422)
+        with state.lock:
+            now = state.sync()
+        return JSONResponse({"simulated_now": now, "time_scale": state.clock.time_scale})
+
+    async def config(request: Request) -> Response:
+        return JSONResponse(state.config.model_dump(mode="json"))
+
+    return [
+        Route("/emulator/faults", faults, methods=["GET", "PUT"]),
+        Route("/emulator/metrics", metrics, methods=["GET"]),
+        Route("/emulator/users", users, methods=["GET", "POST"]),
+        Route("/emulator/reset", reset, methods=["POST"]),
+        Route("/emulator/clock", clock, methods=["GET", "PUT"]),
+        Route("/emulator/config", config, methods=["GET"]),
+    ]
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"null")
+    except ValueError:
+        return None
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return not_found_page()
+
+
+def create_app(
+    config: EmulatorConfig | None = None,
+    *,
+    state: EmulatorState | None = None,
+) -> Starlette:
+    """The emulator as an ASGI app (serve it with uvicorn, or test it through ``httpx.ASGITransport``).
+
+    Pass ``config`` for a fresh state, or an existing ``state`` to share one. ``app.state.emulator`` is the
+    live :class:`EmulatorState`.
+    """
+    if state is None:
+        state = EmulatorState(config)
+    elif config is not None:
+        raise ValueError("give either config or state, not both")
+    table = {**api.CORE_HANDLERS, **RETRIEVAL_HANDLERS}
+    routes = [_api_route(state, endpoint, table) for endpoint in Endpoint]
+    routes.append(download_route(state, SERVICE_PREFIX))
+    routes += _control_routes(state)
+
+    def on_fault(endpoint: str, kind: str) -> None:
+        with state.lock:
+            state.metrics.record_fault(endpoint, kind)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                FaultMiddleware,
+                injector=lambda: state.faults,
+                classify=classify_path,
+                on_fault=on_fault,
+            )
+        ],
+        exception_handlers={404: _not_found, 405: _not_found},
+    )
+    app.state.emulator = state
+    return app

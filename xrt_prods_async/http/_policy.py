@@ -1,0 +1,108 @@
+"""Retry and politeness settings: small, frozen, keyword-only config objects (stamina style)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import httpx
+
+from xrt_prods_async._errors import ConfigurationError
+
+from ._hosts import is_loopback_url
+
+__all__ = ["MIN_REMOTE_POLL_INTERVAL", "Politeness", "RetryPolicy"]
+
+#: The service asks clients to poll no faster than every ~10 s (PROTOCOL.md §17); only loopback may go faster.
+MIN_REMOTE_POLL_INTERVAL = 10.0
+
+
+def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ConfigurationError(f"{name} must be a number of seconds, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "more than zero"
+        raise ConfigurationError(f"{name} must be {bound}, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryPolicy:
+    """How transient failures of idempotent calls are retried: exponential backoff with jitter, bounded.
+
+    ``attempts`` counts every try (1 = never retry); ``timeout`` bounds the total time spent retrying one call
+    (seconds, None = only the attempts bound). Backoff before try *n* + 1 is
+    ``min(wait_max, wait_initial * wait_exp_base ** (n - 1) + uniform(0, wait_jitter))``. Submissions are
+    only ever retried when the request certainly never left this machine (connection refused).
+    """
+
+    attempts: int = 5
+    timeout: float | None = 120.0
+    wait_initial: float = 1.0
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    wait_exp_base: float = 2.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:
+            raise ConfigurationError(
+                f"RetryPolicy.attempts must be a whole number >= 1, got {self.attempts!r}"
+            )
+        if self.timeout is not None:
+            _positive("RetryPolicy.timeout", self.timeout)
+        _positive("RetryPolicy.wait_initial", self.wait_initial, allow_zero=True)
+        _positive("RetryPolicy.wait_max", self.wait_max, allow_zero=True)
+        _positive("RetryPolicy.wait_jitter", self.wait_jitter, allow_zero=True)
+        if self.wait_exp_base < 1:
+            raise ConfigurationError(f"RetryPolicy.wait_exp_base must be >= 1, got {self.wait_exp_base!r}")
+
+    @classmethod
+    def never(cls) -> RetryPolicy:
+        """A policy that tries every call exactly once."""
+        return cls(attempts=1)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Politeness:
+    """Guards that keep the client a good citizen of a shared public service.
+
+    Off loopback: the base URL must be ``https://`` and poll intervals must be at least
+    ``min_poll_interval`` seconds (which may be raised above, never set below, 10 s). Loopback hosts (the
+    emulator) are exempt from both.
+    """
+
+    min_poll_interval: float = MIN_REMOTE_POLL_INTERVAL
+
+    def __post_init__(self) -> None:
+        _positive("Politeness.min_poll_interval", self.min_poll_interval)
+        if self.min_poll_interval < MIN_REMOTE_POLL_INTERVAL:
+            raise ConfigurationError(
+                f"Politeness.min_poll_interval must be at least {MIN_REMOTE_POLL_INTERVAL:g} s "
+                f"(the service asks for no faster polling), got {self.min_poll_interval!r}"
+            )
+
+    def check_base_url(self, url: str) -> None:
+        """Refuse URLs that are not http(s), and plain ``http://`` for any host but loopback."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise ConfigurationError(f"base_url {url!r} is not a valid URL: {exc}") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ConfigurationError(
+                f"base_url {url!r} must be an absolute http(s) URL such as "
+                "https://www.swift.ac.uk/user_objects"
+            )
+        if parsed.scheme == "http" and not is_loopback_url(parsed):
+            raise ConfigurationError(
+                f"base_url {url!r} uses plain http:// to a host that is not loopback; use https:// "
+                "(plain http is allowed only for 127.0.0.1, ::1 and localhost, e.g. the emulator)"
+            )
+
+    def check_poll_interval(self, interval: float, base_url: str) -> None:
+        """Refuse a poll interval that is not positive, or below the minimum for a non-loopback host."""
+        _positive("poll_interval", interval)
+        if interval < self.min_poll_interval and not is_loopback_url(base_url):
+            raise ConfigurationError(
+                f"poll_interval {interval:g} s is too fast for {httpx.URL(base_url).host}: the service asks "
+                f"clients to poll no more often than every {self.min_poll_interval:g} s; use "
+                f"poll_interval >= {self.min_poll_interval:g} (faster polling is allowed only on loopback)"
+            )

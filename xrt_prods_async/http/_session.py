@@ -1,0 +1,299 @@
+"""One HTTP session with the service: JSON POSTs to endpoints and streamed GETs, with the transport policy.
+
+The session owns one ``httpx.AsyncClient``. It turns every way a call can fail into the package's error tree,
+retries transient failures of idempotent calls (stamina: exponential backoff, jitter, bounded attempts and
+time), never repeats a non-idempotent call whose request may have reached the server, and shows the service's
+deprecation and newer-version notices once per session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import warnings
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+import stamina
+
+from xrt_prods_async._errors import (
+    ConfigurationError,
+    ProtocolError,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    TransportError,
+)
+from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION, DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._envelope import (
+    deprecation_notice,
+    error_from_reply,
+    html_title,
+    is_html,
+    parse_reply_text,
+    version_is_newer,
+)
+
+from ._policy import Politeness, RetryPolicy
+from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
+
+__all__ = ["DEFAULT_TIMEOUT", "Session", "UncertainHandler"]
+
+try:
+    _VERSION = version("xrt_prods_async")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+    _VERSION = "0"
+
+#: Per-request timeout (seconds): connect, read, write and pool each.
+DEFAULT_TIMEOUT = 60.0
+
+#: Builds the exception to raise when a non-idempotent call may have reached the server and then failed.
+UncertainHandler = Callable[[TransportError], BaseException]
+
+#: Statuses worth another try: overload and gateway trouble, timeouts, rate limiting.
+_TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+#: httpx failures that happen before any byte of the request can have been sent.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one failed try: the error to raise, whether the request may have reached the server,
+    and whether trying again could help."""
+
+    error: TransportError
+    sent: bool
+    transient: bool
+
+
+class _AttemptFailedError(Exception):
+    """Carries an ``Attempt`` through stamina's retry loop; never escapes the session."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        self.attempt = attempt
+        super().__init__(str(attempt.error))
+
+
+def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
+    sent = not isinstance(exc, _NOT_SENT)
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Attempt(ServiceUnavailableError(f"Cannot reach {url}: {detail}", url=url), False, False)
+    if isinstance(exc, httpx.TimeoutException):
+        phase = {
+            httpx.ConnectTimeout: "connecting to",
+            httpx.PoolTimeout: "waiting for a free connection to",
+            httpx.WriteTimeout: "sending the request to",
+        }.get(type(exc), "waiting for the reply from")
+        return Attempt(RequestTimeoutError(f"Timed out {phase} {url}", url=url), sent, True)
+    if isinstance(exc, httpx.TransportError):
+        what = "Could not connect to" if not sent else "The connection failed while talking to"
+        return Attempt(ServiceUnavailableError(f"{what} {url}: {detail}", url=url), sent, True)
+    return Attempt(ServiceUnavailableError(f"HTTP failure talking to {url}: {detail}", url=url), sent, False)
+
+
+def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
+    code = response.status_code
+    title = html_title(body) if is_html(body) else None
+    reason = response.reason_phrase or "error"
+    message = f"The service answered HTTP {code} ({reason}) for {url}"
+    if title:
+        message += f": {title!r}"
+    transient = code in _TRANSIENT_STATUS
+    message += "; it may be down or overloaded, try again later" if transient else ""
+    return Attempt(ServiceUnavailableError(message, url=url, status_code=code), True, transient)
+
+
+class Session:
+    """An HTTP session with the xrt_prods service at ``base_url`` (the ``.../user_objects`` root).
+
+    Use as an async context manager, or call ``aclose()``. ``transport`` replaces the network (tests,
+    ``httpx.ASGITransport``). ``base_url`` must be https unless it is loopback (``Politeness``).
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        politeness: Politeness | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.politeness = politeness if politeness is not None else Politeness()
+        self.politeness.check_base_url(base_url)
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        if isinstance(timeout, (int, float)) and (isinstance(timeout, bool) or timeout <= 0):
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+            headers={"User-Agent": f"xrt_prods_async/{_VERSION} (+https://pypi.org/project/xrt_prods_async)"},
+        )
+        self._deprecations_seen: set[str] = set()
+        self._version_warned = False
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``aclose()`` ran."""
+        return self._client.is_closed
+
+    def url_for(self, endpoint: Endpoint) -> str:
+        """The absolute URL of an endpoint under this session's base URL."""
+        return f"{self.base_url}/{endpoint.value}"
+
+    # --- retries ------------------------------------------------------------------------------------------
+
+    def _retrying(self, *, idempotent: bool) -> Any:
+        policy = self.retry
+
+        def should_retry(exc: Exception) -> bool:
+            if not isinstance(exc, _AttemptFailedError):
+                return False
+            attempt = exc.attempt
+            return attempt.transient and (idempotent or not attempt.sent)
+
+        return stamina.retry_context(
+            on=should_retry,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+            wait_exp_base=policy.wait_exp_base,
+        )
+
+    # --- JSON calls ---------------------------------------------------------------------------------------
+
+    async def post(
+        self,
+        endpoint: Endpoint,
+        body: Mapping[str, Any],
+        *,
+        on_uncertain: UncertainHandler | None = None,
+    ) -> dict[str, Any]:
+        """POST ``body`` (plus ``api_name``/``api_version``) as JSON to ``endpoint``; return the reply object.
+
+        The reply has ``OK`` != 0; an ``OK`` = 0 reply raises the matching ``ServerError``. Transport failures
+        raise ``TransportError`` subclasses after the retries the endpoint allows. For a non-idempotent
+        endpoint, a failure after the request may have reached the server raises ``on_uncertain(error)``
+        when given (chained from the error), else the error itself.
+        """
+        url = self.url_for(endpoint)
+        payload = dict(body)
+        payload.setdefault("api_name", API_NAME)
+        payload.setdefault("api_version", API_VERSION)
+        idempotent = endpoint.idempotent
+        reply: dict[str, Any] = {}
+        try:
+            async for attempt in self._retrying(idempotent=idempotent):
+                with attempt:
+                    reply = await self._post_once(url, payload)
+        except _AttemptFailedError as failed:
+            error = failed.attempt.error
+            if not idempotent and failed.attempt.sent and on_uncertain is not None:
+                raise on_uncertain(error) from error
+            raise error from failed.__cause__
+        self._notices(reply, url)
+        if reply["OK"] in (0, "0", False):
+            raise error_from_reply(reply, endpoint=endpoint.value)
+        return reply
+
+    async def _post_once(self, url: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._client.post(url, json=payload)
+        except httpx.HTTPError as exc:
+            raise _AttemptFailedError(_from_httpx(exc, url)) from exc
+        body = response.text
+        if response.status_code != 200:
+            raise _AttemptFailedError(_bad_status(response, url, body))
+        if is_html(body):
+            title = html_title(body)
+            message = f"The service returned an HTML page instead of JSON for {url}"
+            message += f" ({title!r})" if title else ""
+            message += "; it may be down for maintenance, try again later"
+            raise _AttemptFailedError(
+                Attempt(ServiceUnavailableError(message, url=url, status_code=200), True, True)
+            )
+        try:
+            return parse_reply_text(body, url=url)
+        except ProtocolError as exc:
+            # Undecodable JSON is most likely a reply cut short: worth another try. A well-formed reply
+            # missing OK/APIVersion will not get better by asking again.
+            transient = not _is_json(body)
+            raise _AttemptFailedError(Attempt(exc, True, transient)) from None
+
+    def _notices(self, reply: Mapping[str, Any], url: str) -> None:
+        version = reply.get("APIVersion")
+        if not self._version_warned and version_is_newer(version, API_VERSION):
+            self._version_warned = True
+            warnings.warn(
+                f"You are using version {API_VERSION} of the xrt_prods API; the service speaks version "
+                f"{version}. It would be advisable to update xrt_prods_async.",
+                NewerServiceVersionWarning,
+                stacklevel=4,
+            )
+        notice = deprecation_notice(reply, url=url)
+        if notice is not None and notice.type not in self._deprecations_seen:
+            self._deprecations_seen.add(notice.type)
+            warnings.warn(
+                f"The service announced a deprecation ({notice.type}): {notice.message}",
+                ServiceDeprecationWarning,
+                stacklevel=4,
+            )
+
+    # --- streamed GETs ------------------------------------------------------------------------------------
+
+    def retrying_get(self) -> Any:
+        """A stamina ``retry_context`` for GETs (idempotent): iterate, and run one try inside each attempt.
+
+        Inside an attempt, failures raised through ``stream()`` are classified (transient ones retried);
+        after the loop, ``unwrap_failure`` turns what escaped into the package's error.
+        """
+        return self._retrying(idempotent=True)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
+        """GET ``url`` as a stream; yields the 200 response with its body not yet read.
+
+        Non-200 statuses and connection failures, including those while the caller reads the body inside
+        the ``async with``, raise an internal attempt failure that ``retrying_get`` understands.
+        """
+        try:
+            async with self._client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise _AttemptFailedError(_bad_status(response, url, response.text))
+                yield response
+        except httpx.HTTPError as exc:
+            raise _AttemptFailedError(_from_httpx(exc, url)) from exc
+
+    @staticmethod
+    def unwrap_failure(exc: BaseException) -> BaseException:
+        """The package error inside an attempt failure that escaped the retries; others unchanged."""
+        if isinstance(exc, _AttemptFailedError):
+            return exc.attempt.error
+        return exc
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,121 @@
+"""Values on the wire: encoding for the submit body, and reading the service's loose echo back.
+
+Encoding (PROTOCOL.md §5.1): booleans as 1/0, spectral models as a JSON array, numbers as JSON numbers
+(whole floats as integers, as the documented bodies write them), strings as given.
+
+Decoding accepts what the service echoes in ``jobPars`` (§5.2): numbers as strings (``"52.8000"``), flags
+as ``"0"``/``"yes"``, and the older server's internal codes (declared per field as ``codes``). Decoding is
+best effort: a value that cannot be read is passed on unchanged, so that the model's validation names the
+parameter and says what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic.fields import FieldInfo
+
+from ._fields import kind_of, param_of
+
+__all__ = [
+    "API_NAME_KEY",
+    "API_VERSION_KEY",
+    "META_KEYS",
+    "USER_ID_KEY",
+    "decode_value",
+    "encode_value",
+    "is_truthy_flag",
+]
+
+#: Keys of the envelope every xrt_prods call carries (PROTOCOL.md §3.1); they are not job parameters.
+USER_ID_KEY = "UserID"
+API_NAME_KEY = "api_name"
+API_VERSION_KEY = "api_version"
+META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
+
+_MAX_EXACT = 2**53
+_TRUE = {"1", "yes", "true", "y"}
+_FALSE = {"0", "no", "false", "n"}
+
+
+def encode_value(value: Any) -> Any:
+    """The JSON value the service expects for a validated Python value."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < _MAX_EXACT:
+        return int(value)
+    if isinstance(value, tuple):
+        return [encode_value(item) for item in value]
+    return value
+
+
+def is_truthy_flag(value: Any) -> bool:
+    """True for the ways a request flag says "yes" on the wire: ``1``, ``true``, ``"1"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value == 1
+    return isinstance(value, str) and value.strip().lower() in _TRUE
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _count(value: Any) -> Any:
+    number = _number(value)
+    if isinstance(number, float) and number.is_integer():
+        return int(number)
+    return number
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return value
+
+
+def _models(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+_DECODERS = {"number": _number, "count": _count, "flag": _flag, "models": _models, "time": _number}
+
+
+def decode_value(info: FieldInfo, value: Any, *, echo: bool = True) -> Any:
+    """The Python value of one parameter given loosely (best effort, see module docstring).
+
+    With ``echo`` (the service's ``jobPars``) the field's old-server codes and echo clean-ups apply too;
+    without it (text from a user: a CSV cell, a form) only the type is read.
+    """
+    facts = param_of(info)
+    if echo and facts is not None and not isinstance(value, (list, dict)) and str(value) in facts.codes:
+        return facts.codes[str(value)]
+    if echo and facts is not None and facts.decode is not None:
+        value = facts.decode(value)
+    decoder = _DECODERS.get(kind_of(info))
+    return decoder(value) if decoder else value

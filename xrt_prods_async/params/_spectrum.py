@@ -1,0 +1,150 @@
+"""The spectrum product (wire flag ``spec``): PARAMETERS.md §5."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+from xrt_prods_async._products import Product
+
+from ._base import DROP, Issue, ProductModel, Trigger, fmt
+from ._fields import Count, Flag, Lower, Models, Number, Text, is_alphanumeric, param
+from ._naming import Namer
+
+__all__ = ["Spectrum"]
+
+SpecData = Annotated[Literal["all", "user", "hours"], Lower]
+TimeSlice = Annotated[Literal["single", "user", "snapshot", "obsid"], Lower]
+Grades = Annotated[Literal["all", "0", "4"], Lower]
+
+_OBS = "obsIDs (e.g. '00282445000,00282445001') or 'start-stop' ranges, as one string"
+_SLICE = "Label of user time slice {n} (letters and digits); timeslice='user'"
+_GTI = "Time range of user time slice {n}, e.g. '608713541-608714541' (relative to T0 if since_t0)"
+
+#: How many user-defined time slices the service takes (PROTOCOL.md §16).
+MAX_SLICES = 4
+
+
+class Spectrum(ProductModel):
+    """Parameters of a spectrum. ``has_redshift`` is required (setting ``redshift`` sets it to True)."""
+
+    product: ClassVar[Product] = Product.SPECTRUM
+
+    has_redshift: Flag | None = param(
+        "specz", "hasRedshift", "Fit a redshifted absorber (then redshift is required); required"
+    )
+    redshift: Number | None = param("zval", "redshift", "Redshift of the absorber; sets has_redshift", ge=0)
+    which_data: SpecData | None = param(
+        "specobs",
+        "whichData",
+        "Which observations to use: 'all', 'user' (those in use_obs) or 'hours' (inc_hours after the first)",
+        server_default="hours",
+        # The older server echoed specobs as 1 for a request of "all" (PROTOCOL.md §5.2; inferred).
+        codes={"1": "all"},
+    )
+    use_obs: Text | None = param("usespecobs", "useObs", f"Observations to use: {_OBS}")
+    inc_hours: Number | None = param(
+        "specobstime",
+        "incHours",
+        "With which_data='hours': use data up to this long after the first selected observation",
+        unit="hours",
+        server_default=12.0,
+        gt=0,
+    )
+    timeslice: TimeSlice | None = param(
+        "timeslice",
+        "timeslice",
+        "Spectra to build: one ('single'), per snapshot, per obsID, or for the user slices rname1..4/gti1..4",
+        server_default="single",
+        # The older server echoed timeslice as 1 for a request of "single" (PROTOCOL.md §5.2; inferred).
+        codes={"1": "single"},
+    )
+    grades: Grades | None = param("specgrades", "grades", "Event grades to use", server_default="all")
+    spec_stem: Text | None = param(
+        "specstem", "specStem", "File stem of the spectrum when which_data='all'", server_default="interval0"
+    )
+    do_not_fit: Flag | None = param(
+        "doNotFit",
+        "doNotFit",
+        "Skip the automatic spectral fit; True makes has_redshift False",
+        default_note="False (release notes; the Python docs table says True)",
+    )
+    galactic: Flag | None = param(
+        "galactic",
+        "galactic",
+        "Add an absorber fixed at the Galactic value (Willingale et al. 2013); set by redshift/has_redshift",
+        server_default=False,
+    )
+    models: Models | None = param(
+        "models",
+        "models",
+        "Spectral models, each fitted separately (sent as typed, as a JSON array)",
+        server_default=("powerlaw",),
+    )
+    delta_fit_stat: Number = param(
+        "dchi",
+        "deltaFitStat",
+        "Change in fit statistic defining the error ranges",
+        default=2.706,
+        server_default=2.706,
+        gt=0,
+    )
+    srcrad: Count | None = param(
+        "srcrad",
+        "srcrad",
+        "Maximum source-region radius, for heavily piled-up sources (normally at most 30); the same wire "
+        "key as the light curve's srcrad",
+        unit="pixels",
+        ge=1,
+    )
+    rname1: Text | None = param("rname1", "rname1", _SLICE.format(n=1))
+    gti1: Text | None = param("gti1", "gti1", _GTI.format(n=1))
+    rname2: Text | None = param("rname2", "rname2", _SLICE.format(n=2))
+    gti2: Text | None = param("gti2", "gti2", _GTI.format(n=2))
+    rname3: Text | None = param("rname3", "rname3", _SLICE.format(n=3))
+    gti3: Text | None = param("gti3", "gti3", _GTI.format(n=3))
+    rname4: Text | None = param("rname4", "rname4", _SLICE.format(n=4))
+    gti4: Text | None = param("gti4", "gti4", _GTI.format(n=4))
+
+    _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (
+        Trigger("redshift", {"has_redshift": True}),
+        Trigger("redshift", {"galactic": True}, soft=True),
+        Trigger("redshift", {"has_redshift": False}, on_none=True),
+        Trigger("do_not_fit", {"has_redshift": False}, equals=True),
+        Trigger("has_redshift", {"galactic": True}, equals=True, soft=True),
+        Trigger("use_obs", {"which_data": "user"}),
+        Trigger("which_data", {"use_obs": DROP}, equals="all"),
+    )
+
+    @classmethod
+    def _rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
+        if v["has_redshift"] is None:
+            yield Issue(
+                "has_redshift",
+                f"required: True to fit a redshifted absorber (then give {name('redshift')}), else False",
+            )
+        elif v["has_redshift"]:
+            yield from cls._needs(v, name, "has_redshift", ("redshift",))
+        if v["which_data"] == "user":
+            yield from cls._needs(v, name, "which_data", ("use_obs",))
+        elif v["which_data"] == "hours":
+            yield from cls._needs(v, name, "which_data", ("inc_hours",))
+        if v["timeslice"] == "user":
+            yield from cls._needs(v, name, "timeslice", ("rname1", "gti1"))
+        labels: dict[str, str] = {}
+        for n in range(1, MAX_SLICES + 1):
+            label, times = f"rname{n}", f"gti{n}"
+            if (v[label] is None) != (v[times] is None):
+                missing, present = (label, times) if v[label] is None else (times, label)
+                yield Issue(
+                    missing, f"required with {name(present)}: each time slice needs a label and a range"
+                )
+            if v[label] is not None:
+                if not is_alphanumeric(v[label]):
+                    yield Issue(label, f"must be letters and digits only; got {fmt(v[label])}")
+                elif v[label].lower() in labels:
+                    yield Issue(
+                        label, f"repeats the label of {name(labels[v[label].lower()])}; labels must differ"
+                    )
+                else:
+                    labels[v[label].lower()] = label
