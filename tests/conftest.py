@@ -1,14 +1,17 @@
-"""Shared test fixtures and paths."""
+"""Fixtures every test folder shares; each folder's own fixtures live in its conftest.py, and helpers that are
+not fixtures (builders, constants) in ``tests/support``."""
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import stamina
 from hypothesis import settings
+
+from tests.support.examples import load_example
 
 # CI must be repeatable: the default profile replays the same examples every run. Explore new ones by hand
 # with HYPOTHESIS_PROFILE=explore (and raise max_examples) before a release.
@@ -17,35 +20,14 @@ settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
-def _find_protocol_dir() -> Path:
-    """``../shared/protocol`` beside the checkout (CI's layout), or ``$XRT_PROTOCOL_DIR``."""
-    override = os.environ.get("XRT_PROTOCOL_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "protocol"
-
-
-PROTOCOL_DIR = _find_protocol_dir()
-EXAMPLES_DIR = PROTOCOL_DIR / "examples"
-
-if not EXAMPLES_DIR.is_dir():  # pragma: no cover - a broken checkout must fail loudly, never skip
-    raise RuntimeError(
-        f"protocol examples not found at {EXAMPLES_DIR}: put the shared/ folder beside the checkout "
-        "or set XRT_PROTOCOL_DIR"
-    )
-
-
-def load_example(name: str) -> Any:
-    """The parsed JSON of one file of ``shared/protocol/examples``."""
-    return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
-
-
 @pytest.fixture
-def example() -> Any:
+def example() -> Callable[[str], Any]:
     """``example("status_response_all_products.json")`` -> parsed JSON."""
     return load_example
 
 
-# Fixtures of the emulator and conformance tests live in support modules (a conftest.py per folder would
-# shadow this one as the importable ``conftest`` module).
-pytest_plugins = ["tests.emulator.emulator_support", "tests.conformance.conformance_support"]
+@pytest.fixture
+def no_backoff() -> Iterator[None]:
+    """Retries keep their attempt bounds but skip the backoff sleeps (stamina's test mode, capped)."""
+    with stamina.set_testing(True, attempts=1000, cap=True):
+        yield

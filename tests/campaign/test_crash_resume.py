@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.campaign import CampaignProcess, in_state, ledger_states, wait_for
 from xrt_prods_async.emulator import (
     DEMO_USER_ID,
     DurationModel,
@@ -27,8 +28,6 @@ from xrt_prods_async.emulator import (
     RunningEmulator,
     emulator_in_thread,
 )
-
-from .campaign_support import CampaignProcess, in_state, ledger_states, wait_for
 
 TIME_SCALE = 2000.0
 #: The real service's polite 60 s, on the emulator's clock.

@@ -10,13 +10,20 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.support.campaign import (
+    POLL,
+    client,
+    emulator,
+    items,
+    jobs_per_name,
+    position_request,
+    user_metrics,
+)
 from xrt_prods_async._errors import ConfigurationError
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, EventKind
 from xrt_prods_async.campaign._events import CampaignEvent
 from xrt_prods_async.emulator import FaultConfig, FaultRule
-
-from .campaign_support import POLL, client, emulator, items, jobs_per_name, position_request, user_metrics
 
 NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
 

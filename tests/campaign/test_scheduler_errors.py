@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.campaign import POLL, emulator, items
 from xrt_prods_async._errors import UnknownUserError
 from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
 from xrt_prods_async.campaign._collect import remove_stale_temp_files
 from xrt_prods_async.campaign._scheduler import sole_error
 from xrt_prods_async.client import XRTClient
-
-from .campaign_support import POLL, emulator, items
 
 
 async def test_an_unknown_user_is_raised_as_itself_not_as_a_group(tmp_path: Path) -> None:

@@ -10,9 +10,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from tests.support.campaign import ManualClock, items, simulated_service
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignOptions, EventKind
-
-from .campaign_support import ManualClock, items, simulated_service
 
 NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
 COUNT, STATUS, SUBMIT = "getNumJobs.php", "checkProductStatus.php", "run_userobject.php"

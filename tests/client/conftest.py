@@ -1,24 +1,14 @@
-"""Fixtures of the client, http and wire tests (this folder is a package, so this conftest does not shadow
-the root ``conftest`` module other test folders import)."""
+"""Fixtures of the client tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-import stamina
 
+from tests.support.client import LOOP, USER
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.http import RetryPolicy
-
-from .client_helpers import LOOP, USER
-
-
-@pytest.fixture
-def no_backoff() -> Iterator[None]:
-    """Retries keep their attempt bounds but skip the backoff sleeps (stamina's test mode, capped)."""
-    with stamina.set_testing(True, attempts=1000, cap=True):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from swifttools.ukssdc.xrt_prods import prod_request
 from swifttools.ukssdc.xrt_prods.prod_request import XRTProductRequest
 
-from tests.conformance.conformance_support import USER, full_request
+from tests.support.swifttools import USER, full_request
 from xrt_prods_async.emulator import RunningEmulator
 
 pytestmark = [

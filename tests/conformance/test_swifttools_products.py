@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from swifttools.ukssdc.xrt_prods.prod_request import XRTProductRequest
 
-from tests.conformance.conformance_support import full_request
+from tests.support.swifttools import full_request
 from xrt_prods_async.emulator import RunningEmulator
 
 pytestmark = [

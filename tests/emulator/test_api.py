@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.conftest import load_example
-from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
+from tests.support.emulator import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
 from xrt_prods_async.emulator import EmulatorConfig
 from xrt_prods_async.wire._endpoints import (
     LISTERR_INVALID_LABEL,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, assume, given, settings
 
-from tests.params.test_params_properties import requests as job_requests
+from tests.params.test_properties import requests as job_requests
 from xrt_prods_async.emulator._validation import build_job_pars, validate_submission
 from xrt_prods_async.params import JobRequest
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.emulator_support import USER, Service
+from tests.support.emulator import USER, Service
 from xrt_prods_async.emulator import EmulatorConfig, FaultConfig, FaultRule, emulator_in_thread
 from xrt_prods_async.emulator._downloads import media_type_for
 from xrt_prods_async.wire._endpoints import Endpoint

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, USER, Service
+from tests.support.emulator import ALL_PRODUCTS_REQUEST, USER, Service
 from xrt_prods_async.emulator import (
     ConnectionDropped,
     EmulatorConfig,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
+from tests.support.emulator import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
 from xrt_prods_async.emulator import EmulatorConfig
 from xrt_prods_async.wire._endpoints import Endpoint
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.emulator_support import ALL_PRODUCTS_REQUEST, USER
+from tests.support.emulator import ALL_PRODUCTS_REQUEST, USER
 from xrt_prods_async.emulator import (
     DEMO_USER_ID,
     EmulatorConfig,
