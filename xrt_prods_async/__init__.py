@@ -1,5 +1,9 @@
 """xrt_prods_async: an asyncio client, a throttled campaign scheduler and a local emulator for the
-Swift-XRT product-building service of the UK Swift Science Data Centre."""
+Swift-XRT product-building service of the UK Swift Science Data Centre.
+
+Everything a user needs is importable from here (as in httpx); the subpackages are the layers behind it and
+their ``_``-prefixed modules are private. ``xrt_prods_async.emulator`` is the local stand-in for the service.
+"""
 
 from ._errors import (
     ConfigurationError,
@@ -22,6 +26,19 @@ from ._errors import (
     XRTError,
 )
 from ._products import ALL_PRODUCTS, Product
+from ._version import __version__
+from .campaign import (
+    Campaign,
+    CampaignEvent,
+    CampaignFile,
+    CampaignItem,
+    CampaignOptions,
+    CampaignSummary,
+    EntryState,
+    EventKind,
+    SourceOutcome,
+    load_campaign_file,
+)
 from .client import (
     CancelOutcome,
     CancelResult,
@@ -31,6 +48,7 @@ from .client import (
     LightCurveDataset,
     OldJob,
     Position,
+    ProductCancel,
     ProductStatus,
     SourceList,
     SpectralFits,
@@ -38,21 +56,35 @@ from .client import (
     extract,
     plot_light_curve,
 )
-from .http import NewerServiceVersionWarning, Politeness, RetryPolicy, ServiceDeprecationWarning
-
-__version__ = "0.1.0"
+from .http import NewerServiceVersionWarning, Politeness, RetryPolicy, ServiceDeprecationWarning, XRTWarning
+from .params import AstromPos, EnhancedPos, Image, JobRequest, LightCurve, SourceDet, Spectrum, StandardPos
+from .wire import CancelCode, StatusCode
 
 __all__ = [
     "ALL_PRODUCTS",
+    "AstromPos",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignFile",
+    "CampaignItem",
+    "CampaignOptions",
+    "CampaignSummary",
+    "CancelCode",
     "CancelOutcome",
     "CancelResult",
     "ConfigurationError",
     "DownloadError",
+    "EnhancedPos",
+    "EntryState",
+    "EventKind",
+    "Image",
     "InvalidRequestError",
     "Job",
     "JobLimitError",
+    "JobRequest",
     "JobStatus",
     "JobTimeoutError",
+    "LightCurve",
     "LightCurveData",
     "LightCurveDataset",
     "NewerServiceVersionWarning",
@@ -63,6 +95,7 @@ __all__ = [
     "Problem",
     "ProblemGroup",
     "Product",
+    "ProductCancel",
     "ProductNotReadyError",
     "ProductStatus",
     "ProtocolError",
@@ -72,14 +105,21 @@ __all__ = [
     "ServerRefusedError",
     "ServiceDeprecationWarning",
     "ServiceUnavailableError",
+    "SourceDet",
     "SourceList",
+    "SourceOutcome",
     "SpectralFits",
+    "Spectrum",
+    "StandardPos",
+    "StatusCode",
     "SubmitUncertainError",
     "TransportError",
     "UnknownUserError",
     "XRTClient",
     "XRTError",
+    "XRTWarning",
     "__version__",
     "extract",
+    "load_campaign_file",
     "plot_light_curve",
 ]

@@ -13,7 +13,6 @@ import json
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from xrt_prods_async._errors import (
     ServiceUnavailableError,
     TransportError,
 )
+from xrt_prods_async._version import __version__
 from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION, DEFAULT_BASE_URL, Endpoint
 from xrt_prods_async.wire._envelope import (
     deprecation_notice,
@@ -41,10 +41,6 @@ from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
 
 __all__ = ["DEFAULT_TIMEOUT", "Session", "UncertainHandler"]
 
-try:
-    _VERSION = version("xrt_prods_async")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    _VERSION = "0"
 
 #: Per-request timeout (seconds): connect, read, write and pool each.
 DEFAULT_TIMEOUT = 60.0
@@ -133,7 +129,9 @@ class Session:
             timeout=timeout,
             transport=transport,
             follow_redirects=True,
-            headers={"User-Agent": f"xrt_prods_async/{_VERSION} (+https://pypi.org/project/xrt_prods_async)"},
+            headers={
+                "User-Agent": f"xrt_prods_async/{__version__} (+https://pypi.org/project/xrt_prods_async)"
+            },
         )
         self._deprecations_seen: set[str] = set()
         self._version_warned = False
