@@ -56,6 +56,11 @@ _DESCRIPTION = re.compile(
     re.S,
 )
 
+
+class GeneratorError(Exception):
+    """The models or the document no longer look the way this script expects; the message says where."""
+
+
 #: A value for probing a text parameter: digits pass every text rule that matters here.
 _TEXT_PROBE = "1"
 
@@ -110,7 +115,7 @@ def read_fields(model: type[ParamModel]) -> list[FieldDoc]:
             continue  # a product slot of the request, not a parameter
         match = _DESCRIPTION.match(prop.get("description", ""))
         if match is None or match["wire"] != prop["wire"]:
-            raise SystemExit(f"{model.__name__}.{name}: the description does not read as expected")
+            raise GeneratorError(f"{model.__name__}.{name}: the description does not read as expected")
         unit = prop.get("unit", "")
         value = match["value"]
         if unit and value.endswith(f" ({unit})"):
@@ -306,11 +311,11 @@ def positions_tables() -> tuple[str, str]:
     shared_names = {f.name for f in shared}
     for model in (EnhancedPos, AstromPos):
         if not shared_names <= {f.name for f in read_fields(model)}:
-            raise SystemExit(f"{model.__name__} lacks some of the shared position options")
+            raise GeneratorError(f"{model.__name__} lacks some of the shared position options")
     own = [f for f in read_fields(AstromPos) if f.name not in shared_names]
     extra = [f for f in read_fields(EnhancedPos) if f.name not in shared_names]
     if extra:
-        raise SystemExit("EnhancedPos has options of its own; docs/gen_parameters.py needs a table for them")
+        raise GeneratorError("EnhancedPos has options of its own; give them a table of their own")
     return (
         parameter_table(shared, requirements(shared, _product(StandardPos))),
         parameter_table(own, requirements(own, _product(AstromPos))),
@@ -351,14 +356,18 @@ def render(text: str) -> str:
         start = text.find(begin)
         stop = text.find(end)
         if start < 0 or stop < start:
-            raise SystemExit(f"{DOC.name}: markers for {key!r} are missing or out of order")
+            raise GeneratorError(f"{DOC.name}: markers for {key!r} are missing or out of order")
         text = text[: start + len(begin)] + "\n" + table + "\n" + text[stop:]
     return text
 
 
 def main(argv: list[str]) -> int:
     current = DOC.read_text(encoding="utf-8")
-    fresh = render(current)
+    try:
+        fresh = render(current)
+    except GeneratorError as error:
+        print(f"docs/gen_parameters.py: {error}", file=sys.stderr)
+        return 2
     if "--check" in argv:
         if fresh != current:
             print(f"{DOC} is stale: run .venv/bin/python docs/gen_parameters.py", file=sys.stderr)
