@@ -31,16 +31,18 @@ Position.from_reply(Product.STANDARD_POS, reply)""",
     "SourceList": 'SourceList.model_validate(load("sourcelist_ok_truncated.json"))',
     "SpectralFits": 'SpectralFits.model_validate(load("specdata_grb130925A_current_format.json"))',
     "LightCurveData": 'LightCurveData.model_validate(load("lcdata_response_reconstructed.json"))',
+    "OldJob": 'OldJob.from_entry(OldJobsReply.model_validate(load("listoldjobs_ok.json")).jobs[0])',
 }
 
 SETUP = f"""
 import json
 from pathlib import Path
 from xrt_prods_async import Product
-from xrt_prods_async.client import LightCurveData, Position, SourceList, SpectralFits
+from xrt_prods_async.client import LightCurveData, OldJob, Position, SourceList, SpectralFits
 from xrt_prods_async.client._cancel import cancel_result_from_reply
 from xrt_prods_async.client._status import job_status_from_reply
 from xrt_prods_async.wire import CancelReply, PositionReply, StatusReply
+from xrt_prods_async.wire._replies import OldJobsReply
 
 EXAMPLES = Path({json.dumps(str(EXAMPLES_DIR))})
 

@@ -14,7 +14,7 @@ import respx
 from tests.support.client import LOOP, make_job, ok, product_status
 from xrt_prods_async._errors import ConfigurationError, ProductNotReadyError, ProtocolError
 from xrt_prods_async._products import Product
-from xrt_prods_async.client import LightCurveData, Position, SourceList, SpectralFits, XRTClient
+from xrt_prods_async.client import LightCurveData, OldJob, Position, SourceList, SpectralFits, XRTClient
 
 STATUS = f"{LOOP}/checkProductStatus.php"
 LC, SPEC, PSF = Product.LIGHT_CURVE, Product.SPECTRUM, Product.STANDARD_POS
@@ -284,3 +284,13 @@ def test_position_to_skycoord() -> None:
     missing = Position(product=Product.ASTROM_POS, found=False, reason="No position could be determined.")
     with pytest.raises(ProductNotReadyError, match="astrometric position has no coordinates"):
         missing.to_skycoord()
+
+
+@respx.mock
+async def test_history_entries_are_old_jobs(client: XRTClient, example: Any) -> None:
+    respx.post(f"{LOOP}/listOldJobs.php").respond(200, json=example("listoldjobs_ok.json"))
+    jobs = await client.list_old_jobs()
+    assert [type(j) for j in jobs] == [OldJob, OldJob]
+    assert [j.job_id for j in jobs] == [3414, 3413]
+    assert jobs[0].products == (SPEC,)
+    assert "Job 3414: GRB 200416A" in jobs[0]._repr_html_()

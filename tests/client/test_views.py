@@ -24,6 +24,7 @@ from xrt_prods_async.client import (
     CancelResult,
     JobStatus,
     LightCurveData,
+    OldJob,
     Position,
     ProductStatus,
     SourceList,
@@ -33,6 +34,7 @@ from xrt_prods_async.client._cancel import cancel_result_from_reply
 from xrt_prods_async.client._status import STATUS_NAMES, job_status_from_reply
 from xrt_prods_async.client._views import dec_sexagesimal, number, ra_sexagesimal
 from xrt_prods_async.wire import CancelReply, PositionReply, StatusCode, StatusReply
+from xrt_prods_async.wire._replies import OldJobsReply
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 CHECKED = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -58,6 +60,10 @@ def position(example: Callable[[str], Any]) -> Position:
     return Position.from_reply(Product.STANDARD_POS, PositionReply.model_validate(body))
 
 
+def old_job(example: Callable[[str], Any]) -> OldJob:
+    return OldJob.from_entry(OldJobsReply.model_validate(example("listoldjobs_ok.json")).jobs[0])
+
+
 def spectral_fits(example: Callable[[str], Any]) -> SpectralFits:
     body = example("specdata_grb130925A_current_format.json")
     body["rnames"].append("empty")
@@ -78,6 +84,7 @@ OBJECTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "source_list": lambda ex: SourceList.model_validate(ex("sourcelist_ok_truncated.json")),
     "spectral_fits": spectral_fits,
     "light_curve": lambda ex: LightCurveData.model_validate(ex("lcdata_response_reconstructed.json")),
+    "old_job": old_job,
 }
 
 
@@ -197,6 +204,7 @@ def test_html_escapes_names(example: Callable[[str], Any]) -> None:
         }
     }
     objects = [
+        OldJob.model_validate({**example("listoldjobs_ok.json")["jobs"][0], "Name": NASTY}),
         SourceList.model_validate({NASTY: example("sourcelist_ok_truncated.json")["Total"]}),
         LightCurveData.model_validate(lc_body),
         job_status_from_reply(
@@ -238,6 +246,11 @@ def test_rich_rendering_matches_the_snapshot(name: str, example: Callable[[str],
     assert rendered == snapshot.read_text(encoding="utf-8")
 
 
+def test_rich_does_not_read_names_as_markup(example: Callable[[str], Any]) -> None:
+    job = OldJob.model_validate({**example("listoldjobs_ok.json")["jobs"][0], "Name": "[bold red]GRB[/] [x"})
+    assert "Job 3414: [bold red]GRB[/] [x" in rich_text(job)
+
+
 @pytest.mark.parametrize("name", list(OBJECTS))
 def test_repr_and_str_read_well(name: str, example: Callable[[str], Any]) -> None:
     obj = OBJECTS[name](example)
@@ -276,6 +289,7 @@ def test_reprs_say_what_matters(example: Callable[[str], Any]) -> None:
         "SpectralFits(interval0: WT PowerLaw, PC PowerLaw; late_time: PC PowerLaw, WT no fit; "
         "empty: no spectrum)"
     )
+    assert repr(old_job(example)) == "OldJob(3414 'GRB 200416A', 2020-07-23 17:32:29, spectrum, downloadable)"
     text = str(job_status(example))
     assert text.splitlines()[0] == "Job 1 status"
     assert "  - Fit spectrum. (active)" in text

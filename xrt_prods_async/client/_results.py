@@ -28,7 +28,7 @@ from xrt_prods_async.wire._replies import (
 )
 
 from ._views import Table as ViewTable
-from ._views import View, Viewable, dec_sexagesimal, number, ra_sexagesimal
+from ._views import View, Viewable, dec_sexagesimal, number, ra_sexagesimal, yes_no
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
@@ -55,9 +55,6 @@ NO_POSITION_REASON = "No position could be determined."
 
 #: ``nosys`` / ``incbad`` choices of ``getLCData``: False/"no", True/"yes", or "both" variants.
 YesNoBoth = bool | Literal["yes", "no", "both"]
-
-#: The history entry of one job (``listOldJobs``): id, name, UTC submission time, products, downloadable.
-OldJob = OldJobEntry
 
 #: Rows a view shows per table before it says how many more there are (``to_pandas()`` has them all).
 VIEW_ROWS = 50
@@ -703,3 +700,28 @@ class SpectralFits(Viewable, SpecDataReply):
             for rname, i in self.intervals.items()
         ]
         return f"SpectralFits({'; '.join(parts) or 'no spectrum'})"
+
+
+class OldJob(Viewable, OldJobEntry):
+    """One job of the user's history (``listOldJobs``): id, name, UTC submission time, products, archive."""
+
+    @classmethod
+    def from_entry(cls, entry: OldJobEntry) -> OldJob:
+        """The client's view of a wire history entry."""
+        return cls.model_validate(entry.model_dump())
+
+    def _view(self, *, picture: bool = False) -> View:
+        products = ", ".join(p.label for p in self.products) or "none listed"
+        return View(
+            f"Job {self.job_id}: {self.name}",
+            (
+                ("submitted", f"{self.submitted:%Y-%m-%d %H:%M:%S %Z}".strip()),
+                ("products", products),
+                ("downloadable", yes_no(self.has_products)),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        products = ", ".join(p.label for p in self.products) or "no products"
+        state = "downloadable" if self.has_products else "not downloadable"
+        return f"OldJob({self.job_id} {self.name!r}, {self.submitted:%Y-%m-%d %H:%M:%S}, {products}, {state})"
