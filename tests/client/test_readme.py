@@ -28,6 +28,7 @@ def test_readme_example_runs_against_the_emulator(
 ) -> None:
     code = readme_example()
     assert "XRTClient()" in code  # configured from the environment only
+    assert "fig, axes = plot_light_curve(lc" in code  # plot_light_curve returns (figure, axes)
     with emulator_in_thread(EmulatorConfig(time_scale=1_000_000, seed=1)) as emu:
         monkeypatch.setenv(ENV_USER_ID, DEMO_USER_ID)
         monkeypatch.setenv(ENV_BASE_URL, emu.base_url)
@@ -35,7 +36,15 @@ def test_readme_example_runs_against_the_emulator(
         import matplotlib
 
         matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        before = set(plt.get_fignums())
         exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})
+        (made,) = set(plt.get_fignums()) - before
+        figure = plt.figure(made)
+        assert figure.axes[0].get_title() == "GRB 200416A"  # set through axes[0], the count-rate panel
+        assert figure.axes[0].get_xscale() == "log"
+        plt.close(figure)
     out = capsys.readouterr().out
     assert "light curve: Complete" in out
     assert "standard position: RA " in out

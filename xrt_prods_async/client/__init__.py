@@ -1,13 +1,15 @@
 """The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
 
 from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, XRTClient
-from ._cancel import CancelOutcome, CancelResult, ProductCancel
+from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
 from ._download import archive_filename, verify_archive
 from ._extract import extract
 from ._job import Job, ProgressCallback
 from ._plot import plot_light_curve
 from ._results import (
+    DATASET_KINDS,
     NO_POSITION_REASON,
+    UPPER_LIMIT_COLUMN,
     LightCurveData,
     LightCurveDataset,
     OldJob,
@@ -16,13 +18,17 @@ from ._results import (
     SpectralFits,
     YesNoBoth,
 )
-from ._status import NOT_RETURNED_TEXT, JobStatus, ProductStatus
+from ._status import NOT_RETURNED_TEXT, STATUS_NAMES, JobStatus, ProductStatus
 
 __all__ = [
+    "CANCEL_NAMES",
+    "DATASET_KINDS",
     "ENV_BASE_URL",
     "ENV_USER_ID",
     "NOT_RETURNED_TEXT",
     "NO_POSITION_REASON",
+    "STATUS_NAMES",
+    "UPPER_LIMIT_COLUMN",
     "CancelOutcome",
     "CancelResult",
     "Job",

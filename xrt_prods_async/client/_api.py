@@ -534,4 +534,5 @@ class XRTClient:
     async def list_old_jobs(self) -> list[OldJob]:
         """Every job of the user (including web-site jobs), newest first."""
         raw = await self._post(Endpoint.OLD_JOBS, {})
-        return list(parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS)).jobs)
+        reply = parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS))
+        return [OldJob.from_entry(entry) for entry in reply.jobs]

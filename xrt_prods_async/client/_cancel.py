@@ -1,4 +1,4 @@
-"""Typed result of cancelling products of a job (``canceljob.php``, PROTOCOL.md §8)."""
+"""Typed result of cancelling products of a job (``canceljob.php``, docs/protocol.md §8)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,23 @@ from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import CancelCode
 from xrt_prods_async.wire._replies import CancelReply
 
-__all__ = ["CancelOutcome", "CancelResult", "ProductCancel", "cancel_result_from_reply"]
+from ._views import Table, View, Viewable
+
+__all__ = ["CANCEL_NAMES", "CancelOutcome", "CancelResult", "ProductCancel", "cancel_result_from_reply"]
 
 #: Text for a product the service left out of its cancel reply.
 NOT_REPORTED_TEXT = "The server did not report the outcome for this product"
+
+#: What each per-product cancel code means, in words (docs/protocol.md §8).
+CANCEL_NAMES: dict[CancelCode, str] = {
+    CancelCode.CANCELLED: "cancelled",
+    CancelCode.ALREADY_FINISHED: "not cancelled: probably already finished",
+    CancelCode.NO_SUCH_PRODUCT: "not cancelled: no such product in the job",
+    CancelCode.UNKNOWN_REASON: "not cancelled: reason unknown",
+    CancelCode.OUTCOME_UNKNOWN: "outcome unknown",
+}
+
+_OUTCOME_TITLES = {"all": "everything cancelled", "partial": "partly cancelled", "none": "nothing cancelled"}
 
 
 class CancelOutcome(enum.StrEnum):
@@ -25,7 +38,7 @@ class CancelOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ProductCancel:
+class ProductCancel(Viewable):
     """The outcome for one product: a ``CancelCode`` (None if undocumented, see ``raw_code``) and its text."""
 
     product: Product
@@ -38,9 +51,22 @@ class ProductCancel:
         """True when this product was cancelled (code 0)."""
         return self.code is CancelCode.CANCELLED
 
+    @property
+    def state(self) -> str:
+        """The outcome in words (``cancelled``, ``not cancelled: probably already finished``...)."""
+        if self.code is None:
+            return f"undocumented outcome (code {self.raw_code})"
+        return CANCEL_NAMES[self.code]
+
+    def _view(self, *, picture: bool = False) -> View:
+        return View(f"{self.product.label}: {self.state}", (("service says", self.text or "—"),))
+
+    def __repr__(self) -> str:
+        return f"ProductCancel({self.product.label}: {self.state})"
+
 
 @dataclass(frozen=True, slots=True)
-class CancelResult:
+class CancelResult(Viewable):
     """The overall outcome (all / partial / none) and the per-product outcomes of one cancel call."""
 
     job_id: int
@@ -57,6 +83,17 @@ class CancelResult:
     def cancelled(self) -> tuple[Product, ...]:
         """The products that were cancelled."""
         return tuple(p for p, c in self.products.items() if c.cancelled)
+
+    def _view(self, *, picture: bool = False) -> View:
+        rows = tuple((c.product.label, c.state, c.text or "—") for c in self.products.values())
+        return View(
+            f"Job {self.job_id} cancel: {_OUTCOME_TITLES[self.outcome.value]}",
+            tables=(Table(("product", "outcome", "service says"), rows),),
+        )
+
+    def __repr__(self) -> str:
+        states = ", ".join(f"{c.product.label}: {c.state}" for c in self.products.values())
+        return f"CancelResult(job {self.job_id}, {self.outcome.value}: {states or 'no products'})"
 
 
 def cancel_result_from_reply(

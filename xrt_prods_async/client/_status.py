@@ -8,16 +8,60 @@ from datetime import datetime
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import StatusCode
-from xrt_prods_async.wire._replies import ProductStatusReply, ProgressReply, StatusReply
+from xrt_prods_async.wire._replies import ProductStatusReply, ProgressReply, ProgressStepReply, StatusReply
 
-__all__ = ["NOT_RETURNED_TEXT", "JobStatus", "ProductStatus", "job_status_from_reply"]
+from ._views import Steps, Table, View, Viewable, plain
 
-#: Status text for a product the service left out of its reply (PROTOCOL.md §7.2, code -10).
+__all__ = ["NOT_RETURNED_TEXT", "STATUS_NAMES", "JobStatus", "ProductStatus", "job_status_from_reply"]
+
+#: Status text for a product the service left out of its reply (docs/protocol.md §7.2, code -10).
 NOT_RETURNED_TEXT = "The server did not return the status"
+
+#: What each status code means, in words (docs/protocol.md §7.2); views show these, never the numbers.
+STATUS_NAMES: dict[StatusCode, str] = {
+    StatusCode.NOT_RETURNED: "not returned",
+    StatusCode.CANCELLED: "cancelled",
+    StatusCode.NO_PRODUCT: "no product made",
+    StatusCode.QUEUE_FAILED: "queueing failed",
+    StatusCode.REQUEST_FAILED: "request failed",
+    StatusCode.REQUESTED: "requested",
+    StatusCode.QUEUED: "queued",
+    StatusCode.RUNNING: "running",
+    StatusCode.COMPLETE: "complete",
+    StatusCode.WAITING_FOR_PSF: "waiting for the standard position",
+}
+
+
+def _step_items(steps: tuple[ProgressStepReply, ...], depth: int) -> list[tuple[int, str]]:
+    items: list[tuple[int, str]] = []
+    for step in steps:
+        label = plain(step.label)
+        if step.active:
+            extra = f": {plain(step.extra)}" if step.extra else ""
+            items.append((depth, f"{label} (active{extra})"))
+        elif step.done:
+            items.append((depth, f"{label} (done)"))
+        else:
+            items.append((depth, f"{label} (pending)"))
+        items += _step_items(step.substeps, depth + 1)
+    return items
+
+
+def progress_steps(progress: ProgressReply) -> Steps | None:
+    """The progress as a nested list: preamble, one item per step with its state, the running time."""
+    if not progress.available:
+        return None
+    items: list[tuple[int, str]] = []
+    if progress.pre_progress:
+        items.append((0, plain(progress.pre_progress)))
+    items += _step_items(progress.steps, 0)
+    if progress.time_running:
+        items.append((0, f"running for {progress.time_running}"))
+    return Steps(tuple(items))
 
 
 @dataclass(frozen=True, slots=True)
-class ProductStatus:
+class ProductStatus(Viewable):
     """The status of one product of a job.
 
     ``code`` is the ``StatusCode``, or None when the service answered ``null`` (the product is not part of the
@@ -62,17 +106,49 @@ class ProductStatus:
 
     @property
     def progress_text(self) -> str:
-        """The step-by-step progress as text (PROTOCOL.md §7.4), or ``No progress information available``."""
+        """The step-by-step progress as text (docs/protocol.md §7.4) or ``No progress information available``.
+
+        Views show it as a nested list instead (``progress_steps``).
+        """
         return self.progress.render()
+
+    @property
+    def state(self) -> str:
+        """The status in words: ``complete``, ``running``, ``not in job``... (the code's meaning)."""
+        if self.raw_code is None:
+            return "not in job"
+        if self.code is None:
+            return f"undocumented status (code {self.raw_code})"
+        return STATUS_NAMES[self.code]
 
     def describe(self) -> str:
         """One line: ``light curve: Running (3)``."""
         code = "null" if self.raw_code is None else str(self.raw_code)
         return f"{self.product.label}: {self.text or 'no status text'} ({code})"
 
+    def _view(self, *, picture: bool = False) -> View:
+        facts = [("status", self.state), ("service says", self.text or "—")]
+        steps = progress_steps(self.progress)
+        if steps is None:
+            facts.append(("progress", "no progress information"))
+            return View(f"{self.product.label}: {self.state}", tuple(facts))
+        return View(
+            f"{self.product.label}: {self.state}",
+            tuple(facts),
+            (Table(("progress",), ((steps,),)),),
+        )
+
+    def __repr__(self) -> str:
+        return f"ProductStatus({self.product.label}: {self.state}, {self.text!r})"
+
+
+def _news(status: ProductStatus) -> str:
+    """The service's text when it says more than the status name (``Cancelled at your request``)."""
+    return "" if status.text.strip().lower() == status.state else status.text
+
 
 @dataclass(frozen=True, slots=True)
-class JobStatus:
+class JobStatus(Viewable):
     """The status of the products of one job, from a single ``checkProductStatus`` call."""
 
     job_id: int
@@ -113,6 +189,35 @@ class JobStatus:
         lines = [f"Job {self.job_id}:"]
         lines += [f"  {status.describe()}" for status in self.products.values()]
         return "\n".join(lines)
+
+    def _summary(self) -> str:
+        done = sum(1 for s in self.products.values() if s.complete)
+        failed = len(self.failed)
+        parts = [f"{done} of {len(self.products)} complete"]
+        if failed:
+            parts.append(f"{failed} failed or cancelled")
+        parts.append("finished" if self.finished else "still working")
+        return ", ".join(parts)
+
+    def _view(self, *, picture: bool = False) -> View:
+        statuses = self.products.values()
+        news = any(_news(s) for s in statuses)  # the service's words, when any says more than its code
+        rows = tuple((s.product.label, s.state, *((_news(s),) if news else ())) for s in statuses)
+        headers = ("product", "status", *(("service says",) if news else ()))
+        progress = tuple(
+            Table((f"{s.product.label} progress",), ((steps,),))
+            for s in statuses
+            if (steps := progress_steps(s.progress)) is not None
+        )
+        return View(
+            f"Job {self.job_id} status",
+            (("checked at", f"{self.checked_at:%Y-%m-%d %H:%M:%S %Z}".strip()), ("summary", self._summary())),
+            (Table(headers, rows), *progress),
+        )
+
+    def __repr__(self) -> str:
+        states = ", ".join(f"{s.product.label}: {s.state}" for s in self.products.values())
+        return f"JobStatus(job {self.job_id}: {states or 'no products'})"
 
 
 def job_status_from_reply(
