@@ -57,7 +57,7 @@ async def test_api_call_redirected_even_to_https_on_the_same_host_is_refused() -
     respx.post(NUM_JOBS).respond(308, headers={"Location": "/new/getNumJobs.php"})
     elsewhere = respx.route(url=moved).respond(200, json=ok(numJobs=0))
     async with session() as s:
-        with pytest.raises(RedirectRefusedError, match="carry your UserID") as info:
+        with pytest.raises(RedirectRefusedError, match="carry your user id") as info:
             await s.post(Endpoint.NUM_JOBS, {"UserID": USER})
     assert info.value.location == moved  # relative Location resolved, so the user sees the full address
     assert elsewhere.call_count == 0

@@ -108,7 +108,8 @@ class Session:
     """An HTTP session with the xrt_prods service at ``base_url`` (the ``.../user_objects`` root).
 
     Use as an async context manager, or call ``aclose()``. ``transport`` replaces the network (tests,
-    ``httpx.ASGITransport``). ``base_url`` must be https unless it is loopback (``Politeness``).
+    ``httpx.ASGITransport``). ``base_url`` must be https unless it is loopback (``Politeness``), and so must
+    every URL the session fetches (archive URLs from replies, redirect targets): ``UnsafeURLError``.
     """
 
     def __init__(
@@ -334,7 +335,7 @@ def _redirect_refusal(request: httpx.Request, target: str) -> tuple[str, str] | 
     except httpx.InvalidURL:
         return target, "its Location is not a valid URL"
     if request.method != "GET":
-        return str(location), "API calls carry your UserID, so their redirects are never followed"
+        return str(location), "API calls carry your user id, so their redirects are never followed"
     if location.host != request.url.host:
         return str(location), f"downloads follow redirects only on the same host, not to {location.host!r}"
     unsafe = unsafe_url_reason(location)
