@@ -5,6 +5,7 @@
     XRTError                        anything raised on purpose by xrt_prods_async
     ├── InvalidRequestError         the request breaks the parameter rules; nothing was sent
     ├── ConfigurationError          unusable settings: no user id, plain http off loopback, polling too fast
+    │   └── LedgerLockedError       another process is working the same campaign ledger
     ├── ServerError                 the service answered, and said no (OK = 0)
     │   ├── ServerRefusedError      it rejected the job's parameters (its listErr, in the user's names)
     │   ├── UnknownUserError        the user id is not registered / validated
@@ -13,11 +14,14 @@
     ├── TransportError              no usable answer came back
     │   ├── ServiceUnavailableError connection failed, non-200 status or an HTML outage page
     │   ├── RequestTimeoutError     the service did not answer in time
-    │   └── ProtocolError           a 200 reply that is not the JSON the protocol promises
+    │   ├── ProtocolError           a 200 reply that is not the JSON the protocol promises
+    │   └── UnsafeURLError          a URL the client will not contact: plain http off loopback, not http(s)
+    │       └── RedirectRefusedError a redirect the client will not follow (any API call; downloads off host)
     ├── SubmitUncertainError        a submit may or may not have created a job: reconcile before resubmitting
     ├── JobTimeoutError             waiting for a job took longer than allowed (the job itself goes on)
     ├── ProductNotReadyError        a product was asked for before it finished, or is not in the job
     └── DownloadError               an archive could not be saved or unpacked safely
+        └── ExtractError            an archive was not unpacked (unsafe member, limit, write failure)
 
 Messages speak the user's parameter names (``posErr``, ``LightCurve: pcCounts``), never bare wire names.
 Every exception keeps the raw facts as attributes so programs need not parse messages.
@@ -33,14 +37,17 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "DownloadError",
+    "ExtractError",
     "InvalidRequestError",
     "JobLimitError",
     "JobTimeoutError",
+    "LedgerLockedError",
     "NotOwnerError",
     "Problem",
     "ProblemGroup",
     "ProductNotReadyError",
     "ProtocolError",
+    "RedirectRefusedError",
     "RequestTimeoutError",
     "ServerError",
     "ServerRefusedError",
@@ -48,6 +55,7 @@ __all__ = [
     "SubmitUncertainError",
     "TransportError",
     "UnknownUserError",
+    "UnsafeURLError",
     "XRTError",
 ]
 
@@ -81,6 +89,18 @@ class InvalidRequestError(XRTError, ValueError):
 
 class ConfigurationError(XRTError, ValueError):
     """A setting cannot be used (missing user id, insecure base URL, poll interval below the minimum...)."""
+
+
+class LedgerLockedError(ConfigurationError):
+    """Another process holds the campaign ledger ``ledger`` (``holder``: its pid as it recorded it, if known).
+
+    The lock follows the ledger file itself, so no other path to it (symbolic or hard link, ``..``) gets by.
+    """
+
+    def __init__(self, message: str, *, ledger: str, holder: str | None = None) -> None:
+        self.ledger = ledger
+        self.holder = holder
+        super().__init__(message)
 
 
 class ServerError(XRTError):
@@ -161,6 +181,31 @@ class ProtocolError(TransportError):
         super().__init__(message, url=url)
 
 
+class UnsafeURLError(TransportError):
+    """The client refused to contact ``url``: plain ``http://`` off loopback, or not an http(s) URL at all.
+
+    Raised before anything is sent, for the base URL's calls and for URLs taken from the service's replies.
+    ``reason`` says what is wrong with the URL.
+    """
+
+    def __init__(self, message: str, *, url: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message, url=url)
+
+
+class RedirectRefusedError(UnsafeURLError):
+    """The service answered ``url`` with a redirect (``status_code``) to ``location`` that was not followed.
+
+    API calls carry the user id, so their redirects are never followed; downloads follow a redirect only to
+    https (or loopback) on the same host.
+    """
+
+    def __init__(self, message: str, *, url: str, location: str, status_code: int, reason: str) -> None:
+        self.location = location
+        self.status_code = status_code
+        super().__init__(message, url=url, reason=reason)
+
+
 class SubmitUncertainError(XRTError):
     """A submission failed in a way that leaves unknown whether the service created the job.
 
@@ -197,3 +242,18 @@ class ProductNotReadyError(XRTError):
 
 class DownloadError(XRTError):
     """An archive could not be downloaded, verified, saved or safely unpacked."""
+
+
+class ExtractError(DownloadError):
+    """An archive was not unpacked into ``dest``; nothing of it was left there.
+
+    ``archive`` is the archive's path and ``member`` the member at fault (None when the archive as a whole
+    is: unreadable, too many members, too large). The cause is a member that could escape ``dest``, a limit
+    that was reached, or the disk refusing to write (chained ``OSError``).
+    """
+
+    def __init__(self, message: str, *, archive: str, dest: str, member: str | None = None) -> None:
+        self.archive = archive
+        self.dest = dest
+        self.member = member
+        super().__init__(message)

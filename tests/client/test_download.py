@@ -4,6 +4,8 @@ name, refusing to overwrite unless asked."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -184,3 +186,20 @@ async def test_cancelled_download_leaves_no_file(tmp_path: Path, no_backoff: Non
             assert leftovers(tmp_path)  # the partial temporary file exists while downloading
             group.cancel_scope.cancel()
     assert entries(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+@respx.mock
+async def test_downloaded_archive_gets_the_mode_open_would_give(
+    client: XRTClient, tmp_path: Path, umask: int, mode: int
+) -> None:
+    """Before: always 0600, the temporary file's mode, kept through the rename."""
+    respx.post(STATUS).respond(200, json=finished(lc=4))
+    respx.get(f"{JOB_URL}/lc.tar.gz").respond(200, content=archive_bytes("tar.gz", {"a": b"x"}))
+    old = os.umask(umask)
+    try:
+        paths = await make_job(client, LC).download(tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(paths[LC]).st_mode) == mode

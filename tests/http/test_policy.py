@@ -4,19 +4,51 @@ from __future__ import annotations
 
 import pytest
 
-from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError, UnsafeURLError
 from xrt_prods_async.http import Politeness, RetryPolicy, is_loopback_host, is_loopback_url
+from xrt_prods_async.http._policy import unsafe_url_reason
 
 
 @pytest.mark.parametrize(
-    "host", ["127.0.0.1", "127.3.2.1", "::1", "[::1]", "localhost", "LOCALHOST", "a.localhost"]
+    "host",
+    [
+        "127.0.0.1",
+        "127.3.2.1",
+        "127.255.255.254",
+        "::1",
+        "[::1]",
+        "0:0:0:0:0:0:0:1",
+        "localhost",
+        "LOCALHOST",
+    ],
 )
 def test_loopback_hosts(host: str) -> None:
     assert is_loopback_host(host)
 
 
 @pytest.mark.parametrize(
-    "host", ["www.swift.ac.uk", "10.0.0.1", "128.0.0.1", "::2", "localhost.evil.com", ""]
+    "host",
+    [
+        "www.swift.ac.uk",
+        "10.0.0.1",
+        "128.0.0.1",
+        "::2",
+        "localhost.evil.com",
+        "",
+        # Look local, are not: any resolver (or DNS owner) may answer these with another machine.
+        "evil.localhost",
+        "a.localhost",
+        "localhost.",
+        "LOCALHOST.",
+        " localhost",
+        "127.0.0.1.nip.io",
+        # Shorthand or mapped forms some resolvers expand to 127.0.0.1: refused rather than guessed.
+        "127.1",
+        "0x7f000001",
+        "2130706433",
+        "::ffff:127.0.0.1",
+        "::1%eth0",
+    ],
 )
 def test_non_loopback_hosts(host: str) -> None:
     assert not is_loopback_host(host)
@@ -25,7 +57,10 @@ def test_non_loopback_hosts(host: str) -> None:
 def test_is_loopback_url() -> None:
     assert is_loopback_url("http://127.0.0.1:8000/user_objects")
     assert is_loopback_url("http://[::1]:8000/user_objects")
+    assert is_loopback_url("http://LocalHost:8000/user_objects")
     assert not is_loopback_url("https://www.swift.ac.uk/user_objects")
+    assert not is_loopback_url("http://evil.localhost/user_objects")
+    assert not is_loopback_url("http://localhost./user_objects")
 
 
 def test_retry_policy_defaults_and_never() -> None:
@@ -67,6 +102,34 @@ def test_politeness_refuses_plain_http_off_loopback() -> None:
         guard.check_base_url("ftp://www.swift.ac.uk/user_objects")
     with pytest.raises(ConfigurationError, match="absolute http"):
         guard.check_base_url("user_objects")
+    for lookalike in ("http://evil.localhost/user_objects", "http://localhost./user_objects"):
+        with pytest.raises(ConfigurationError, match=r"plain http:// to a host that is not loopback"):
+            guard.check_base_url(lookalike)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.swift.ac.uk/user_objects/tprods/USERPROD_1/lc.tar.gz",
+        "http://evil.localhost/x",
+        "ftp://www.swift.ac.uk/x",
+        "file:///etc/passwd",
+        "https://",
+        "https://[::1",
+    ],
+)
+def test_check_url_refuses_with_the_reason(url: str) -> None:
+    with pytest.raises(UnsafeURLError, match="Refused to contact") as info:
+        Politeness().check_url(url)
+    assert info.value.url == url
+    assert info.value.reason in str(info.value)
+    assert unsafe_url_reason(url) == info.value.reason
+
+
+def test_check_url_allows_https_anywhere_and_http_on_loopback() -> None:
+    for url in ("https://www.swift.ac.uk/x", "http://127.0.0.1:9/x", "http://[::1]/x", "http://localhost/x"):
+        Politeness().check_url(url)
+        assert unsafe_url_reason(url) is None
 
 
 def test_politeness_refuses_fast_polling_off_loopback() -> None:

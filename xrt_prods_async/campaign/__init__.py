@@ -1,6 +1,7 @@
 """Campaigns: many requests run through a throttled, resumable queue recorded in a SQLite ledger."""
 
 from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
+from ._lock import lock_ledger
 from ._scheduler import Campaign, CampaignItem, CampaignOptions
 from ._sources import CampaignFile, load_campaign_file
 from ._store import CampaignStore, Entry, EntryState, NewEntry
@@ -19,5 +20,6 @@ __all__ = [
     "NewEntry",
     "SourceOutcome",
     "load_campaign_file",
+    "lock_ledger",
     "summarise",
 ]

@@ -2,7 +2,7 @@
 
 The ledger (a SQLite file, by default ``<campaign file>.campaign.sqlite`` beside the campaign file) remembers
 the settings a campaign was started with, so ``resume`` and ``cancel`` need only the ledger. One process at a
-time works a ledger (``LEDGER.lock``); Ctrl-C and SIGTERM stop between steps and print how to resume, and a
+time works a ledger (``lock_ledger``); Ctrl-C and SIGTERM stop between steps and print how to resume, and a
 ``kill -9`` loses nothing either: the ledger is committed before every step it enables.
 
 Exit status: 0 done, 1 some source failed, 2 bad input or an error, 130/143 stopped by SIGINT/SIGTERM.
@@ -26,7 +26,7 @@ from rich.console import Console
 
 from xrt_prods_async._errors import ConfigurationError, XRTError
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState
+from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, lock_ledger
 from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._events import summarise
 from xrt_prods_async.campaign._sources import load_campaign_file
@@ -34,9 +34,6 @@ from xrt_prods_async.cli._progress import CampaignDisplay, say, say_error, summa
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
-
-if sys.platform != "win32":
-    import fcntl
 
 _SETTINGS = "settings"
 
@@ -159,35 +156,6 @@ def _stopped(console: Console, ledger: Path) -> None:
         f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
         f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
     )
-
-
-def lock_ledger(ledger: Path) -> IO[bytes] | None:
-    """Hold an exclusive lock on ``LEDGER.lock`` for as long as the returned file stays open.
-
-    Two processes working one campaign would race for the same entries; the second is refused instead. The
-    operating system drops the lock when its process ends, however it ends (``kill -9`` included), so a
-    crashed run never blocks its resume. Raises :class:`ConfigurationError` naming the process that holds it.
-    (Windows: no lock is taken.)
-    """
-    if sys.platform == "win32":  # pragma: no cover
-        return None
-    path = ledger.with_name(f"{ledger.name}.lock")
-    handle = path.open("a+b")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().decode(errors="replace").strip() or "unknown"
-        handle.close()
-        raise ConfigurationError(
-            f"campaign {ledger} is being worked on by another process (pid {holder}); "
-            "let it finish or stop it first"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()).encode())
-    handle.flush()
-    return handle
 
 
 def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:

@@ -3,7 +3,7 @@
 An archive is streamed chunk by chunk into a hidden temporary file in the destination directory (memory
 stays flat whatever the archive size), checked to open as the archive it claims to be, and only then renamed
 to its final name. On any failure or cancellation the temporary file is removed, so a file under the final
-name is always complete.
+name is always complete. The file gets the permissions a plain ``open()`` would give (the umask applies).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import anyio
 from xrt_prods_async._errors import DownloadError, TransportError, XRTError
 from xrt_prods_async.http._session import Session
 from xrt_prods_async.wire._endpoints import ARCHIVE_FORMATS
+
+from ._tempfs import create_temp_file
 
 __all__ = ["archive_filename", "check_format", "fetch_archive", "verify_archive"]
 
@@ -89,9 +90,8 @@ async def fetch_archive(session: Session, url: str, target: Path, *, fmt: str, o
 
 
 async def _fetch_once(session: Session, url: str, target: Path, *, fmt: str, overwrite: bool) -> None:
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    temp = Path(temp_name)
+    # Not tempfile.mkstemp: its 0600 would survive the rename; this gets the mode open() would give.
+    temp = create_temp_file(target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
         async with session.stream(url) as response, await anyio.open_file(temp, "wb") as out:
             async for chunk in response.aiter_bytes(_CHUNK):

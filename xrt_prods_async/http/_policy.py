@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError, UnsafeURLError
 
 from ._hosts import is_loopback_url
 
-__all__ = ["MIN_REMOTE_POLL_INTERVAL", "Politeness", "RetryPolicy"]
+__all__ = ["MIN_REMOTE_POLL_INTERVAL", "Politeness", "RetryPolicy", "unsafe_url_reason"]
 
 #: The service asks clients to poll no faster than every ~10 s (PROTOCOL.md §17); only loopback may go faster.
 MIN_REMOTE_POLL_INTERVAL = 10.0
@@ -81,21 +81,20 @@ class Politeness:
             )
 
     def check_base_url(self, url: str) -> None:
-        """Refuse URLs that are not http(s), and plain ``http://`` for any host but loopback."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise ConfigurationError(f"base_url {url!r} is not a valid URL: {exc}") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ConfigurationError(
-                f"base_url {url!r} must be an absolute http(s) URL such as "
-                "https://www.swift.ac.uk/user_objects"
-            )
-        if parsed.scheme == "http" and not is_loopback_url(parsed):
-            raise ConfigurationError(
-                f"base_url {url!r} uses plain http:// to a host that is not loopback; use https:// "
-                "(plain http is allowed only for 127.0.0.1, ::1 and localhost, e.g. the emulator)"
-            )
+        """Refuse (``ConfigurationError``: it is the user's setting) a base URL ``check_url`` would refuse."""
+        reason = unsafe_url_reason(url)
+        if reason is not None:
+            raise ConfigurationError(f"base_url {url!r} {reason}")
+
+    def check_url(self, url: str | httpx.URL) -> None:
+        """Refuse (``UnsafeURLError``) to contact a URL that is not http(s), or plain http off loopback.
+
+        The session runs this on every request it sends, redirects included, so URLs taken from the
+        service's replies (product archives) get the same guard as the base URL.
+        """
+        reason = unsafe_url_reason(url)
+        if reason is not None:
+            raise UnsafeURLError(f"Refused to contact {str(url)!r}: it {reason}", url=str(url), reason=reason)
 
     def check_poll_interval(self, interval: float, base_url: str) -> None:
         """Refuse a poll interval that is not positive, or below the minimum for a non-loopback host."""
@@ -106,3 +105,23 @@ class Politeness:
                 f"clients to poll no more often than every {self.min_poll_interval:g} s; use "
                 f"poll_interval >= {self.min_poll_interval:g} (faster polling is allowed only on loopback)"
             )
+
+
+def unsafe_url_reason(url: str | httpx.URL) -> str | None:
+    """Why the client must not contact ``url`` (a phrase to follow "it"), or None when it may.
+
+    Allowed: ``https://`` to any host, and plain ``http://`` to loopback only (``is_loopback_host``): off
+    this machine, plain http would show the user id and the job to anyone on the path.
+    """
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        return f"is not a valid URL: {exc}"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "is not an absolute http(s) URL such as https://www.swift.ac.uk/user_objects"
+    if parsed.scheme == "http" and not is_loopback_url(parsed):
+        return (
+            "uses plain http:// to a host that is not loopback; use https:// "
+            "(plain http is allowed only for 127.0.0.0/8, ::1 and localhost, e.g. the emulator)"
+        )
+    return None

@@ -21,6 +21,7 @@ import stamina
 from xrt_prods_async._errors import (
     ConfigurationError,
     ProtocolError,
+    RedirectRefusedError,
     RequestTimeoutError,
     ServiceUnavailableError,
     TransportError,
@@ -36,7 +37,7 @@ from xrt_prods_async.wire._envelope import (
     version_is_newer,
 )
 
-from ._policy import Politeness, RetryPolicy
+from ._policy import Politeness, RetryPolicy, unsafe_url_reason
 from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
 
 __all__ = ["DEFAULT_TIMEOUT", "Session", "UncertainHandler"]
@@ -107,7 +108,8 @@ class Session:
     """An HTTP session with the xrt_prods service at ``base_url`` (the ``.../user_objects`` root).
 
     Use as an async context manager, or call ``aclose()``. ``transport`` replaces the network (tests,
-    ``httpx.ASGITransport``). ``base_url`` must be https unless it is loopback (``Politeness``).
+    ``httpx.ASGITransport``). ``base_url`` must be https unless it is loopback (``Politeness``), and so must
+    every URL the session fetches (archive URLs from replies, redirect targets): ``UnsafeURLError``.
     """
 
     def __init__(
@@ -128,7 +130,8 @@ class Session:
         self._client = httpx.AsyncClient(
             timeout=timeout,
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=True,  # each hop is vetted by _vet_redirect; API calls' redirects never followed
+            event_hooks={"request": [self._guard_request], "response": [self._vet_redirect]},
             headers={
                 "User-Agent": f"xrt_prods_async/{__version__} (+https://pypi.org/project/xrt_prods_async)"
             },
@@ -154,6 +157,42 @@ class Session:
     def url_for(self, endpoint: Endpoint) -> str:
         """The absolute URL of an endpoint under this session's base URL."""
         return f"{self.base_url}/{endpoint.value}"
+
+    # --- URL guard: every request and every redirect, whatever URL it came from -------------------------
+
+    async def _guard_request(self, request: httpx.Request) -> None:
+        """httpx request hook: refuse to send anything to a URL the politeness guard refuses."""
+        self.politeness.check_url(request.url)
+
+    async def _vet_redirect(self, response: httpx.Response) -> None:
+        """httpx response hook: refuse any redirect but a GET staying on its host and passing the guard.
+
+        API calls are POSTs carrying the user id; the service answers them 200 with JSON at their documented
+        address, so a redirect there means a wrong or moved ``base_url`` (or someone in the way), and
+        following it would send the user id and the job where the user never pointed the client (and a
+        301/302/303 would silently turn the POST into a bodyless GET). It becomes an error naming the new
+        address instead. Archive GETs carry no user id; they follow redirects, as the reference client does,
+        but only on the same host and never to plain http off loopback (the request hook checks each hop).
+        """
+        if not response.has_redirect_location:
+            return
+        request = response.request
+        target = response.headers["Location"]
+        refusal = _redirect_refusal(request, target)
+        if refusal is None:
+            return
+        location, reason = refusal
+        code = response.status_code
+        moved = request.method != "GET"
+        advice = "; if the service has moved, set base_url to its new address" if moved else ""
+        raise RedirectRefusedError(
+            f"The service answered {request.method} {request.url} with HTTP {code}, a redirect to "
+            f"{location}, which was not followed: {reason}{advice}",
+            url=str(request.url),
+            location=location,
+            status_code=code,
+            reason=reason,
+        )
 
     # --- retries ------------------------------------------------------------------------------------------
 
@@ -287,6 +326,20 @@ class Session:
         if isinstance(exc, _AttemptFailedError):
             return exc.attempt.error
         return exc
+
+
+def _redirect_refusal(request: httpx.Request, target: str) -> tuple[str, str] | None:
+    """``(location, reason)`` when a redirect of ``request`` to ``target`` must not be followed, else None."""
+    try:
+        location = request.url.join(target)
+    except httpx.InvalidURL:
+        return target, "its Location is not a valid URL"
+    if request.method != "GET":
+        return str(location), "API calls carry your user id, so their redirects are never followed"
+    if location.host != request.url.host:
+        return str(location), f"downloads follow redirects only on the same host, not to {location.host!r}"
+    unsafe = unsafe_url_reason(location)
+    return None if unsafe is None else (str(location), f"it {unsafe}")
 
 
 def _is_json(text: str) -> bool:
