@@ -38,3 +38,22 @@ def full_request(make: Callable[..., XRTProductRequest], user: str = USER) -> XR
     request.addImage(energies="0.3-10,0.3-1.5,1.51-10")
     request.addSourceDet(whichData="all", whichBands="all")
     return request
+
+
+def curve_and_spectrum_request(make: Callable[..., XRTProductRequest], user: str = USER) -> XRTProductRequest:
+    """Only a light curve and a spectrum, as in the swifttools tutorial: quick to finish, enough to rebin."""
+    request = make(user)
+    request.setGlobalPars(
+        name="GRB 200416A",
+        targ="00966554",
+        T0=608713541.952,
+        RA=335.6985,
+        Dec=-7.5179,
+        centroid=True,
+        centMeth="simple",
+        useSXPS=False,
+        posErr=1,
+    )
+    request.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
+    request.addSpectrum(hasRedshift=False)
+    return request

@@ -125,9 +125,9 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any]) -> Op
     for key, value in options.items():
         name = _canonical(key)
         assert name is not None
-        if value is None or (name in sent and key != name):
-            continue  # absent, or an alias given beside the canonical name (which wins)
         wire = REBIN_OPTIONS[name]
+        if value is None or (wire in sent and key != name):
+            continue  # absent, or an alias given beside the canonical name (which wins)
         sent[wire] = value
         spelled[wire] = key
     body = {k: v for k, v in job_pars.items() if k not in _LC_KEYS and k not in _PRODUCT_FLAGS}
@@ -140,9 +140,11 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any]) -> Op
     body.update(sent)
     outcome = validate_submission(body)
     if outcome.submission is None:
+        # The validator also lists an invalid value as missing; say only what is wrong with it.
+        missing = [w for w in outcome.missing if not any(t.startswith(f"{w} is ") for t in outcome.invalid)]
         return OptionCheck(
             None,
-            missing=tuple(spelled.get(w, _WIRE_TO_NAME.get(w, w)) for w in outcome.missing),
+            missing=tuple(spelled.get(w, _WIRE_TO_NAME.get(w, w)) for w in missing),
             invalid=tuple(_rename(text, spelled) for text in outcome.invalid),
         )
     return OptionCheck(build_job_pars(outcome.submission, job_id=0, envelope={}))
