@@ -1,8 +1,8 @@
 """Run the reference client, swifttools, against the emulator (over real loopback, in a thread).
 
 swifttools is never edited: the request object's ``_baseURL`` is pointed at the emulator, and the
-module-level functions (``listOldJobs``, ``countActiveJobs``), which post to the real service's fixed URL,
-are redirected by rewriting that prefix in the module's ``requests.post``.
+module-level functions (``listOldJobs``, ``countActiveJobs``) and the main API (rebinning), which post to the
+real service's fixed URLs, are redirected by rewriting those prefixes in the modules' ``requests.post``.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def rebin_light_curve(ctx: _Context, body: Mapping[str, Any]) -> Reply:
             f"The light curve of job {job_id} was not produced (status {int(run.code)}); none to rebin.",
         )
     options = {key: value for key, value in args.items() if key not in ("type", "objectID", "name")}
-    check = check_options(job.pars, options)
+    check = check_options(job.pars, options, job_id=job.job_id)
     if check.unknown:
         return failure(
             MainApiError.BAD_ARGUMENT,

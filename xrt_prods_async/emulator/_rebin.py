@@ -110,7 +110,7 @@ def _canonical(name: str) -> str | None:
     return name if name in REBIN_OPTIONS else None
 
 
-def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any]) -> OptionCheck:
+def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any], *, job_id: int = 0) -> OptionCheck:
     """Check a rebin's options (Python names; ``None`` counts as absent) against the submit rules.
 
     ``job_pars`` are the job's ``jobPars``: its globals (name, position, T0, ...) carry over, its light-curve
@@ -147,7 +147,7 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any]) -> Op
             missing=tuple(spelled.get(w, _WIRE_TO_NAME.get(w, w)) for w in missing),
             invalid=tuple(_rename(text, spelled) for text in outcome.invalid),
         )
-    return OptionCheck(build_job_pars(outcome.submission, job_id=0, envelope={}))
+    return OptionCheck(build_job_pars(outcome.submission, job_id=job_id, envelope={}))
 
 
 def _rename(problem: str, spelled: Mapping[str, str]) -> str:
