@@ -747,7 +747,15 @@ def test_user_time_slices_since_t0_and_empty_slices() -> None:
     assert reply["first"]["Stop"] == 1000
     assert reply["never"]["NOSPEC"] == 1
     assert "Modes" not in reply["never"]
-    assert job.file("spec/never.tar.gz") is None
+    # The interval's DataFile is still served: an archive holding only the README that says why.
+    assert reply["never"]["DataFile"] == f"{URL}/spec/never.tar.gz"
+    member = job.file("spec/never.tar.gz")
+    assert member is not None
+    with tarfile.open(fileobj=io.BytesIO(b"".join(member.chunks()))) as archive:
+        assert [m.name for m in archive.getmembers() if m.name.endswith((".pi", ".arf", ".rmf"))] == []
+        readme = archive.extractfile("README.txt")
+        assert readme is not None
+        assert b"No spectrum" in readme.read()
 
 
 @pytest.mark.parametrize("slicing", ["snapshot", "obsid"])

@@ -1,4 +1,5 @@
-"""The ASGI application: the service's paths under ``/user_objects`` plus control paths under ``/emulator``.
+"""The ASGI application: the service's paths under ``/user_objects``, the main API at ``/API/main.php`` (its
+sibling, for rebinning) plus control paths under ``/emulator``.
 
 Wire behaviour copied from the real service (PROTOCOL.md §1): every API call is answered 200 with a
 one-line JSON body labelled ``text/html; charset=UTF-8``; unknown paths get the UKSSDC 404 HTML page.
@@ -17,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from xrt_prods_async.wire._endpoints import Endpoint
+from xrt_prods_async.wire._endpoints import MAIN_API_PATH, Endpoint
 
 from . import _api as api
+from . import _mainapi as mainapi
 from ._config import EmulatorConfig, FaultConfig
 from ._downloads import download_route
 from ._faults import FaultMiddleware, error_page
@@ -44,6 +46,8 @@ _HTML = "text/html; charset=UTF-8"
 
 def classify_path(path: str) -> str | None:
     """The fault-rule endpoint of a path: an API path, ``download``, or None (not a service path)."""
+    if path == "/" + MAIN_API_PATH:
+        return MAIN_API_PATH
     if not path.startswith(SERVICE_PREFIX + "/"):
         return None
     rest = path[len(SERVICE_PREFIX) + 1 :]
@@ -72,6 +76,16 @@ def _api_route(state: EmulatorState, endpoint: Endpoint, handlers: Mapping[Endpo
         return Response(api.encode_reply(reply, version), media_type=_HTML, headers=_PHP_HEADERS)
 
     return Route(f"{SERVICE_PREFIX}/{endpoint.value}", endpoint_handler, methods=["GET", "POST"])
+
+
+def _main_api_route(state: EmulatorState) -> Route:
+    async def main_api_handler(request: Request) -> Response:
+        raw = await request.body()
+        reply = mainapi.call(state, raw, base_url=_base_url(request))
+        body = api.encode_reply(reply, state.config.main_api_version)
+        return Response(body, media_type=_HTML, headers=_PHP_HEADERS)
+
+    return Route("/" + MAIN_API_PATH, main_api_handler, methods=["GET", "POST"])
 
 
 def _control_routes(state: EmulatorState) -> list[Route]:
@@ -166,6 +180,8 @@ def create_app(
         raise ValueError("give either config or state, not both")
     table = {**api.CORE_HANDLERS, **RETRIEVAL_HANDLERS}
     routes = [_api_route(state, endpoint, table) for endpoint in Endpoint]
+    routes.append(_main_api_route(state))
+    routes.append(mainapi.rebin_file_route(state, SERVICE_PREFIX))  # before the job's other files
     routes.append(download_route(state, SERVICE_PREFIX))
     routes += _control_routes(state)
 

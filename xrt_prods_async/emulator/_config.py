@@ -6,12 +6,14 @@ simulated time at ``time_scale`` simulated seconds per real second.
 
 from __future__ import annotations
 
+import math
+import random
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from xrt_prods_async._products import Product
-from xrt_prods_async.wire._endpoints import API_VERSION, Endpoint
+from xrt_prods_async.wire._endpoints import API_VERSION, MAIN_API_PATH, MAIN_API_VERSION, Endpoint
 
 __all__ = [
     "DEFAULT_DURATIONS",
@@ -26,8 +28,9 @@ __all__ = [
 #: The user registered by default, so the demo and quick experiments need no set-up.
 DEMO_USER_ID = "demo@example.org"
 
-#: Names a fault rule may target: every API path, ``download`` (archives and files) and ``*`` (everything).
-FAULT_ENDPOINTS: tuple[str, ...] = ("*", "download", *(e.value for e in Endpoint))
+#: Names a fault rule may target: every API path, the main API (``API/main.php``), ``download`` (archives and
+#: files) and ``*`` (everything).
+FAULT_ENDPOINTS: tuple[str, ...] = ("*", "download", *(e.value for e in Endpoint), MAIN_API_PATH)
 
 
 class DurationModel(BaseModel):
@@ -52,6 +55,11 @@ class DurationModel(BaseModel):
                 f"{self.median}, {self.maximum}"
             )
         return self
+
+    def draw(self, rng: random.Random) -> float:
+        """One build time from the model, drawn with ``rng``."""
+        value = self.median * math.exp(self.sigma * rng.gauss(0.0, 1.0)) if self.sigma else self.median
+        return min(max(value, self.minimum), self.maximum)
 
 
 #: Build times chosen so an all-products GRB job takes about five simulated minutes with four workers.
@@ -160,10 +168,19 @@ class EmulatorConfig(BaseModel):
         ge=0,
         description="pad each product archive to about this many bytes (download benchmarks)",
     )
+    rebin_duration: DurationModel = Field(
+        default_factory=lambda: DurationModel(median=30, minimum=2, maximum=3600),
+        description="how long a light-curve rebin runs once requested (after request_delay at code 1)",
+    )
     faults: FaultConfig = Field(default_factory=FaultConfig)
     start_job_id: int = Field(default=1001, ge=1, description="JobID of the first job")
     api_version: str = Field(
         default=API_VERSION, pattern=r"^\d+\.\d+(\.\d+)?$", description="sent as APIVersion"
+    )
+    main_api_version: str = Field(
+        default=MAIN_API_VERSION,
+        pattern=r"^\d+\.\d+(\.\d+)?$",
+        description="sent as APIVersion by the main API (API/main.php, rebinning)",
     )
 
     @field_validator("users")

@@ -96,6 +96,7 @@ def download_route(state: EmulatorState, prefix: str) -> Route:
         rest: str = request.path_params["rest"]
         products_url = state.products_url(str(request.base_url), job_id)
         match = _ARCHIVE.match(rest)
+        outcome = "complete"
         with state.lock:
             state.sync()
             job = state.jobs.get(job_id)
@@ -119,6 +120,8 @@ def download_route(state: EmulatorState, prefix: str) -> Route:
                 if product is not None and (run is None or not run.finished):
                     state.metrics.downloads["not_found"] += 1
                     return _not_found()
+                if run is not None:
+                    outcome = run.outcome() or outcome
         if match:
             fmt = match["fmt"]
             members = _archive_members(
@@ -129,7 +132,7 @@ def download_route(state: EmulatorState, prefix: str) -> Route:
                 media_type=_ARCHIVE_TYPES[fmt],
                 headers={"Content-Disposition": f'attachment; filename="{match["stem"]}.{fmt}"'},
             )
-        member = job_science(state, job, products_url).file(rest)
+        member = job_science(state, job, products_url).file(rest, outcome=outcome)
         with state.lock:
             state.metrics.downloads["files" if member is not None else "not_found"] += 1
         if member is None:

@@ -513,6 +513,10 @@ def _time_bins(source: Source, settings: LCSettings, mode: str, windows: Sequenc
     return out
 
 
+#: How many counts past the target a counts bin closes (drawn per bin).
+_EXTRA_COUNTS = (0, 0, 0, 1, 1, 2, 3, 4)
+
+
 def _count_bins(source: Source, settings: LCSettings, mode: str, windows: Sequence[Snapshot]) -> list[LCBin]:
     """Counts binning: close a bin when it holds the target counts, across snapshot gaps if need be."""
     target = max(1, settings.wt_counts if mode == "WT" else settings.pc_counts)
@@ -523,7 +527,10 @@ def _count_bins(source: Source, settings: LCSettings, mode: str, windows: Sequen
     rng = source.random("countbins", mode, target)
     bins: list[LCBin] = []
     current = LCBin(mode)
-    need = float(target)
+    # A bin closes a few counts past the target; it holds them (expected = reported, so rebinning the same
+    # data conserves counts).
+    extra = rng.choice(_EXTRA_COUNTS)
+    need = float(target + extra)
     for w in windows:
         t = w.start
         while t < w.stop:
@@ -535,11 +542,11 @@ def _count_bins(source: Source, settings: LCSettings, mode: str, windows: Sequen
                 stretched = min(w.stop, max(end, t + max(0.0, minimum - current.exposure)))
                 _fill(source, current, t, stretched, float(need) if stretched == end else None)
                 # A bin stretched to the minimum length holds more than the target.
-                extra = rng.choice((0, 0, 0, 1, 1, 2, 3, 4))
-                counts = max(target, round(current.source)) + extra
+                counts = max(target + extra, round(current.source))
                 bins.append(_finish(source, settings, current, len(bins), counts))
                 end = stretched
-                current, need, t = LCBin(mode), float(target), end
+                extra = rng.choice(_EXTRA_COUNTS)
+                current, need, t = LCBin(mode), float(target + extra), end
             else:
                 _fill(source, current, t, t + step, got)
                 need -= got

@@ -199,10 +199,11 @@ class JobScience:
             folder = f"{base}/{short}" if base else short
             yield from with_prefix(self.product_members(short, outcome=outcome), folder)
 
-    def file(self, path: str) -> ArchiveMember | None:
+    def file(self, path: str, *, outcome: str = "complete") -> ArchiveMember | None:
         """A file below the job URL, e.g. ``lc/PCCURVE.qdp`` or ``spec/interval0.tar.gz``; None if absent.
 
-        Only products the job requested have files.
+        Only products the job requested have files; a product that failed or was cancelled (``outcome``)
+        has only its log and progress file.
         """
         folder, _, rest = path.strip("/").partition("/")
         if not rest or ".." in rest.split("/"):
@@ -213,7 +214,7 @@ class JobScience:
             return None
         if product not in self.products:
             return None
-        for member in self.product_members(product.value, outcome="complete"):
+        for member in self.product_members(product.value, outcome=outcome):
             if member.path == rest:
                 return member
         return None

@@ -300,11 +300,13 @@ class Spectra:
     # ---- files -----------------------------------------------------------------------------------------
 
     def members(self) -> list[ArchiveMember]:
-        """Files of the ``spec/`` directory: one tar.gz per interval, fit plots and xspec scripts."""
+        """Files of the ``spec/`` directory: one tar.gz per interval, fit plots and xspec scripts.
+
+        An interval without a spectrum (``NOSPEC``) still has the archive its ``DataFile`` names, holding only
+        the README that says why.
+        """
         out: list[ArchiveMember] = []
         for interval in self.intervals:
-            if not interval.modes:
-                continue
             out.append(member_from_bytes(f"{interval.rname}.tar.gz", self._interval_archive(interval)))
             if self.settings.fit:
                 for mode, data in interval.modes.items():
@@ -394,6 +396,8 @@ class Spectra:
             f"{m}: exposure {d.exposure:.1f} s, mean time {d.mean_time + self._shift:.1f} s"
             for m, d in interval.modes.items()
         ]
+        if not interval.modes:
+            lines.append(f"No spectrum: fewer than {MIN_SPECTRUM_COUNTS:g} source counts in either mode.")
         return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,7 @@ from ._config import EmulatorConfig
 from ._faults import FaultInjector
 from ._jobs import Job, Simulation
 from ._metrics import Metrics
+from ._rebin import Rebins
 from ._validation import NameResolver
 
 __all__ = ["EmulatorState", "user_key"]
@@ -51,6 +52,8 @@ class EmulatorState:
         self._users: dict[str, str] = {user_key(u): u for u in config.users}
         self._next_job_id = config.start_job_id
         self.science_cache: dict[tuple[int, str], Any] = {}
+        #: Light-curve rebins of the main API (docs/protocol.md §15), by RebinID.
+        self.rebins = Rebins()
         #: Draws of cancel anomalies, in request order (seeded, so a replayed run repeats them).
         self.cancel_rng = random.Random(f"{config.seed}/cancel")
 

@@ -1,7 +1,7 @@
 """Facts of the wire protocol that both the client and the emulator need: paths, versions, codes.
 
-Everything here is a constant of the service (PROTOCOL.md §2, §3, §7, §8, §9); the client and the emulator
-each read it, neither owns it.
+Everything here is a constant of the service (PROTOCOL.md §2, §3, §7, §8, §9, §15); the client and the
+emulator each read it, neither owns it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,17 @@ API_NAME = "xrt_prods"
 
 #: The API version this package speaks: the current light-curve and spectrum layouts (≥ 1.10).
 API_VERSION = "1.12"
+
+#: The UKSSDC main API that rebins light curves (docs/protocol.md §15). It is a sibling of the service root,
+#: so its URL is the base URL's parent plus this path: ``https://www.swift.ac.uk/user_objects`` ->
+#: ``https://www.swift.ac.uk/API/main.php``.
+MAIN_API_PATH = "API/main.php"
+
+#: The real main API (swifttools posts to this fixed URL).
+DEFAULT_MAIN_API_URL = "https://www.swift.ac.uk/API/main.php"
+
+#: The ``APIVersion`` swifttools sends to the main API: the version of its ukssdc component, not of xrt_prods.
+MAIN_API_VERSION = "1.0.5"
 
 #: Formats the service offers for product archives.
 ARCHIVE_FORMATS: tuple[str, ...] = ("tar.gz", "tar", "zip")
@@ -46,6 +57,29 @@ class Endpoint(enum.StrEnum):
     def idempotent(self) -> bool:
         """True when repeating the call cannot change anything on the server (safe to retry)."""
         return self not in (Endpoint.SUBMIT, Endpoint.CANCEL)
+
+
+class MainApiFunction(enum.StrEnum):
+    """``APIFunc`` values of the main API's rebinning calls (docs/protocol.md §15)."""
+
+    REBIN = "rebinLightCurve"
+    REBIN_STATUS = "checkRebinStatus"
+    CANCEL_REBIN = "cancelRebin"
+    DOWNLOAD_LIGHT_CURVE = "downloadLightCurve"
+
+    @property
+    def idempotent(self) -> bool:
+        """True when repeating the call cannot change anything on the server (safe to retry)."""
+        return self not in (MainApiFunction.REBIN, MainApiFunction.CANCEL_REBIN)
+
+
+class LightCurveType(enum.StrEnum):
+    """``type`` of the object a main-API light-curve call names (docs/protocol.md §15)."""
+
+    #: ``rebinLightCurve``: the light curve of an xrt_prods job; ``objectID`` is its JobID.
+    USER_OBJECT = "UOB_LC"
+    #: ``downloadLightCurve``: the result of a rebin; ``objectID`` is the rebin's JobID.
+    REBIN = "REBIN_LC"
 
 
 class StatusCode(enum.IntEnum):
