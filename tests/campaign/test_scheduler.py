@@ -114,7 +114,10 @@ async def test_jobs_from_elsewhere_count_against_the_cap(tmp_path: Path) -> None
         summary = await campaign.run()
         metrics = user_metrics(emu)
         assert summary.counts["done"] == 12
-        assert metrics["max_active_jobs"] == 5  # 3 outside + at most 2 of the campaign's at a time
+        # 3 outside + at most 2 of the campaign's at a time. (Not "== 5": on a loaded machine a 12 ms job can
+        # finish before the next submission, so the cap need not be reached; ignoring the outside jobs
+        # would show as 8.)
+        assert 4 <= metrics["max_active_jobs"] <= 5
         for job in outside:
             assert not (await xrt.status(job)).finished  # still running: the campaign used only 2 slots
 
