@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.params import parameters_of
 from xrt_prods_async.params import JobRequest, LightCurve, Spectrum
-from xrt_prods_async.params._base import fmt, short_repr, snake_name
+from xrt_prods_async.params._base import snake_name
 from xrt_prods_async.params._codec import decode_value, encode_value, is_truthy_flag
 from xrt_prods_async.params._fields import (
     bounds_of,
@@ -18,7 +18,7 @@ from xrt_prods_async.params._fields import (
     param_of,
 )
 from xrt_prods_async.params._globals import Globals
-from xrt_prods_async.params._naming import Namer, style_of_unknown, suggest
+from xrt_prods_async.params._naming import Namer, fmt, short_repr, style_of_unknown, suggest
 from xrt_prods_async.params._targets import arcmin_from_echo, strip_braces
 
 
