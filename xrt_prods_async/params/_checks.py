@@ -49,12 +49,13 @@ class Issue:
 
 @dataclass(frozen=True)
 class Trigger:
-    """Setting ``when`` (to ``equals``, or to anything) also sets each ``then`` field (PARAMETERS.md §9.2).
+    """Setting ``when`` (to ``equals``, or to anything) also sets each ``then`` field.
 
-    A ``then`` value of :data:`DROP` means the field must be absent. When the user set a ``then`` field to a
-    different value explicitly, that is a contradiction and a problem — unless the trigger is ``soft`` (a
-    convenience default that an explicit value may override). ``on_none`` triggers fire when ``when`` is
-    passed explicitly as ``None`` (removing the value).
+    The documented triggers are listed in docs/parameters.md §9.2. A ``then`` value of :data:`DROP` means
+    the field must be absent. When the user set a ``then`` field to a different value explicitly, that is
+    a contradiction and a problem — unless the trigger is ``soft`` (a convenience default that an explicit
+    value may override). ``on_none`` triggers fire when ``when`` is passed explicitly as ``None``
+    (removing the value).
     """
 
     when: str
