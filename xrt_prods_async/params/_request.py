@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError, Problem
 from xrt_prods_async._products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION
 
@@ -135,27 +135,30 @@ class JobRequest(Globals):
         resolved = cls._resolve(data)
         namer = cls._namer(resolved, style=style)
         parts = _Parts.of(resolved)
-        pos_namer = Namer(
-            namer.style,
-            {n: PositionOptions.__xrt__.wire[n] for n in PositionOptions.shared_fields()},
-            parts.pos_spelling,
-            py_names={n: cls._pos_python_name(n) for n in PositionOptions.shared_fields()},
-        )
+        pos_namer = cls._pos_namer(namer.style, parts.pos_spelling)
         problems = resolved.problems(namer)
-        builder = ProductBuilder({p: model for p, (_, model) in cls.slots().items()}, namer.style, problems)
+        models = {product: model for product, (_, model) in cls.slots().items()}
+        builder = ProductBuilder(models, namer.style, problems)
         products, names = builder.build(parts.wanted, parts.pos_given, pos_namer)
         values, bad = cls._check(parts.given, namer, problems)
-
-        def name(field_name: str) -> str:
-            return pos_namer(field_name[len(_POS) :]) if field_name.startswith(_POS) else namer(field_name)
-
-        present = [p for p, (_, value) in parts.wanted.items() if value is not None]
-        report(cls._request_rules(values, namer, present, parts.pos_given, pos_namer), name, bad, problems)
+        cls._check_request(values, bad, parts, namer, pos_namer, problems)
         values.update({cls.slots()[product][0]: model for product, model in products.items()})
         names.update(cls._global_wire_names(namer))
         order = tuple(p for p in parts.wanted if p in products)
         written = Written(cls._raw(data, implied), namer, order, names)
         return Prepared(values, list(dict.fromkeys(problems)), written)
+
+    @classmethod
+    def _pos_namer(cls, style: Style, spelling: Mapping[str, str]) -> Namer:
+        """Names the position options given as globals: as written, else ``pos_which_data`` (Python) or
+        the wire key ``posobs`` (swifttools, which keeps them there under their wire keys)."""
+        shared = PositionOptions.shared_fields()
+        return Namer(
+            style,
+            {n: PositionOptions.__xrt__.wire[n] for n in shared},
+            spelling,
+            py_names={n: cls._pos_python_name(n) for n in shared},
+        )
 
     @classmethod
     def _unknown(cls, key: str) -> str:
@@ -184,6 +187,24 @@ class JobRequest(Globals):
         return names
 
     # ---------------------------------------------------------------- request rules
+
+    @classmethod
+    def _check_request(
+        cls,
+        values: Mapping[str, Any],
+        bad: set[str],
+        parts: _Parts,
+        namer: Namer,
+        pos_namer: Namer,
+        problems: list[Problem],
+    ) -> None:
+        """Step 2 for the rules that involve the products; a rule on a bad global is skipped."""
+
+        def name(field_name: str) -> str:
+            return pos_namer(field_name[len(_POS) :]) if field_name.startswith(_POS) else namer(field_name)
+
+        present = [product for product, (_, value) in parts.wanted.items() if value is not None]
+        report(cls._request_rules(values, namer, present, parts.pos_given, pos_namer), name, bad, problems)
 
     @classmethod
     def _request_rules(
