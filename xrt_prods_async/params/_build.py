@@ -10,6 +10,7 @@ value is then given to every product that holds the key.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,12 +121,9 @@ class ProductBuilder:
     @staticmethod
     def _shared_wires(given: Mapping[Product, _Given], pos_given: Mapping[str, Any]) -> set[str]:
         """Wire keys that more than one place of this request can set."""
-        holders: dict[str, int] = {}
-        wires = [list(one.model.__xrt__.wire.values()) for one in given.values()]
+        holders = Counter(wire for one in given.values() for wire in one.model.__xrt__.wire.values())
         if pos_given:
-            wires.append([PositionOptions.__xrt__.wire[n] for n in PositionOptions.shared_fields()])
-        for wire in (w for group in wires for w in group):
-            holders[wire] = holders.get(wire, 0) + 1
+            holders.update(PositionOptions.__xrt__.wire[n] for n in PositionOptions.shared_fields())
         return {wire for wire, count in holders.items() if count > 1}
 
     def _sources(
