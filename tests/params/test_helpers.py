@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.params import parameters_of
 from xrt_prods_async.params import JobRequest, LightCurve, Spectrum
-from xrt_prods_async.params._base import fmt, short_repr, snake_name
+from xrt_prods_async.params._base import snake_name
 from xrt_prods_async.params._codec import decode_value, encode_value, is_truthy_flag
 from xrt_prods_async.params._fields import (
     bounds_of,
@@ -18,7 +18,7 @@ from xrt_prods_async.params._fields import (
     param_of,
 )
 from xrt_prods_async.params._globals import Globals
-from xrt_prods_async.params._naming import Namer, style_of_unknown, suggest
+from xrt_prods_async.params._naming import Namer, fmt, short_repr, style_of_unknown, suggest
 from xrt_prods_async.params._targets import arcmin_from_echo, strip_braces
 
 
@@ -41,7 +41,17 @@ def test_encode_value(value: object, wire: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "truthy"),
-    [(1, True), (True, True), ("1", True), (" yes", True), (0, False), ("0", False), (2, False)],
+    [
+        (1, True),
+        (True, True),
+        ("1", True),
+        (" yes", True),
+        ("on", True),
+        (0, False),
+        ("0", False),
+        (2, False),
+        ("off", False),
+    ],
 )
 def test_is_truthy_flag(value: object, truthy: bool) -> None:
     assert is_truthy_flag(value) is truthy
@@ -55,6 +65,8 @@ def test_decode_value_per_kind() -> None:
     assert decode_value(field["max_cent_tries"], "10.5") == 10.5
     assert decode_value(field["sss"], "no") is False
     assert decode_value(field["sss"], "maybe") == "maybe"
+    assert decode_value(field["sss"], " On ") is True
+    assert decode_value(field["sss"], "off") is False
     assert decode_value(field["use_sxps"], "2SXPS") is False
     assert decode_value(field["cent_meth"], 2) == "simple"
     assert decode_value(field["t0"], "608713541.952") == 608713541.952

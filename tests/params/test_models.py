@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.params import PY_GLOBALS, SNAPSHOT_LC, parameters_of
+from tests.support.params import PY_GLOBALS, SNAPSHOT_LC, ST_GLOBALS, parameters_of
 from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async._products import Product
 from xrt_prods_async.params import Image, JobRequest, LightCurve, Spectrum, StandardPos
@@ -32,6 +32,16 @@ def test_equality_and_hash_by_value() -> None:
     assert LightCurve(bin_meth="snapshot") == LightCurve(binMeth="SNAPSHOT")
     assert LightCurve(bin_meth="snapshot") != Spectrum(has_redshift=False)
     assert (LightCurve(bin_meth="snapshot") == "snapshot") is False
+
+
+def test_order_and_spelling_are_remembered_but_not_compared() -> None:
+    python = JobRequest(**PY_GLOBALS, image={}, light_curve=SNAPSHOT_LC)
+    swift = JobRequest(**ST_GLOBALS, LightCurve={"binMeth": "snapshot"}, Image={})
+    assert python == swift
+    assert hash(python) == hash(swift)
+    assert python.products == (Product.IMAGE, Product.LIGHT_CURVE)
+    assert swift.products == (Product.LIGHT_CURVE, Product.IMAGE)
+    assert (python.describe_wire_name("poserr"), swift.describe_wire_name("poserr")) == ("pos_err", "posErr")
 
 
 def test_repr_shows_only_what_is_set() -> None:

@@ -119,6 +119,11 @@ def test_a_parameter_given_twice_is_an_error() -> None:
     assert found[0][0] == "Image"
 
 
+def test_a_product_given_twice_names_both_spellings() -> None:
+    found = problems_of(lambda: JobRequest(**PY_GLOBALS, image={}, Image={}))
+    assert found == [("Image", "given twice, as 'image' and 'Image'")]
+
+
 def test_deprecated_time_type_still_works() -> None:
     with pytest.warns(DeprecationWarning, match="timeType is deprecated; use timeFormat"):
         product = LightCurve(binMeth="snapshot", timeType="mjd")

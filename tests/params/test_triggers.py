@@ -18,8 +18,24 @@ from xrt_prods_async.params import (
     Spectrum,
     StandardPos,
 )
+from xrt_prods_async.params._checks import DROP, Trigger
 
 LC = {"light_curve": SNAPSHOT_LC}
+
+
+def test_when_a_trigger_fires() -> None:
+    """Set to anything, set to one value, or explicitly removed (``None``); an unset field never fires."""
+    any_value = Trigger("use_obs", {"which_data": "user"})
+    assert any_value.fires({"use_obs": "0001"})
+    assert not any_value.fires({})
+    assert not any_value.fires({"use_obs": None})
+    one_value = Trigger("which_data", {"use_obs": DROP}, equals="all")
+    assert one_value.fires({"which_data": "all"})
+    assert not one_value.fires({"which_data": "user"})
+    removed = Trigger("redshift", {"has_redshift": False}, on_none=True)
+    assert removed.fires({"redshift": None})
+    assert not removed.fires({})
+    assert not removed.fires({"redshift": 1.0})
 
 
 def test_t0_sets_get_t0_false() -> None:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from xrt_prods_async.wire._loose import number_or_text, to_flag, to_float, to_int, to_text
+from xrt_prods_async.wire._loose import number_or_text, read_flag, to_flag, to_float, to_int, to_text
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,30 @@ def test_to_float_accepts_infinity_and_rejects_words() -> None:
 )
 def test_to_flag(value: object, expected: bool) -> None:
     assert to_flag(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (" Yes ", True),
+        ("TRUE", True),
+        ("y", True),
+        ("on", True),
+        (1.0, True),
+        ("False", False),
+        ("n", False),
+        ("off", False),
+        ("", False),
+        (0.0, False),
+        (2, None),
+        ("maybe", None),
+        (None, None),
+        ([1], None),
+    ],
+)
+def test_read_flag_words(value: object, expected: bool | None) -> None:
+    """One reader for reply flags and parameter flags: every word either side accepted."""
+    assert read_flag(value) is expected
 
 
 @pytest.mark.parametrize("value", [2, "maybe", None, -1])

@@ -1,9 +1,14 @@
-"""The base of every parameter model: spellings, validation into problems, triggers, rules, wire items.
+"""The base of every parameter model, and the construction pipeline each model runs.
 
-Construction runs one pipeline (:meth:`ParamModel._prepare`): resolve each keyword to a field (any
-spelling), validate the values, apply the documented triggers, check the cross-field rules, and raise one
-:class:`~xrt_prods_async._errors.InvalidRequestError` listing every problem, each naming the parameter as
-the user wrote it. Pydantic does the type checks; its errors never reach the user as such.
+``LightCurve(...)`` (any model) runs :meth:`ParamModel._prepare`:
+
+1. **resolve** each keyword to the field it names, in any spelling (:meth:`ParamModel._resolve`);
+2. **check** the values — types, then triggers, then cross-field rules (:meth:`ParamModel._check`);
+
+then raises one :class:`~xrt_prods_async._errors.InvalidRequestError` listing every problem found, each
+naming the parameter as the user wrote it, or stores the values. Pydantic stores them, keeps the model
+frozen, compares and hashes it by value, and does the type checks; what is overridden here, and why, is
+said on each override.
 """
 
 from __future__ import annotations
@@ -15,92 +20,62 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self, cast
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from xrt_prods_async._errors import InvalidRequestError, Problem
 from xrt_prods_async._products import Product
 
+from ._checks import Issue, Trigger, apply_triggers, check_types, report
 from ._codec import decode_value, encode_value
 from ._fields import Param, describe, expected_of, param_of
-from ._naming import Namer, Style, style_of_unknown, suggest
+from ._naming import Namer, Names, Style, fmt, short_repr, style_of_unknown, suggest
 
-__all__ = ["DROP", "Issue", "ParamModel", "Prepared", "ProductModel", "Trigger", "snake_name"]
-
-
-class _Sentinel:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
+__all__ = ["ParamModel", "Prepared", "ProductModel", "Resolved", "Written", "snake_name"]
 
 
-#: Trigger target value meaning "must not be set".
-DROP: Any = _Sentinel("DROP")
-#: Trigger condition meaning "set to any value".
-_ANY: Any = _Sentinel("ANY")
+@dataclass(frozen=True, eq=False)
+class Written:
+    """How the user wrote a model: kept beside its values, never part of them.
 
-
-@dataclass(frozen=True)
-class Trigger:
-    """Setting ``when`` (to ``equals``, or to anything) also sets each ``then`` field (PARAMETERS.md §9.2).
-
-    A ``then`` value of :data:`DROP` means the field must be absent. When the user set a ``then`` field to a
-    different value explicitly, that is a contradiction and a problem — unless the trigger is ``soft`` (a
-    convenience default that an explicit value may override). ``on_none`` triggers fire when ``when`` is
-    passed explicitly as ``None`` (removing the value).
+    ``raw`` holds the keywords as given (re-read by :meth:`ParamModel.replace`, and by a request holding
+    the model), ``namer`` names its parameters in problems; a request also keeps ``order``, its products
+    in the order given, and ``names``, the user's name for each wire key. Any two compare equal, so that
+    pydantic's equality, which also compares private attributes, stays equality by parameter values.
     """
 
-    when: str
-    then: Mapping[str, Any]
-    equals: Any = _ANY
-    soft: bool = False
-    on_none: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    namer: Namer | None = None
+    order: tuple[Product, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Written)
+
+    def __hash__(self) -> int:
+        return 0
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One broken rule: the parameter to name, what would fix it, and the other fields it depends on."""
+@dataclass
+class Resolved:
+    """Outcome of step 1: values and spellings by what they name, and the keywords that went wrong."""
 
-    field: str
-    message: str
-    involves: tuple[str, ...] = ()
+    given: dict[str, Any] = field(default_factory=dict)
+    spelling: dict[str, str] = field(default_factory=dict)
+    wrong: list[tuple[str, str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def problems(self, namer: Namer) -> list[Problem]:
+        """The keywords that went wrong, as problems naming them as written."""
+        return [Problem(namer.key(key), text) for key, text in self.wrong]
 
 
 @dataclass
 class Prepared:
-    """The outcome of :meth:`ParamModel._prepare`: validated values or the problems found."""
+    """Outcome of the pipeline: the values that are set (valid when ``problems`` is empty)."""
 
     values: dict[str, Any]
     problems: list[Problem]
-    namer: Namer
-    raw: dict[str, Any]
-    bad: set[str] = field(default_factory=set)
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Resolved:
-    """Keywords mapped to fields: values and spellings by field, problems, names that matched nothing."""
-
-    given: dict[str, Any]
-    spelling: dict[str, str]
-    wrong: list[tuple[str, str]]
-    unknown: list[str]
-
-
-@dataclass
-class _Schema:
-    """Name tables of one model class, all derived from its field declarations."""
-
-    lookup: dict[str, str]
-    st_names: dict[str, str]
-    wire: dict[str, str]
-    by_wire: dict[str, str]
-    deprecated: dict[str, str]
-    python_only: frozenset[str]
-    swifttools_only: frozenset[str]
+    written: Written
 
 
 def snake_name(name: str) -> str:
@@ -108,160 +83,51 @@ def snake_name(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def short_repr(value: Any, limit: int = 60) -> str:
-    """A repr cut to ``limit`` characters, for problem messages."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def fmt(value: Any) -> str:
-    """A value as it appears in messages: numbers without trailing zeros, the rest as repr."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return repr(value)
-
-
 class ParamModel(BaseModel):
     """Base class of the parameter models: frozen, equal by value, built from any spelling of a name."""
 
-    model_config = ConfigDict(frozen=True, validate_default=False)
+    model_config = ConfigDict(frozen=True)
 
-    __xrt__: ClassVar[_Schema]
+    __xrt__: ClassVar[Names]
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = ()
 
-    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _namer: Namer | None = PrivateAttr(default=None)
-
-    # ---------------------------------------------------------------- class set-up
+    _written: Written = PrivateAttr(default_factory=Written)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        """Derive the name tables and the field descriptions from the field declarations."""
+        """Derive the spelling tables and the field descriptions from the field declarations."""
         super().__pydantic_init_subclass__(**kwargs)
-        lookup: dict[str, str] = {}
-        st_names: dict[str, str] = {}
-        wire: dict[str, str] = {}
-        by_wire: dict[str, str] = {}
-        deprecated: dict[str, str] = {}
-        python_only: set[str] = set()
-        swifttools_only: set[str] = set()
-
-        def claim(spelling: str, name: str) -> None:
-            if lookup.setdefault(spelling, name) != name:
-                raise TypeError(f"{cls.__name__}: {spelling!r} names both {lookup[spelling]} and {name}")
-
+        cls.__xrt__ = Names.of(cls.__name__, cls.model_fields)
         changed = False
-        for name, info in cls.model_fields.items():
-            facts = param_of(info)
-            if facts is None:
-                continue
-            claim(name, name)
-            st_names[name] = facts.st_name
-            wire[name] = facts.wire
-            for spelling in (facts.st_name, facts.wire, *facts.aliases):
-                claim(spelling, name)
-                if spelling != name:
-                    swifttools_only.add(spelling)
-            for spelling in facts.deprecated:
-                claim(spelling, name)
-                deprecated[spelling] = name
-                swifttools_only.add(spelling)
-            for key in (facts.wire, *facts.aliases):
-                by_wire[key] = name
-            if name not in (facts.st_name, facts.wire):
-                python_only.add(name)
+        for name in cls.__xrt__.wire:
+            info = cls.model_fields[name]
             text = describe(info)
             if info.description != text:
                 info.description = text
                 changed = True
-        cls.__xrt__ = _Schema(
-            lookup=lookup,
-            st_names=st_names,
-            wire=wire,
-            by_wire=by_wire,
-            deprecated=deprecated,
-            python_only=frozenset(python_only),
-            swifttools_only=frozenset(swifttools_only),
-        )
         if changed:
             cls.model_rebuild(force=True)
 
-    # ---------------------------------------------------------------- construction
+    # ---------------------------------------------------------------- the construction pipeline
 
     def __init__(self, /, **data: Any) -> None:
+        """Run the pipeline (:meth:`_prepare`) and raise every problem it found at once.
+
+        Overridden because a validator cannot do this: pydantic wraps any error raised inside validation
+        (our :class:`~xrt_prods_async._errors.InvalidRequestError` is a ValueError) in its ValidationError.
+        """
         prepared = type(self)._prepare(data)
         if prepared.problems:
             raise InvalidRequestError(prepared.problems, context=type(self)._context())
         super().__init__(**prepared.values)
-        self._adopt(prepared)
-
-    def _adopt(self, prepared: Prepared) -> None:
-        """Keep what the construction learnt about the user's input (spellings, raw keywords)."""
-        self._raw = prepared.raw
-        self._namer = prepared.namer
-        for key, value in prepared.extras.items():
-            setattr(self, key, value)
+        self._written = prepared.written
 
     @classmethod
     def _from_prepared(cls, prepared: Prepared) -> Self:
-        """Build an instance from values :meth:`_prepare` already validated (no second validation)."""
+        """An instance from values :meth:`_prepare` already validated (no second validation)."""
         instance = cast(Self, cls.model_construct(**prepared.values))
-        instance._adopt(prepared)
+        instance._written = prepared.written
         return instance
-
-    @classmethod
-    def _context(cls) -> str:
-        """Heading of the error listing this model's problems."""
-        return f"The {cls.__name__} parameters are not valid"
-
-    @classmethod
-    def _default_prefix(cls, style: Style) -> str | None:
-        """Prefix put before parameter names in problems (products name themselves)."""
-        return None
-
-    @classmethod
-    def _style_of(cls, spelling: Mapping[str, str]) -> Style | None:
-        """The naming style a set of spellings shows, or ``None`` when they could be either."""
-        written = set(spelling.values())
-        if written & cls.__xrt__.swifttools_only:
-            return "swifttools"
-        if written & cls.__xrt__.python_only:
-            return "python"
-        return None
-
-    @classmethod
-    def _resolve(cls, data: Mapping[Any, Any]) -> _Resolved:
-        """Map each keyword to its field, noting every keyword that names none."""
-        schema = cls.__xrt__
-        given: dict[str, Any] = {}
-        spelling: dict[str, str] = {}
-        wrong: list[tuple[str, str]] = []
-        unknown: list[str] = []
-        for key, value in data.items():
-            if not isinstance(key, str):
-                wrong.append((repr(key), "parameter names must be strings"))
-                continue
-            name = schema.lookup.get(key)
-            if name is None:
-                wrong.append((key, f"not a parameter of {cls._what()}{suggest(key, schema.lookup)}"))
-                unknown.append(key)
-                continue
-            if name in spelling:
-                wrong.append((key, f"given twice, as {spelling[name]!r} and {key!r}; give it once"))
-                continue
-            if key in schema.deprecated:
-                better = schema.st_names[name]
-                warnings.warn(
-                    f"{key} is deprecated; use {better} (or {name})", DeprecationWarning, stacklevel=4
-                )
-            given[name] = value
-            spelling[name] = key
-        return _Resolved(given, spelling, wrong, unknown)
-
-    @classmethod
-    def _what(cls) -> str:
-        """How problems refer to this model ("the light curve")."""
-        return cls.__name__
 
     @classmethod
     def _prepare(
@@ -273,125 +139,127 @@ class ParamModel(BaseModel):
         fixed: Mapping[str, str] | None = None,
         implied: Mapping[str, Any] | None = None,
     ) -> Prepared:
-        """Resolve, validate, trigger and check ``data``; never raises for a user mistake.
+        """The pipeline of one model: resolve the keywords, then check the values. Never raises for a
+        user mistake: the problems are returned.
 
-        ``implied`` holds already-validated values by field name that the user did not write here (the
-        request passes shared values down to its products); ``fixed`` names them.
+        A request building its products passes ``implied``, already-validated values by field name that
+        the user did not write here (shared values), ``fixed``, the names of those, ``prefix`` and
+        ``style`` (see :class:`~._naming.Namer`).
         """
         resolved = cls._resolve(data)
-        given, spelling, wrong = resolved.given, resolved.spelling, resolved.wrong
-        given.update(implied or {})
-        chosen: Style = cls._style_of(spelling) or style or style_of_unknown(resolved.unknown) or "python"
-        namer = Namer(
-            chosen,
-            cls.__xrt__.st_names,
-            spelling,
-            prefix if prefix is not None else cls._default_prefix(chosen),
-            dict(fixed or {}),
-        )
-        problems = [Problem(namer.key(key), text) for key, text in wrong]
-        values, bad = cls._validate(given, namer, problems)
-        cls._apply_triggers(values, namer, problems)
-        cls._check_rules(values, namer, bad, problems)
-        final = {k: v for k, v in values.items() if v is not None}
-        # Keep the input for replace(); a deprecated name is kept under its successor (warned once).
-        renamed = cls.__xrt__.deprecated
-        raw = {(cls.__xrt__.st_names[renamed[k]] if k in renamed else k): v for k, v in data.items()}
-        return Prepared(final, _dedupe(problems), namer, {**raw, **(implied or {})}, bad)
+        namer = cls._namer(resolved, prefix=prefix, style=style, fixed=fixed)
+        problems = resolved.problems(namer)
+        values, _ = cls._check({**resolved.given, **(implied or {})}, namer, problems)
+        written = Written(cls._raw(data, implied), namer)
+        return Prepared(values, _dedupe(problems), written)
 
     @classmethod
-    def _validate(
+    def _keywords(cls) -> Names:
+        """Every keyword the constructor accepts, with what it names (a request accepts more)."""
+        return cls.__xrt__
+
+    @classmethod
+    def _resolve(cls, data: Mapping[Any, Any]) -> Resolved:
+        """Step 1: map each keyword to what it names (any spelling); note each one that names nothing,
+        or names something a second time. A deprecated spelling works, with a warning."""
+        keywords = cls._keywords()
+        resolved = Resolved()
+        for key, value in data.items():
+            if not isinstance(key, str):
+                resolved.wrong.append((repr(key), "parameter names must be strings"))
+                continue
+            target = keywords.lookup.get(key)
+            if target is None:
+                resolved.wrong.append((key, cls._unknown(key)))
+                resolved.unknown.append(key)
+            elif target in resolved.spelling:
+                resolved.wrong.append((key, cls._given_twice(target, resolved.spelling[target], key)))
+            else:
+                if key in keywords.deprecated:
+                    better = f"{keywords.st_names[target]} (or {target})"
+                    warnings.warn(f"{key} is deprecated; use {better}", DeprecationWarning, stacklevel=4)
+                resolved.given[target] = value
+                resolved.spelling[target] = key
+        return resolved
+
+    @classmethod
+    def _unknown(cls, key: str) -> str:
+        """The problem with a keyword that names nothing (with a "did you mean")."""
+        return f"not a parameter of {cls._what()}{suggest(key, cls._keywords().lookup)}"
+
+    @classmethod
+    def _given_twice(cls, target: str, first: str, key: str) -> str:
+        """The problem with a second spelling of what ``first`` already named."""
+        return f"given twice, as {first!r} and {key!r}; give it once"
+
+    @classmethod
+    def _namer(
+        cls,
+        resolved: Resolved,
+        *,
+        prefix: str | None = None,
+        style: Style | None = None,
+        fixed: Mapping[str, str] | None = None,
+    ) -> Namer:
+        """How problems name this model's parameters: as the user wrote them, else in the user's style
+        (the one their spellings show, else the one passed down, else the one their typos suggest)."""
+        chosen = cls._style_of(resolved.spelling) or style or style_of_unknown(resolved.unknown) or "python"
+        if prefix is None:
+            prefix = cls._default_prefix(chosen)
+        return Namer(chosen, cls.__xrt__.st_names, resolved.spelling, prefix, dict(fixed or {}))
+
+    @classmethod
+    def _style_of(cls, spelling: Mapping[str, str]) -> Style | None:
+        """The naming style a set of spellings shows, or ``None`` when they could be either."""
+        written = set(spelling.values())
+        if written & cls._keywords().swifttools_only:
+            return "swifttools"
+        if written & cls._keywords().python_only:
+            return "python"
+        return None
+
+    @classmethod
+    def _check(
         cls, given: Mapping[str, Any], namer: Namer, problems: list[Problem]
     ) -> tuple[dict[str, Any], set[str]]:
-        """Type-check the given values; report each bad one and leave it out."""
-        fields = cls.model_fields
-        clean = {k: v for k, v in given.items() if not (v is None and fields[k].default is not None)}
-        bad: dict[str, str] = {}
-        # Validate into a scratch instance: with ``self_instance`` pydantic does not call our __init__.
-        checked = cls.__new__(cls)
-        try:
-            cls.__pydantic_validator__.validate_python(clean, self_instance=checked)
-        except ValidationError as error:
-            for item in error.errors():
-                name = str(item["loc"][0]) if item["loc"] else ""
-                if name in bad or name not in fields:
-                    continue
-                bad[name] = _message(fields[name], item)
-            for name, text in bad.items():
-                problems.append(Problem(namer(name), f"{text}; got {short_repr(given[name])}"))
-            cls.__pydantic_validator__.validate_python(
-                {k: v for k, v in clean.items() if k not in bad}, self_instance=checked
-            )
-        values = {k: checked.__dict__[k] for k in clean if k not in bad}
-        return values, set(bad)
-
-    @classmethod
-    def _apply_triggers(cls, values: dict[str, Any], namer: Namer, problems: list[Problem]) -> dict[str, str]:
-        """Apply the documented triggers; a trigger meeting a contradicting explicit value is a problem.
-
-        Returns which trigger field set each implied value.
-        """
-        origin: dict[str, str] = {}  # field -> field whose trigger set it
-        reported: set[frozenset[str]] = set()
-
-        def clash(target: str, source: str, text: str) -> None:
-            pair = frozenset((target, source))
-            if pair not in reported:
-                reported.add(pair)
-                problems.append(Problem(namer(target), text))
-
-        for trigger in cls._TRIGGERS:
-            value = values.get(trigger.when)
-            if trigger.on_none:
-                fires = trigger.when in values and value is None
-            else:
-                fires = value is not None and (trigger.equals is _ANY or value == trigger.equals)
-            if not fires:
-                continue
-            cause = (
-                f"{namer(trigger.when)}={fmt(value)}" if value is not None else f"{namer(trigger.when)}=None"
-            )
-            for target, implied in trigger.then.items():
-                current = values.get(target)
-                if implied is DROP:
-                    if current is not None:
-                        clash(
-                            target,
-                            trigger.when,
-                            f"not used when {cause}; remove it or change {namer(trigger.when)}",
-                        )
-                    continue
-                if current is None:
-                    values[target] = implied
-                    origin[target] = trigger.when
-                    continue
-                if current == implied or (trigger.soft and target not in origin):
-                    continue
-                setter = f" (set by {namer(origin[target])})" if target in origin else ""
-                clash(
-                    target,
-                    trigger.when,
-                    f"{fmt(current)}{setter} contradicts {cause}, which sets it to {fmt(implied)}; "
-                    "drop one of them",
-                )
-        return origin
-
-    @classmethod
-    def _check_rules(
-        cls, values: Mapping[str, Any], namer: Namer, bad: set[str], problems: list[Problem]
-    ) -> None:
-        """Run the cross-field rules on the valid values; skip rules that involve a bad value."""
+        """Step 2: check the types, apply the triggers, check the cross-field rules; every problem is
+        added to ``problems``. Returns the values that are set and the names of the bad ones."""
+        values, bad = check_types(cls.model_fields, given, namer, problems)
+        apply_triggers(cls._TRIGGERS, values, namer, problems)
         full = {name: info.default for name, info in cls.model_fields.items()}
         full.update(values)
-        for issue in cls._rules(full, namer):
-            if issue.field in bad or bad.intersection(issue.involves):
-                continue
-            problems.append(Problem(namer(issue.field), issue.message))
+        report(cls._rules(full, namer), namer, bad, problems)
+        return {k: v for k, v in values.items() if v is not None}, bad
+
+    @classmethod
+    def _raw(cls, data: Mapping[Any, Any], implied: Mapping[str, Any] | None) -> dict[Any, Any]:
+        """The keywords to keep for :meth:`replace`; a deprecated name is kept under its successor, so
+        that it is warned about once."""
+        renamed = cls.__xrt__.deprecated
+        raw = {(cls.__xrt__.st_names[renamed[k]] if k in renamed else k): v for k, v in data.items()}
+        return {**raw, **(implied or {})}
+
+    # ---------------------------------------------------------------- hooks of the subclasses
 
     @classmethod
     def _rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
         """Cross-field rules of this model; ``v`` holds every field's value (``None`` when unset)."""
         return iter(())
+
+    @classmethod
+    def _context(cls) -> str:
+        """Heading of the error listing this model's problems."""
+        return f"The {cls.__name__} parameters are not valid"
+
+    @classmethod
+    def _what(cls) -> str:
+        """How problems refer to this model ("the light curve")."""
+        return cls.__name__
+
+    @classmethod
+    def _default_prefix(cls, style: Style) -> str | None:
+        """Prefix put before parameter names in problems (products name themselves)."""
+        return None
 
     # ---------------------------------------------------------------- helpers for rules
 
@@ -414,20 +282,24 @@ class ParamModel(BaseModel):
 
     # ---------------------------------------------------------------- value semantics
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ParamModel):
-            return NotImplemented
-        return type(self) is type(other) and self.__dict__ == other.__dict__
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(self.__dict__.items())))
-
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """Only the parameters that are set, so a request reads like the call that made it."""
         for name, info in type(self).model_fields.items():
             value = self.__dict__.get(name)
             if value != info.default:
                 yield name, value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Overridden for the message only: pydantic's frozen models raise a ValidationError."""
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+            return
+        raise AttributeError(
+            f"{type(self).__name__} is immutable; make a changed copy with .replace({name}=...)"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; unset with .replace({name}=None)")
 
     def is_set(self, name: str) -> bool:
         """True when the field holds a value other than its unset default."""
@@ -440,44 +312,70 @@ class ParamModel(BaseModel):
         an earlier ``use_obs``, ``replace(targ=...)`` an earlier ``get_targs``. Giving both sides of a
         trigger in one call is checked like a constructor call.
         """
-        cls = type(self)
-        raw = dict(self._raw)
-        key_of = {self._target(key): key for key in raw}
+        raw, key_of, changed = self._with_changes(changes)
+        for target in type(self)._reset_by(changed):
+            if target not in changed and target in key_of:
+                raw.pop(key_of.pop(target))
+        return type(self)(**raw)
+
+    def _with_changes(
+        self, changes: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str | None, str], dict[str, Any]]:
+        """The user's keywords with ``changes`` applied, a parameter given before replaced where it stood
+        (keeping, say, the order of products); the keyword of each earlier parameter left unchanged; and
+        the changes by what they name."""
+        lookup = type(self)._keywords().lookup
+        raw = dict(self._written.raw)
+        key_of = {lookup.get(key): key for key in raw}
         changed: dict[str, Any] = {}
         for key, value in changes.items():
-            target = self._target(key)
+            target = lookup.get(key)
             if target is not None:
-                if target in key_of:  # replace in place, keeping the order (of products, say)
+                if target in key_of:
                     old = key_of.pop(target)
                     raw = {(key if k == old else k): (value if k == old else v) for k, v in raw.items()}
                 changed[target] = value
             raw[key] = value
+        return raw, key_of, changed
+
+    @classmethod
+    def _reset_by(cls, changed: Mapping[str, Any]) -> Iterator[str]:
+        """The fields whose earlier values give way to a changed parameter's (hard) triggers."""
         fields = {k: v for k, v in changed.items() if k in cls.model_fields}
-        valid, _ = cls._validate(fields, Namer("python", cls.__xrt__.st_names), [])
+        valid, _ = check_types(cls.model_fields, fields, Namer("python", cls.__xrt__.st_names), [])
         for trigger in cls._TRIGGERS:
-            if trigger.soft or trigger.when not in fields:
-                continue
-            value = valid.get(trigger.when)
-            if trigger.on_none:
-                fires = fields[trigger.when] is None
-            else:
-                fires = value is not None and (trigger.equals is _ANY or value == trigger.equals)
-            if fires:
-                for target in trigger.then:
-                    if target not in changed and target in key_of:
-                        raw.pop(key_of.pop(target))
-        return cls(**raw)
+            if not trigger.soft and trigger.when in fields and trigger.fires(valid):
+                yield from trigger.then
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("_"):
-            super().__setattr__(name, value)
-            return
-        raise AttributeError(
-            f"{type(self).__name__} is immutable; make a changed copy with .replace({name}=...)"
-        )
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` it is :meth:`replace` (validated). Overridden because pydantic's copies
+        are not validated."""
+        if update:
+            return self.replace(**update)
+        return self
 
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; unset with .replace({name}=None)")
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """Build from a mapping of parameters in any spelling: the constructor's pipeline and errors.
+        Overridden because pydantic's would wrap the error in a ValidationError."""
+        if isinstance(obj, cls):
+            return obj
+        if not isinstance(obj, Mapping):
+            raise InvalidRequestError(
+                [Problem(cls.__name__, f"expected a mapping of parameters; got {short_repr(obj)}")],
+                context=cls._context(),
+            )
+        return cls(**{str(k): v for k, v in obj.items()})
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """Build from a JSON object of parameters in any spelling, as :meth:`model_validate` does."""
+        try:
+            obj = json.loads(json_data)
+        except (TypeError, ValueError) as error:
+            problem = Problem(cls.__name__, f"not valid JSON: {error}")
+            raise InvalidRequestError([problem], context=cls._context()) from None
+        return cls.model_validate(obj)
 
     @classmethod
     def from_loose(cls, data: Mapping[str, Any]) -> Self:
@@ -496,38 +394,6 @@ class ParamModel(BaseModel):
             elif not (isinstance(value, str) and not value.strip()):
                 out[key] = decode_value(cls.model_fields[name], value, echo=False)
         return out
-
-    def _target(self, key: str) -> str | None:
-        """The field a keyword names, if any."""
-        return type(self).__xrt__.lookup.get(key)
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update`` it is :meth:`replace` (validated), never an unchecked copy."""
-        if update:
-            return self.replace(**update)
-        return self
-
-    @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
-        """Build from a mapping of parameters in any spelling (same rules as the constructor)."""
-        if isinstance(obj, cls):
-            return obj
-        if not isinstance(obj, Mapping):
-            raise InvalidRequestError(
-                [Problem(cls.__name__, f"expected a mapping of parameters; got {short_repr(obj)}")],
-                context=cls._context(),
-            )
-        return cls(**{str(k): v for k, v in obj.items()})
-
-    @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
-        """Build from a JSON object of parameters in any spelling (same rules as the constructor)."""
-        try:
-            obj = json.loads(json_data)
-        except (TypeError, ValueError) as error:
-            problem = Problem(cls.__name__, f"not valid JSON: {error}")
-            raise InvalidRequestError([problem], context=cls._context()) from None
-        return cls.model_validate(obj)
 
     # ---------------------------------------------------------------- wire
 
@@ -566,13 +432,6 @@ class ProductModel(ParamModel):
     def _default_prefix(cls, style: Style) -> str | None:
         long_name = cls.product.long_name
         return long_name if style == "swifttools" else snake_name(long_name)
-
-
-def _message(info: FieldInfo, item: Any) -> str:
-    """A problem message for one pydantic error on a parameter field."""
-    if item["type"] == "xrt_value":
-        return str(item["msg"])
-    return f"must be {expected_of(info)}"
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from xrt_prods_async.wire._loose import read_flag
+
 from ._fields import kind_of, param_of
 
 __all__ = [
@@ -35,8 +37,6 @@ API_VERSION_KEY = "api_version"
 META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
 
 _MAX_EXACT = 2**53
-_TRUE = {"1", "yes", "true", "y"}
-_FALSE = {"0", "no", "false", "n"}
 
 
 def encode_value(value: Any) -> Any:
@@ -51,12 +51,8 @@ def encode_value(value: Any) -> Any:
 
 
 def is_truthy_flag(value: Any) -> bool:
-    """True for the ways a request flag says "yes" on the wire: ``1``, ``true``, ``"1"``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value == 1
-    return isinstance(value, str) and value.strip().lower() in _TRUE
+    """True for the ways a request flag says "yes" on the wire: ``1``, ``true``, ``"1"``, ``"yes"``."""
+    return read_flag(value) is True
 
 
 def _number(value: Any) -> Any:
@@ -78,17 +74,8 @@ def _count(value: Any) -> Any:
 
 
 def _flag(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return value
+    flag = read_flag(value)
+    return value if flag is None else flag
 
 
 def _models(value: Any) -> Any:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._base import Issue, ParamModel, Trigger
+from ._base import ParamModel
+from ._checks import Issue, Trigger
 from ._fields import Count, Flag, Number, Text, Time, param
 from ._naming import Namer
 from ._targets import Targets, arcmin_from_echo, strip_braces

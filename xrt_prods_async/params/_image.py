@@ -9,7 +9,8 @@ from pydantic import BeforeValidator
 
 from xrt_prods_async._products import Product
 
-from ._base import DROP, Issue, ProductModel, Trigger
+from ._base import ProductModel
+from ._checks import DROP, Issue, Trigger
 from ._fields import Kind, Lower, Text, param, value_error
 from ._naming import Namer
 

@@ -9,9 +9,10 @@ from pydantic import BeforeValidator
 
 from xrt_prods_async._products import Product
 
-from ._base import DROP, Issue, ProductModel, Trigger, fmt
+from ._base import ProductModel
+from ._checks import DROP, Issue, Trigger
 from ._fields import Count, Flag, Lower, Number, Text, param
-from ._naming import Namer
+from ._naming import Namer, fmt
 
 __all__ = ["LightCurve"]
 

@@ -1,9 +1,10 @@
-"""Naming parameters the way the user did, in problems and in translated server errors.
+"""Naming parameters the way the user did: the spellings a model accepts, and names in problems.
 
 Each model accepts three spellings of a parameter: the Python (snake_case) field name, the swifttools name
-and the wire key. A request remembers how each parameter was written; a parameter the user never wrote
-(a missing companion, say) is named in the style the user used elsewhere: snake_case for Python-style
-callers, swifttools names for callers who brought swifttools dictionaries.
+and the wire key (plus declared aliases and deprecated names); :class:`Names` holds those tables, derived
+from the field declarations. A request remembers how each parameter was written; a parameter the user
+never wrote (a missing companion, say) is named in the style the user used elsewhere: snake_case for
+Python-style callers, swifttools names for callers who brought swifttools dictionaries.
 """
 
 from __future__ import annotations
@@ -11,12 +12,77 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Namer", "Style", "suggest"]
+from pydantic.fields import FieldInfo
+
+from ._fields import param_of
+
+__all__ = ["Namer", "Names", "Style", "fmt", "short_repr", "style_of_unknown", "suggest"]
 
 #: ``python``: snake_case field names; ``swifttools``: the swifttools (camelCase) names.
 Style = Literal["python", "swifttools"]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The spelling tables of one model, all derived from its field declarations.
+
+    ``lookup`` maps every accepted spelling to its field; ``st_names`` and ``wire`` give each field's
+    swifttools name and wire key (in declaration order); ``by_wire`` maps wire keys and wire aliases to
+    fields; ``deprecated`` maps deprecated spellings to their field; ``python_only`` and
+    ``swifttools_only`` are the spellings that show which naming style a caller uses.
+    """
+
+    lookup: dict[str, str]
+    st_names: dict[str, str]
+    wire: dict[str, str]
+    by_wire: dict[str, str]
+    deprecated: dict[str, str]
+    python_only: frozenset[str]
+    swifttools_only: frozenset[str]
+
+    @classmethod
+    def of(cls, owner: str, fields: Mapping[str, FieldInfo]) -> Names:
+        """The tables of the parameter fields among ``fields``; a spelling naming two fields is a bug."""
+        lookup: dict[str, str] = {}
+        st_names: dict[str, str] = {}
+        wire: dict[str, str] = {}
+        by_wire: dict[str, str] = {}
+        deprecated: dict[str, str] = {}
+        python_only: set[str] = set()
+        swifttools_only: set[str] = set()
+        for name, info in fields.items():
+            facts = param_of(info)
+            if facts is None:
+                continue
+            st_names[name] = facts.st_name
+            wire[name] = facts.wire
+            by_wire.update(dict.fromkeys((facts.wire, *facts.aliases), name))
+            deprecated.update(dict.fromkeys(facts.deprecated, name))
+            spellings = (name, facts.st_name, facts.wire, *facts.aliases, *facts.deprecated)
+            for spelling in spellings:
+                if lookup.setdefault(spelling, name) != name:
+                    raise TypeError(f"{owner}: {spelling!r} names both {lookup[spelling]} and {name}")
+            swifttools_only.update(s for s in spellings if s != name)
+            if name not in (facts.st_name, facts.wire):
+                python_only.add(name)
+        return cls(
+            lookup, st_names, wire, by_wire, deprecated, frozenset(python_only), frozenset(swifttools_only)
+        )
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A repr cut to ``limit`` characters, for problem messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def fmt(value: Any) -> str:
+    """A value as it appears in messages: numbers without trailing zeros, the rest as repr."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
 
 
 @dataclass(frozen=True)

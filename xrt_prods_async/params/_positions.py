@@ -13,7 +13,8 @@ from typing import Any, ClassVar, Literal
 
 from xrt_prods_async._products import Product
 
-from ._base import DROP, Issue, ProductModel, Trigger
+from ._base import ProductModel
+from ._checks import DROP, Issue, Trigger
 from ._fields import Flag, Number, Text, param
 from ._naming import Namer
 

@@ -8,44 +8,32 @@ spectrum. Two different values for one shared key are an error naming both, neve
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import PrivateAttr
-
 from xrt_prods_async._errors import ConfigurationError, Problem
 from xrt_prods_async._products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION
 
-from ._base import Issue, ParamModel, Prepared, ProductModel, fmt, short_repr
+from ._base import ParamModel, Prepared, ProductModel, Resolved, Written
+from ._build import ProductBuilder
+from ._checks import Issue, report
 from ._codec import API_NAME_KEY, API_VERSION_KEY, META_KEYS, USER_ID_KEY, encode_value
 from ._fields import param_of
 from ._globals import Globals
 from ._image import Image
 from ._light_curve import LightCurve
-from ._naming import Namer, Style, style_of_unknown, suggest
+from ._naming import Namer, Names, Style
 from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from ._source_det import SourceDet
 from ._spectrum import Spectrum
 
 __all__ = ["JobRequest"]
-
-
-@dataclass
-class _Source:
-    """One place the user set shared parameters: the request's globals or one product."""
-
-    cls: type[ProductModel]
-    namer: Namer
-    values: dict[str, Any] = field(default_factory=dict)
-    origin: dict[str, str] = field(default_factory=dict)
-
-    def setter(self, field_name: str) -> str:
-        """`` (set by X)`` when a trigger set the value, else ``""``."""
-        return f" (set by {self.namer(self.origin[field_name])})" if field_name in self.origin else ""
 
 
 class JobRequest(Globals):
@@ -70,9 +58,6 @@ class JobRequest(Globals):
     astrom_pos: AstromPos | None = None
     image: Image | None = None
     source_det: SourceDet | None = None
-
-    _order: tuple[Product, ...] = PrivateAttr(default=())
-    _names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     _slot_cache: ClassVar[dict[Product, tuple[str, type[ProductModel]]] | None] = None
 
@@ -118,6 +103,12 @@ class JobRequest(Globals):
             out[PositionOptions.__xrt__.wire[name]] = name
         return out
 
+    @classmethod
+    def _keywords(cls) -> Names:
+        """Every keyword the request accepts: its globals, the position options (as ``pos:<field>``) and
+        the products (as ``product:<short name>``)."""
+        return _request_keywords(cls)
+
     # ---------------------------------------------------------------- construction
 
     @classmethod
@@ -138,84 +129,40 @@ class JobRequest(Globals):
         fixed: Mapping[str, str] | None = None,
         implied: Mapping[str, Any] | None = None,
     ) -> Prepared:
-        schema = cls.__xrt__
-        pos_lookup = cls._pos_lookup()
-        prod_lookup = cls._product_spellings()
-        problems: list[Problem] = []
-        given: dict[str, Any] = {}
-        spelling: dict[str, str] = {}
-        pos_given: dict[str, Any] = {}
-        pos_spelling: dict[str, str] = {}
-        wanted: dict[Product, tuple[str, Any]] = {}
-        unknown: list[str] = []
+        """The request's pipeline: resolve the keywords (step 1), build the products (step 3, each
+        running steps 1 and 2 on its own parameters), check the globals (step 2) and the rules that
+        involve the products. Problems are listed in that order."""
+        resolved = cls._resolve(data)
+        namer = cls._namer(resolved, style=style)
+        parts = _Parts.of(resolved)
+        pos_namer = cls._pos_namer(namer.style, parts.pos_spelling)
+        problems = resolved.problems(namer)
+        models = {product: model for product, (_, model) in cls.slots().items()}
+        builder = ProductBuilder(models, namer.style, problems)
+        products, names = builder.build(parts.wanted, parts.pos_given, pos_namer)
+        values, bad = cls._check(parts.given, namer, problems)
+        cls._check_request(values, bad, parts, namer, pos_namer, problems)
+        values.update({cls.slots()[product][0]: model for product, model in products.items()})
+        names.update(cls._global_wire_names(namer))
+        order = tuple(p for p in parts.wanted if p in products)
+        written = Written(cls._raw(data, implied), namer, order, names)
+        return Prepared(values, list(dict.fromkeys(problems)), written)
 
-        for key, value in data.items():
-            if not isinstance(key, str):
-                problems.append(Problem(repr(key), "parameter names must be strings"))
-                continue
-            if key in schema.lookup:
-                table, spelled, name = given, spelling, schema.lookup[key]
-            elif key in pos_lookup:
-                table, spelled, name = pos_given, pos_spelling, pos_lookup[key]
-            elif key in prod_lookup:
-                product = prod_lookup[key]
-                if product in wanted:
-                    problems.append(Problem(key, f"given twice, as {wanted[product][0]!r} and {key!r}"))
-                else:
-                    wanted[product] = (key, value)
-                continue
-            else:
-                known = {**schema.lookup, **{k: f"pos:{v}" for k, v in pos_lookup.items()}}
-                known.update({k: f"product:{v.short}" for k, v in prod_lookup.items()})
-                problems.append(Problem(key, cls._unknown(key, known)))
-                unknown.append(key)
-                continue
-            if name in spelled:
-                problems.append(Problem(key, f"given twice, as {spelled[name]!r} and {key!r}; give it once"))
-                continue
-            table[name] = value
-            spelled[name] = key
-
-        detected = cls._request_style(spelling, pos_spelling, [k for k, _ in wanted.values()])
-        chosen: Style = detected or style or style_of_unknown(unknown) or "python"
-        namer = Namer(chosen, schema.st_names, spelling)
-        pos_namer = Namer(
-            chosen,
-            {n: PositionOptions.__xrt__.wire[n] for n in PositionOptions.shared_fields()},
-            pos_spelling,
-            py_names={n: cls._pos_python_name(n) for n in PositionOptions.shared_fields()},
-        )
-
-        products, names = cls._build_products(wanted, pos_given, pos_namer, chosen, problems)
-        values, bad = cls._validate(given, namer, problems)
-        cls._apply_triggers(values, namer, problems)
-        cls._check_rules(values, namer, bad, problems)
-        present = [p for p in wanted if wanted[p][1] is not None]
-        for issue in cls._request_rules(values, namer, present, pos_given, pos_namer):
-            if issue.field in bad or bad.intersection(issue.involves):
-                continue
-            shown = pos_namer(issue.field[4:]) if issue.field.startswith("pos:") else namer(issue.field)
-            problems.append(Problem(shown, issue.message))
-
-        slots = cls.slots()
-        final = {k: v for k, v in values.items() if v is not None}
-        for product, model in products.items():
-            final[slots[product][0]] = model
-        names.update({wire: namer(name) for name, wire in schema.wire.items()})
-        names.update({alias: names[schema.wire[name]] for alias, name in schema.by_wire.items()})
-        order = tuple(p for p in wanted if p in products)
-        return Prepared(
-            final,
-            list(dict.fromkeys(problems)),
-            namer,
-            dict(data),
-            bad,
-            extras={"_order": order, "_names": names},
+    @classmethod
+    def _pos_namer(cls, style: Style, spelling: Mapping[str, str]) -> Namer:
+        """Names the position options given as globals: as written, else ``pos_which_data`` (Python) or
+        the wire key ``posobs`` (swifttools, which keeps them there under their wire keys)."""
+        shared = PositionOptions.shared_fields()
+        return Namer(
+            style,
+            {n: PositionOptions.__xrt__.wire[n] for n in shared},
+            spelling,
+            py_names={n: cls._pos_python_name(n) for n in shared},
         )
 
     @classmethod
-    def _unknown(cls, key: str, known: Mapping[str, str]) -> str:
-        """The message for an unknown request keyword: a product parameter given flat, or a typo."""
+    def _unknown(cls, key: str) -> str:
+        """The problem with an unknown request keyword: a product parameter given flat, or a typo."""
         owners = [
             (product, name) for product, (name, model) in cls.slots().items() if key in model.__xrt__.lookup
         ]
@@ -223,169 +170,41 @@ class JobRequest(Globals):
             where = " or ".join(f"{name}={{...}}" for _, name in owners)
             labels = ", ".join(product.label for product, _ in owners)
             return f"not a global parameter but one of the {labels}: pass it inside {where}"
-        return f"not a parameter of the request{suggest(key, known)}"
+        return super()._unknown(key)
 
     @classmethod
-    def _request_style(
-        cls, spelling: dict[str, str], pos_spelling: dict[str, str], keys: list[str]
-    ) -> Style | None:
-        """swifttools style if any name was written the swifttools way, Python style if any was written
-        the Python way, ``None`` when every name reads the same in both."""
+    def _given_twice(cls, target: str, first: str, key: str) -> str:
+        if target.startswith(_PRODUCT):
+            return f"given twice, as {first!r} and {key!r}"
+        return super()._given_twice(target, first, key)
+
+    @classmethod
+    def _global_wire_names(cls, namer: Namer) -> dict[str, str]:
+        """The user's name for each wire key (and wire alias) of the globals."""
         schema = cls.__xrt__
-        written = set(spelling.values())
-        pos_python = {cls._pos_python_name(n) for n in PositionOptions.shared_fields()}
-        long_names = {p.long_name for p in ALL_PRODUCTS} - {p.short for p in ALL_PRODUCTS}
-        if (
-            written & schema.swifttools_only
-            or set(pos_spelling.values()) - pos_python
-            or set(keys) & long_names
-        ):
-            return "swifttools"
-        snake = {name for name, _ in cls.slots().values()} - {p.short for p in ALL_PRODUCTS}
-        if written & schema.python_only or set(pos_spelling.values()) & pos_python or set(keys) & snake:
-            return "python"
-        return None
-
-    # ---------------------------------------------------------------- products and shared keys
-
-    @classmethod
-    def _build_products(
-        cls,
-        wanted: Mapping[Product, tuple[str, Any]],
-        pos_given: Mapping[str, Any],
-        pos_namer: Namer,
-        style: Style,
-        problems: list[Problem],
-    ) -> tuple[dict[Product, ProductModel], dict[str, str]]:
-        """Validate each product, giving products that share a wire key one value for it."""
-        slots = cls.slots()
-        raws: dict[Product, tuple[str, dict[str, Any], Style | None]] = {}
-        for product, (key, value) in wanted.items():
-            model = slots[product][1]
-            if value is None:
-                continue
-            if isinstance(value, model):
-                namer = value._namer
-                raw = dict(value._raw) or {
-                    n: value.__dict__[n] for n in model.__xrt__.wire if value.is_set(n)
-                }
-                raws[product] = (key, raw, namer.style if namer else None)
-            elif isinstance(value, Mapping):
-                raws[product] = (key, dict(value), None)
-            else:
-                problems.append(
-                    Problem(
-                        key,
-                        f"must be a {model.__name__}(...) or a dict of its parameters; "
-                        f"got {short_repr(value)}",
-                    )
-                )
-
-        shared = cls._shared_wires(raws, pos_given)
-        count = len(problems)
-        sources: list[_Source] = []
-        if pos_given:
-            source = _Source(PositionOptions, pos_namer)
-            source.values, _ = PositionOptions._validate(pos_given, pos_namer, problems)
-            source.origin = PositionOptions._apply_triggers(source.values, pos_namer, problems)
-            sources.append(source)
-        own: dict[Product, dict[str, Any]] = {}
-        for product, (key, raw, own_style) in raws.items():
-            model = slots[product][1]
-            fields = {n for n, w in model.__xrt__.wire.items() if w in shared}
-            mine: dict[str, Any] = {}
-            rest: dict[str, Any] = {}
-            for k, v in raw.items():
-                (mine if model.__xrt__.lookup.get(k) in fields else rest)[k] = v
-            own[product] = rest
-            if not fields:
-                continue
-            resolved = model._resolve(mine)
-            given, spelling = resolved.given, resolved.spelling
-            namer = Namer(
-                model._style_of(spelling) or own_style or style,
-                model.__xrt__.st_names,
-                spelling,
-                key,
-            )
-            source = _Source(model, namer)
-            source.values, _ = model._validate(given, namer, problems)
-            source.origin = model._apply_triggers(source.values, namer, problems)
-            sources.append(source)
-
-        merged, fixed = cls._merge(shared, sources, problems)
-        merged_ok = len(problems) == count
-
-        built: dict[Product, ProductModel] = {}
-        names: dict[str, str] = {}
-        for product, (key, _, own_style) in raws.items():
-            model = slots[product][1]
-            mine_fields = {n for n, w in model.__xrt__.wire.items() if w in shared}
-            implied = {n: merged[n] for n in mine_fields if n in merged} if merged_ok else {}
-            prepared = model._prepare(
-                own[product],
-                prefix=key,
-                style=own_style or style,
-                fixed={n: fixed[n] for n in mine_fields if n in fixed},
-                implied=implied,
-            )
-            problems.extend(prepared.problems)
-            names[product.flag] = key
-            names.update({wire: prepared.namer(n) for n, wire in model.__xrt__.wire.items()})
-            names.update(
-                {alias: prepared.namer(n) for alias, n in model.__xrt__.by_wire.items() if alias not in names}
-            )
-            if not prepared.problems:
-                built[product] = model._from_prepared(prepared)
-        return built, names
-
-    @classmethod
-    def _shared_wires(
-        cls, raws: Mapping[Product, tuple[str, dict[str, Any], Style | None]], pos_given: Mapping[str, Any]
-    ) -> set[str]:
-        """Wire keys that more than one place of this request can set."""
-        slots = cls.slots()
-        holders: dict[str, int] = {}
-        for product in raws:
-            for wire in slots[product][1].__xrt__.wire.values():
-                holders[wire] = holders.get(wire, 0) + 1
-        if pos_given:
-            for name in PositionOptions.shared_fields():
-                wire = PositionOptions.__xrt__.wire[name]
-                holders[wire] = holders.get(wire, 0) + 1
-        return {wire for wire, count in holders.items() if count > 1}
-
-    @staticmethod
-    def _merge(
-        shared: set[str], sources: list[_Source], problems: list[Problem]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """One value per shared key; two different values are a problem naming both places."""
-        merged: dict[str, Any] = {}
-        first: dict[str, _Source] = {}
-        fixed: dict[str, str] = {}
-        for source in sources:
-            for name, wire in source.cls.__xrt__.wire.items():
-                if wire not in shared:
-                    continue
-                fixed.setdefault(name, source.namer(name))
-                value = source.values.get(name)
-                if value is None:
-                    continue
-                if name not in merged:
-                    merged[name], first[name] = value, source
-                    fixed[name] = source.namer(name)
-                elif merged[name] != value:
-                    problems.append(
-                        Problem(
-                            source.namer(name),
-                            f"{fmt(value)}{source.setter(name)} conflicts with {first[name].namer(name)}="
-                            f"{fmt(merged[name])}{first[name].setter(name)}: both set the one wire key "
-                            f"{wire!r}; give one value",
-                        )
-                    )
-        return merged, fixed
+        names = {wire: namer(name) for name, wire in schema.wire.items()}
+        names.update({alias: names[schema.wire[name]] for alias, name in schema.by_wire.items()})
+        return names
 
     # ---------------------------------------------------------------- request rules
+
+    @classmethod
+    def _check_request(
+        cls,
+        values: Mapping[str, Any],
+        bad: set[str],
+        parts: _Parts,
+        namer: Namer,
+        pos_namer: Namer,
+        problems: list[Problem],
+    ) -> None:
+        """Step 2 for the rules that involve the products; a rule on a bad global is skipped."""
+
+        def name(field_name: str) -> str:
+            return pos_namer(field_name[len(_POS) :]) if field_name.startswith(_POS) else namer(field_name)
+
+        present = [product for product, (_, value) in parts.wanted.items() if value is not None]
+        report(cls._request_rules(values, namer, present, parts.pos_given, pos_namer), name, bad, problems)
 
     @classmethod
     def _request_rules(
@@ -397,49 +216,56 @@ class JobRequest(Globals):
         pos_namer: Namer,
     ) -> Iterator[Issue]:
         """Rules that involve the products (PARAMETERS.md §9.1); those of the globals alone run first."""
-        value = {n: v.get(n, info.default) for n, info in cls.model_fields.items() if param_of(info)}
         if not present:
             labels = ", ".join(
                 cls.slots()[p][0] if name.style == "python" else p.long_name for p in ALL_PRODUCTS
             )
             yield Issue("products", f"no product requested; add at least one of {labels}")
-        if value["name"] is None:
+        yield from cls._target_rules(v, name)
+        if present != [Product.SOURCE_DET]:
+            yield from cls._position_rules(v, name)
+        if pos_given and not cls.position_products().intersection(present):
+            for option in pos_given:
+                yield Issue(
+                    f"{_POS}{option}",
+                    f"{pos_namer(option)} only applies to the position products (standard, enhanced, "
+                    "astrometric) and none is requested",
+                )
+
+    @classmethod
+    def _target_rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
+        """Every job names its object and its targets (or lets the service find them)."""
+        if v.get("name") is None:
             yield Issue("name", "required: the object's name (used in titles; resolved when get_coords)")
-        if value["targ"] is None and not value["get_targs"]:
+        if v.get("targ") is None and not v.get("get_targs"):
             yield Issue(
                 "targ",
                 "required: comma-separated targetIDs, or set "
                 f"{name('get_targs')}=True to let the service find them",
             )
-        detection_only = present == [Product.SOURCE_DET]
-        if not detection_only:
-            for coord in ("ra", "dec"):
-                if value[coord] is None and not value["get_coords"]:
-                    yield Issue(
-                        coord,
-                        "required (degrees, J2000), or set "
-                        f"{name('get_coords')}=True to resolve {name('name')}",
-                    )
-            if value["centroid"] is None:
+
+    @classmethod
+    def _position_rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
+        """Every product but source detection needs the position and whether to centroid it."""
+        for coord in ("ra", "dec"):
+            if v.get(coord) is None and not v.get("get_coords"):
                 yield Issue(
-                    "centroid",
-                    "required: True to centroid the position first (then give "
-                    f"{name('pos_err')}), else False",
+                    coord,
+                    f"required (degrees, J2000), or set {name('get_coords')}=True to resolve {name('name')}",
                 )
-        if pos_given and not cls.position_products().intersection(present):
-            for option in pos_given:
-                yield Issue(
-                    f"pos:{option}",
-                    f"{pos_namer(option)} only applies to the position products (standard, enhanced, "
-                    "astrometric) and none is requested",
-                )
+        if v.get("centroid") is None:
+            yield Issue(
+                "centroid",
+                f"required: True to centroid the position first (then give {name('pos_err')}), else False",
+            )
 
     # ---------------------------------------------------------------- the public surface
 
     @property
     def products(self) -> tuple[Product, ...]:
         """The requested products, in the order they were given."""
-        return self._order or tuple(p for p, (n, _) in self.slots().items() if self.__dict__[n] is not None)
+        order = self._written.order
+        return order or tuple(p for p, (n, _) in self.slots().items() if self.__dict__[n] is not None)
 
     def product(self, product: Product | str) -> ProductModel | None:
         """The model of one product (any product name), or ``None`` when it is not requested."""
@@ -490,16 +316,7 @@ class JobRequest(Globals):
         """The user's name for a wire key (to translate the service's ``listErr``): ``"poserr"`` ->
         ``"posErr"`` (or ``"pos_err"``), ``"pccounts"`` -> ``"LightCurve.pcCounts"``; ``None`` for keys that
         are not parameters of this request (a product it does not hold, an unknown key)."""
-        return self._names.get(wire)
-
-    def _target(self, key: str) -> str | None:
-        if key in type(self).__xrt__.lookup:
-            return type(self).__xrt__.lookup[key]
-        if key in self._pos_lookup():
-            return "pos:" + self._pos_lookup()[key]
-        if key in self._product_spellings():
-            return "product:" + self._product_spellings()[key].short
-        return None
+        return self._written.names.get(wire)
 
     @classmethod
     def _loosen(cls, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -536,3 +353,56 @@ class JobRequest(Globals):
         from ._decoding import decode_request
 
         return decode_request(cls, body, server=False, strict=strict)
+
+
+#: Prefixes of the request's keyword targets that are not its own fields.
+_POS = "pos:"
+_PRODUCT = "product:"
+
+
+@dataclass
+class _Parts:
+    """The resolved keywords of a request by where they go: the globals, the position options given as
+    globals (with their spellings), and the products (keyword and value as given, in the order given)."""
+
+    given: dict[str, Any] = field(default_factory=dict)
+    pos_given: dict[str, Any] = field(default_factory=dict)
+    pos_spelling: dict[str, str] = field(default_factory=dict)
+    wanted: dict[Product, tuple[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, resolved: Resolved) -> _Parts:
+        parts = cls()
+        for target, value in resolved.given.items():
+            key = resolved.spelling[target]
+            if target.startswith(_POS):
+                parts.pos_given[target[len(_POS) :]] = value
+                parts.pos_spelling[target[len(_POS) :]] = key
+            elif target.startswith(_PRODUCT):
+                parts.wanted[Product(target[len(_PRODUCT) :])] = (key, value)
+            else:
+                parts.given[target] = value
+        return parts
+
+
+@functools.cache
+def _request_keywords(cls: type[JobRequest]) -> Names:
+    """The request's keyword table (see :meth:`JobRequest._keywords`), with the spellings that show a
+    naming style: swifttools names and wire keys, or the Python names."""
+    own = cls.__xrt__
+    pos = {key: _POS + name for key, name in cls._pos_lookup().items()}
+    products = {key: _PRODUCT + product.short for key, product in cls._product_spellings().items()}
+    lookup = dict(own.lookup)
+    for key, target in (*pos.items(), *products.items()):
+        if lookup.setdefault(key, target) != target:
+            raise TypeError(f"{cls.__name__}: {key!r} names both {lookup[key]} and {target}")
+    pos_python = {cls._pos_python_name(n) for n in PositionOptions.shared_fields()}
+    shorts = {p.short for p in ALL_PRODUCTS}
+    long_names = {p.long_name for p in ALL_PRODUCTS} - shorts
+    snake = {name for name, _ in cls.slots().values()} - shorts
+    return dataclasses.replace(
+        own,
+        lookup=lookup,
+        python_only=own.python_only | pos_python | snake,
+        swifttools_only=own.swifttools_only | (set(pos) - pos_python) | long_names,
+    )

@@ -7,7 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from xrt_prods_async._products import Product
 
-from ._base import DROP, Issue, ProductModel, Trigger
+from ._base import ProductModel
+from ._checks import DROP, Issue, Trigger
 from ._fields import Flag, Lower, Text, param
 from ._naming import Namer
 

@@ -7,9 +7,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from xrt_prods_async._products import Product
 
-from ._base import DROP, Issue, ProductModel, Trigger, fmt
+from ._base import ProductModel
+from ._checks import DROP, Issue, Trigger
 from ._fields import Count, Flag, Lower, Models, Number, Text, is_alphanumeric, param
-from ._naming import Namer
+from ._naming import Namer, fmt
 
 __all__ = ["Spectrum"]
 

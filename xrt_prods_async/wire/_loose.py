@@ -19,14 +19,17 @@ __all__ = [
     "LooseInt",
     "LooseStr",
     "number_or_text",
+    "read_flag",
     "to_flag",
     "to_float",
     "to_int",
     "to_text",
 ]
 
-_TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
-_FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", ""})
+#: Words read as yes and as no, in any case, spaces around them ignored: the service writes 1/0 and yes/no,
+#: swifttools and hand-written tables true/false, y/n, on/off. Blank text is a no.
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", ""})
 
 
 def to_int(value: Any) -> int:
@@ -68,19 +71,31 @@ def to_float(value: Any) -> float:
     raise ValueError(f"expected a number, got {value!r}")
 
 
-def to_flag(value: Any) -> bool:
-    """A boolean from ``0``/``1``, ``true``/``false`` or ``"yes"``/``"no"`` in any of their JSON forms."""
+def read_flag(value: Any) -> bool | None:
+    """What a loose yes/no value says: a boolean, the number 0 or 1, or one of the words above.
+
+    ``None`` when it says neither; each caller decides what that means (an error for a reply, a value left
+    for the parameter models to report). The one reader of loose flags for replies and parameters alike.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
         word = value.strip().lower()
-        if word in _TRUE_WORDS:
+        if word in TRUE_WORDS:
             return True
-        if word in _FALSE_WORDS:
+        if word in FALSE_WORDS:
             return False
-    raise ValueError(f"expected a 0/1 flag, got {value!r}")
+    return None
+
+
+def to_flag(value: Any) -> bool:
+    """A boolean from ``0``/``1``, ``true``/``false`` or ``"yes"``/``"no"`` in any of their JSON forms."""
+    flag = read_flag(value)
+    if flag is None:
+        raise ValueError(f"expected a 0/1 flag, got {value!r}")
+    return flag
 
 
 def to_text(value: Any) -> str:
