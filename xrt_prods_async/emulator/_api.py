@@ -154,8 +154,7 @@ def submit(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
         submitted_wall=state.clock.wall_now(),
     )
     plan_job(job, submission.products, state.config)
-    state.jobs[job_id] = job
-    state.simulation.add(job, ctx.now)
+    state.add_job(job, ctx.now)
     return {"OK": 1, "URL": state.products_url(ctx.base_url, job_id), "JobID": str(job_id), "jobPars": pars}
 
 

@@ -64,6 +64,9 @@ def _bounded_int(text: str) -> int:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int)
+
+
 def _check_tree(data: Any) -> None:
     """Refuse nesting deeper than :data:`MAX_DEPTH` and strings holding lone surrogates (iteratively)."""
     stack: list[tuple[Any, int]] = [(data, 0)]
@@ -83,12 +86,13 @@ def decode_json(raw: bytes) -> Any:
     """The JSON value of a body, read as strictly as PHP reads it. Raises ValueError for anything else."""
     text = raw.decode("utf-8")
     try:
-        data = json.loads(
-            text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int
-        )
+        data = _DECODER.decode(text)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH}") from None
-    _check_tree(data)
+    # Only a \u escape can make a lone surrogate (the UTF-8 decoder refuses encoded ones), and nesting needs
+    # brackets: an ordinary body skips the walk.
+    if "\\u" in text or text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_tree(data)
     return data
 
 
@@ -134,18 +138,14 @@ class Body:
             if not required:
                 return []
             raise RequestError(f"No products were given in `{key}`; list short names from: {_SHORT_LIST}.")
-        items = raw if isinstance(raw, list) else php_str(raw).split(",")
-        names = [name for name in (php_str(item).strip() for item in items) if name]
+        items = [php_str(item) for item in raw] if isinstance(raw, list) else php_str(raw).split(",")
+        names = [name for name in (item.strip() for item in items) if name]
         unknown = [name for name in names if name not in _SHORT_NAMES]
         if unknown:
             raise RequestError(
                 f"Unknown product(s) in `{key}`: {', '.join(unknown)}; use short names from: {_SHORT_LIST}."
             )
-        out: list[Product] = []
-        for name in names:
-            if _SHORT_NAMES[name] not in out:
-                out.append(_SHORT_NAMES[name])
-        return out
+        return list(dict.fromkeys(_SHORT_NAMES[name] for name in names))
 
     def option(self, key: str, options: Sequence[str], default: str) -> str:
         """One word of ``options`` (case-insensitive); JSON ``true``/``false`` read as yes/no."""

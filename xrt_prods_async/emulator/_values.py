@@ -48,6 +48,8 @@ def php_number(value: float | int) -> str:
 
 def php_str(value: Any) -> str:
     """How PHP would interpolate a request value into a message (``true`` → ``1``, ``None`` → empty)."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
