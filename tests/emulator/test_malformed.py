@@ -226,7 +226,7 @@ PATH_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="?#"), max_s
 
 @SETTINGS
 @given(
-    job=st.sampled_from(["1001", "1002", "0", "9" * 30]),
+    job=st.sampled_from(["1001", "00001001", "1002", "0", "-1", "²", "9" * 30, "9" * 5000]),
     rest=PATH_TEXT | st.sampled_from(["lc.tar", "all.zip", "x.tar.gz", "lc/", "../lc.tar", "%00", "spec/x"]),
 )
 async def test_download_paths_answer_200_or_404(service: Service, job: str, rest: str) -> None:

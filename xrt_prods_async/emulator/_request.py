@@ -19,7 +19,7 @@ from typing import Any
 
 from xrt_prods_async._products import Product
 
-from ._values import parse_job_id, php_str
+from ._values import parse_job_id, php_str, version_text
 
 __all__ = ["MAX_DEPTH", "Body", "RequestError", "decode_json"]
 
@@ -120,6 +120,10 @@ class Body:
     def text(self, key: str) -> str:
         """A field as PHP would print it into a message (``true`` → ``1``, absent → empty)."""
         return php_str(self._fields.get(key))
+
+    def version(self) -> str | None:
+        """``api_version`` as text (``1.5`` → ``"1.5"``); None when absent or not a version."""
+        return version_text(self._fields.get("api_version"))
 
     def job_id(self, key: str = "JobID") -> int:
         """A JobID field (an int or a string of digits)."""

@@ -14,7 +14,6 @@ from ._jobs import Job
 from ._request import Body
 from ._science import JobScience
 from ._state import EmulatorState
-from ._values import version_text
 
 __all__ = ["RETRIEVAL_HANDLERS", "job_science"]
 
@@ -56,16 +55,14 @@ def light_curve(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     nosys = body.option("nosys", _YES_NO_BOTH, "no")
     incbad = body.option("incbad", _YES_NO_BOTH, "no")
     science = _ready(ctx, body, user, Product.LIGHT_CURVE)
-    reply = science.light_curve_reply(
-        nosys=nosys, incbad=incbad, api_version=version_text(body.get("api_version"))
-    )
+    reply = science.light_curve_reply(nosys=nosys, incbad=incbad, api_version=body.version())
     return {"OK": 1, **reply}
 
 
 def spectral_fits(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getSpecData.php``: fits per interval and mode, in the layout the client's ``api_version`` reads."""
     science = _ready(ctx, body, user, Product.SPECTRUM)
-    return {"OK": 1, **science.spectral_fits_reply(api_version=version_text(body.get("api_version")))}
+    return {"OK": 1, **science.spectral_fits_reply(api_version=body.version())}
 
 
 #: Handlers of the result calls; the old astrometric path answers like the new one (PROTOCOL.md §18.1).
