@@ -7,7 +7,6 @@ one-line JSON body labelled ``text/html; charset=UTF-8``; unknown paths get the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,9 +104,9 @@ def _control_routes(state: EmulatorState) -> list[Route]:
         if request.method == "POST":
             body = await _json_body(request)
             wanted = body.get("users", []) if isinstance(body, dict) else []
-            if isinstance(body, dict) and isinstance(body.get("UserID"), str):
+            if isinstance(body, dict) and isinstance(body.get("UserID"), str) and isinstance(wanted, list):
                 wanted = [*wanted, body["UserID"]]
-            if not wanted or not all(isinstance(u, str) for u in wanted):
+            if not wanted or not isinstance(wanted, list) or not all(isinstance(u, str) for u in wanted):
                 return JSONResponse({"error": 'send {"UserID": "a@b"} or {"users": ["a@b", ...]}'}, 422)
             try:
                 for user in wanted:
@@ -155,7 +154,7 @@ def _errors(exc: ValidationError) -> list[str]:
 
 async def _json_body(request: Request) -> Any:
     try:
-        return json.loads(await request.body() or b"null")
+        return api.decode_json(await request.body() or b"null")
     except ValueError:
         return None
 

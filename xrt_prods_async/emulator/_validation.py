@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from xrt_prods_async._products import Product
 
-from ._values import BadValueError, parse_flag, parse_int, parse_number, php_number, php_str
+from ._values import BadValueError, ascii_int, parse_flag, parse_int, parse_number, php_number, php_str
 
 __all__ = [
     "WIRE_PARAMETERS",
@@ -329,16 +329,18 @@ def _parse_choice(par: WireParameter, raw: Any) -> str:
     if isinstance(raw, bool):
         raise BadValueError(f"one of {', '.join(par.choices)}")
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        if float(raw).is_integer() and int(raw) in par.codes:
-            return par.codes[int(raw)]
+        code = raw if isinstance(raw, int) else int(raw) if raw.is_integer() else None
+        if code is not None and code in par.codes:
+            return par.codes[code]
         raw = php_number(raw)
     if isinstance(raw, str):
         text = raw.strip().lower()
         for choice in par.choices:
             if text == choice.lower():
                 return choice
-        if text.isdigit() and int(text) in par.codes and text not in par.choices:
-            return par.codes[int(text)]
+        code = ascii_int(text)
+        if code is not None and code in par.codes and text not in par.choices:
+            return par.codes[code]
     raise BadValueError(f"one of {', '.join(par.choices)}")
 
 
