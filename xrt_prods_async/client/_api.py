@@ -78,14 +78,6 @@ def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
         return None
 
 
-def _with_forced_products(products: tuple[Product, ...]) -> tuple[Product, ...]:
-    # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1): the job then has a standard position too.
-    if Product.ASTROM_POS in products and Product.STANDARD_POS not in products:
-        index = products.index(Product.ASTROM_POS)
-        return (*products[:index], Product.STANDARD_POS, *products[index:])
-    return products
-
-
 def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
     try:
         products = Product.parse_many(names)
@@ -223,7 +215,7 @@ class XRTClient:
             # OK = 1 without a usable JobID/URL: the job most likely exists but we cannot name it.
             raise uncertain(exc) from exc
         decoded = _try_decode(reply.job_pars) if reply.job_pars else None
-        products = products_from_job_pars(reply.job_pars) or _with_forced_products(tuple(request.products))
+        products = products_from_job_pars(reply.job_pars) or Product.with_implied(request.products)
         return Job(
             self,
             job_id=reply.job_id,
@@ -264,7 +256,7 @@ class XRTClient:
         request = _try_decode(reply.job_pars)
         products = products_from_job_pars(reply.job_pars)
         if not products and request is not None:
-            products = _with_forced_products(tuple(request.products))
+            products = Product.with_implied(request.products)
         return Job(
             self,
             job_id=reply.old_job,

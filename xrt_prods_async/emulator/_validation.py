@@ -430,10 +430,8 @@ def _parse(par: WireParameter, raw: Any) -> Any:
 
 
 def requested_products(values: Mapping[str, Any]) -> tuple[Product, ...]:
-    """Products whose flag is 1; ``doxastrom`` implies ``dopsf`` (PROTOCOL.md §5.1)."""
-    wanted = [p for p in Product if values.get(p.flag) == 1]
-    if Product.ASTROM_POS in wanted and Product.STANDARD_POS not in wanted:
-        wanted.append(Product.STANDARD_POS)
+    """Products whose flag is 1 and those they imply (``doxastrom`` implies ``dopsf``), in enum order."""
+    wanted = Product.with_implied(p for p in Product if values.get(p.flag) == 1)
     return tuple(p for p in Product if p in wanted)
 
 
@@ -463,8 +461,8 @@ def validate_submission(request: Mapping[str, Any]) -> ValidationOutcome:
         except BadValueError as exc:
             invalid.append(f"{product.flag} is {php_str(raw)}, but must be {exc.rule}")
     products = requested_products(values)
-    if Product.ASTROM_POS in products:
-        values[Product.STANDARD_POS.flag] = 1
+    for product in products:  # an implied product is requested as if its flag were set
+        values[product.flag] = 1
     if not products and not invalid:
         return ValidationOutcome(None, no_products=True)
     scopes = _active_scopes(products)

@@ -75,7 +75,8 @@ class _Reply(BaseModel):
 
 
 def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
-    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true)."""
+    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true), with
+    those the service adds for them (``Product.with_implied``)."""
     found: list[Product] = []
     for product in Product:
         value = job_pars.get(product.flag)
@@ -85,10 +86,7 @@ def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
             wanted = False
         if wanted:
             found.append(product)
-    if Product.ASTROM_POS in found and Product.STANDARD_POS not in found:
-        # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1).
-        found.insert(found.index(Product.ASTROM_POS), Product.STANDARD_POS)
-    return tuple(found)
+    return Product.with_implied(found)
 
 
 # --- submit, history -------------------------------------------------------------------------------------
