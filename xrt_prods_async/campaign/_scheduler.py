@@ -71,7 +71,7 @@ from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, Ne
 from xrt_prods_async.client import Job, XRTClient
 from xrt_prods_async.http import is_loopback_url
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
+from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS, StatusCode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,7 +266,7 @@ class Campaign:
             body = {
                 k: v
                 for k, v in item.request.to_wire(self.client.user_id).items()
-                if k not in ("UserID", "api_name", "api_version")
+                if k not in REQUEST_ENVELOPE_KEYS
             }
             batch.append(
                 NewEntry(

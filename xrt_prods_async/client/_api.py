@@ -29,6 +29,7 @@ from xrt_prods_async.http._policy import Politeness, RetryPolicy
 from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.wire._endpoints import DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._envelope import JOB_ID_KEY, USER_ID_KEY
 from xrt_prods_async.wire._replies import (
     CancelReply,
     NumJobsReply,
@@ -161,7 +162,7 @@ class XRTClient:
         return f"<XRTClient {self.user_id} at {self.base_url}>"
 
     async def _post(self, endpoint: Endpoint, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return await self._session.post(endpoint, {"UserID": self.user_id, **body}, **kwargs)
+        return await self._session.post(endpoint, {USER_ID_KEY: self.user_id, **body}, **kwargs)
 
     @staticmethod
     def _job_id(job: JobRef) -> int:
@@ -282,7 +283,7 @@ class XRTClient:
         else:
             wanted = ALL_PRODUCTS
         what = join_short_names(wanted)
-        raw = await self._post(Endpoint.STATUS, {"JobID": job_id, "what": what, "whatProg": what})
+        raw = await self._post(Endpoint.STATUS, {JOB_ID_KEY: job_id, "what": what, "whatProg": what})
         reply = parse_reply(StatusReply, raw, url=self._session.url_for(Endpoint.STATUS))
         status = job_status_from_reply(reply, wanted, job_id=job_id, checked_at=self._clock())
         if isinstance(job, Job):
@@ -342,7 +343,7 @@ class XRTClient:
             wanted = job.products
         else:
             raise ValueError("products: name the products to cancel when passing a bare JobID")
-        raw = await self._post(Endpoint.CANCEL, {"JobID": job_id, "what": join_short_names(wanted)})
+        raw = await self._post(Endpoint.CANCEL, {JOB_ID_KEY: job_id, "what": join_short_names(wanted)})
         reply = parse_reply(CancelReply, raw, url=self._session.url_for(Endpoint.CANCEL))
         return cancel_result_from_reply(reply, wanted, job_id=job_id)
 
@@ -380,7 +381,7 @@ class XRTClient:
 
     async def _position(self, job: JobRef, product: Product, endpoint: Endpoint) -> Position:
         await self._require_complete(job, product)
-        raw = await self._post(endpoint, {"JobID": self._job_id(job)})
+        raw = await self._post(endpoint, {JOB_ID_KEY: self._job_id(job)})
         return Position.from_reply(
             product, parse_reply(PositionReply, raw, url=self._session.url_for(endpoint))
         )
@@ -400,7 +401,7 @@ class XRTClient:
     async def source_list(self, job: JobRef) -> SourceList:
         """The detected sources per band (``Total``; ``Soft``/``Medium``/``Hard`` if all were searched)."""
         await self._require_complete(job, Product.SOURCE_DET)
-        raw = await self._post(Endpoint.SOURCE_LIST, {"JobID": self._job_id(job)})
+        raw = await self._post(Endpoint.SOURCE_LIST, {JOB_ID_KEY: self._job_id(job)})
         return parse_reply(SourceList, raw, url=self._session.url_for(Endpoint.SOURCE_LIST))
 
     async def light_curve(
@@ -409,7 +410,7 @@ class XRTClient:
         """The light-curve data. ``nosys``: WT data without the WT systematic error (True), with (False) or
         ``"both"``; ``incbad``: include bins with unverified centroid (True), not (False) or ``"both"``."""
         body = {
-            "JobID": self._job_id(job),
+            JOB_ID_KEY: self._job_id(job),
             "nosys": yes_no_both("nosys", nosys),
             "incbad": yes_no_both("incbad", incbad),
         }
@@ -420,7 +421,7 @@ class XRTClient:
     async def spectral_fits(self, job: JobRef) -> SpectralFits:
         """The spectral fits: per time interval, per XRT mode, per model, with the NOSPEC/NOFIT markers."""
         await self._require_complete(job, Product.SPECTRUM)
-        raw = await self._post(Endpoint.SPEC_DATA, {"JobID": self._job_id(job)})
+        raw = await self._post(Endpoint.SPEC_DATA, {JOB_ID_KEY: self._job_id(job)})
         return parse_reply(SpectralFits, raw, url=self._session.url_for(Endpoint.SPEC_DATA))
 
     # --- downloads ----------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from xrt_prods_async.wire._endpoints import (
     Endpoint,
     StatusCode,
 )
+from xrt_prods_async.wire._envelope import ERROR_KEY, OK_KEY, REPLY_VERSION_KEY, USER_ID_KEY
 
 from ._jobs import Job, ProductRun, plan_job
 from ._state import EmulatorState, user_key
@@ -68,13 +69,13 @@ class Context:
 
 def error(text: str, **extra: Any) -> Reply:
     """An ``OK``=0 reply."""
-    return {"OK": 0, "ERROR": text, **extra}
+    return {OK_KEY: 0, ERROR_KEY: text, **extra}
 
 
 def encode_reply(reply: Reply, api_version: str) -> bytes:
     """One-line JSON with ``APIVersion``, slashes escaped as PHP's ``json_encode`` does."""
-    if "APIVersion" not in reply:
-        reply["APIVersion"] = api_version
+    if REPLY_VERSION_KEY not in reply:
+        reply[REPLY_VERSION_KEY] = api_version
     return json.dumps(reply, separators=(",", ":")).replace("/", "\\/").encode()
 
 
@@ -89,7 +90,7 @@ def parse_body(raw: bytes) -> dict[str, Any] | None:
 
 def user_of(ctx: Context, body: Mapping[str, Any]) -> tuple[str, str] | Reply:
     """(key, UserID as sent) of a registered user, or the service's error reply."""
-    raw = body.get("UserID")
+    raw = body.get(USER_ID_KEY)
     given = raw if isinstance(raw, str) else php_str(raw)
     key = user_key(given)
     if not key or not ctx.state.is_registered(key):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xrt_prods_async._products import Product
+from xrt_prods_async.wire._envelope import REQUEST_ENVELOPE_KEYS
 
 from ._values import BadValueError, parse_flag, parse_int, parse_number, php_number, php_str
 
@@ -259,8 +260,6 @@ _ALIASES: dict[str, str] = {alias: p.name for p in WIRE_PARAMETERS for alias in 
 
 #: Keys the service adds to every ``jobPars`` and never reads from a request.
 _INTERNAL_ECHO: tuple[tuple[str, Any], ...] = (("whatSXPS", "2SXPS"), ("do3col", 0), ("enh", 0))
-#: Envelope keys echoed at the head of ``jobPars``.
-_ENVELOPE = ("api_name", "api_version", "UserID")
 
 
 class NameResolver(Protocol):
@@ -598,7 +597,7 @@ def build_job_pars(
     """
     values = submission.values
     scopes = _active_scopes(submission.products)
-    pars: dict[str, Any] = {key: envelope[key] for key in _ENVELOPE if key in envelope}
+    pars: dict[str, Any] = {key: envelope[key] for key in REQUEST_ENVELOPE_KEYS if key in envelope}
     for name in submission.order:
         if name in values:
             pars[name] = _echo(_BY_NAME.get(name), values[name])

@@ -17,6 +17,7 @@ from xrt_prods_async._errors import ProtocolError
 from xrt_prods_async._products import Product
 
 from ._endpoints import GotProgress, ProgressStepStatus, StatusCode
+from ._envelope import JOB_ID_KEY, REPLY_ENVELOPE_KEYS
 from ._loose import Flag, LooseFloat, LooseInt, LooseStr, number_or_text, to_float, to_int
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: Keys of the reply envelope, never product or band names.
-ENVELOPE_KEYS = frozenset({"OK", "APIVersion", "JobID", "ERROR", "listErr", "deprecationWarning"})
+ENVELOPE_KEYS = REPLY_ENVELOPE_KEYS | {JOB_ID_KEY}
 
 #: Text of the progress of a product without progress information (PROTOCOL.md §7.4).
 NO_PROGRESS_TEXT = "No progress information available"
