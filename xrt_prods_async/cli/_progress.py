@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xrt_prods_async.campaign._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome
+from xrt_prods_async.campaign._scheduler import Campaign
 from xrt_prods_async.campaign._store import EntryState
 
 _STATE_STYLE = {
@@ -163,6 +164,19 @@ class CampaignDisplay:
     def render(self) -> RenderableType:
         """The current view: the counts line and the latest events."""
         return Group(self.header(), *(Text("  " + line, style="dim") for line in self.recent))
+
+
+async def run_with_view(campaign: Campaign, *, title: str, plain: bool, console: Console) -> CampaignSummary:
+    """Run ``campaign`` while showing it: each event as a line (``plain``), else the live display."""
+    if plain:
+        campaign.subscribe(lambda event: say(console, event))
+        return await campaign.run()
+    states = {label: state.value for label, state in campaign.store.states().items()}
+    with CampaignDisplay(
+        title=title, states=states, max_active=campaign.options.max_active, console=console
+    ) as display:
+        campaign.subscribe(display.handle)
+        return await campaign.run()
 
 
 def _position_text(outcome: SourceOutcome) -> str:
