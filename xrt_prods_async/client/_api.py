@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,11 @@ from xrt_prods_async.wire._replies import (
 
 from ._cancel import CancelResult, cancel_result_from_reply
 from ._download import archive_filename, check_format, fetch_archive
-from ._job import Job, ProgressCallback
 from ._listerr import translate_refusal
 from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
 from ._status import JobStatus, ProductStatus, job_status_from_reply
 
-__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "XRTClient"]
+__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "ProgressCallback", "XRTClient"]
 
 #: Environment variable read when no ``user_id`` is given: the e-mail address registered with the service.
 ENV_USER_ID = "XRT_PRODS_USER_ID"
@@ -59,8 +58,8 @@ ENV_BASE_URL = "XRT_PRODS_BASE_URL"
 
 REGISTER_URL = "https://www.swift.ac.uk/user_objects/register.php"
 
-#: A job handle, or a bare JobID.
-JobRef = Job | int
+#: Called with each ``JobStatus`` while waiting; may be a plain function or a coroutine function.
+ProgressCallback = Callable[[JobStatus], Awaitable[None] | None]
 
 
 def _utc_now() -> datetime:
@@ -528,3 +527,11 @@ class XRTClient:
         """Every job of the user (including web-site jobs), newest first."""
         raw = await self._post(Endpoint.OLD_JOBS, {})
         return list(parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS)).jobs)
+
+
+# Job's methods are XRTClient's (the job bound first), so Job is made from the finished XRTClient class; the
+# client needs Job only when called. The package imports this module before _job, which keeps the order.
+from ._job import Job  # noqa: E402
+
+#: A job handle, or a bare JobID.
+JobRef = Job | int
