@@ -18,6 +18,16 @@ def event(
     return CampaignEvent(kind, label, job, detail, state=state)
 
 
+class Clock:
+    """Monotonic seconds that move only when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def counts(display: CampaignDisplay) -> dict[str, int]:
     return {state: n for state, n in display.counts.items() if n}
 
@@ -78,16 +88,27 @@ def test_events_without_a_state_imply_one_where_they_can() -> None:
 
 def test_the_eta_comes_from_observed_job_durations() -> None:
     console, _ = log_console()
+    clock = Clock()
     display = CampaignDisplay(
-        title="t", states=dict.fromkeys("abcd", "pending"), max_active=2, console=console
+        title="t", states=dict.fromkeys("abcd", "pending"), max_active=2, console=console, clock=clock
     )
     assert display.eta() is None
+    clock.now = 100.0
     display.handle(event(E.SUBMITTED, "a", EntryState.ACTIVE, job=1))
+    clock.now = 400.0
     display.handle(event(E.FINISHED, "a", EntryState.COLLECTING, job=1))
     eta = display.eta()
     assert eta is not None
     assert eta >= 0
     assert "ETA --:--:--" not in display.header().plain
+    # One job took 300 s; three wait for two slots: 1.5 waves of 300 s.
+    assert eta == 450.0
+    assert "elapsed 00:06:40  ETA 00:07:30" in display.header().plain
+    display.handle(event(E.SUBMITTED, "b", EntryState.ACTIVE, job=2))
+    clock.now = 600.0
+    display.handle(event(E.FINISHED, "b", EntryState.COLLECTING, job=2))
+    # Jobs took 300 s and 200 s; two wait for two slots: one wave of the mean.
+    assert display.eta() == 250.0
 
 
 def test_off_a_terminal_each_event_is_a_line_between_two_count_lines() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -62,7 +62,8 @@ class CampaignDisplay:
 
     ``states`` maps each source's label to its state, primed from the ledger; every event carries the
     entry's new state, so the counts stay exact through resumes, reconciliations and failures. The ETA is the
-    mean observed job duration times the waves of work left for ``max_active`` slots.
+    mean observed job duration times the waves of work left for ``max_active`` slots. Durations and elapsed
+    time are read from ``clock`` (monotonic seconds).
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class CampaignDisplay:
         states: Mapping[str, str],
         max_active: int,
         console: Console | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.title = title
         self.states: dict[str, str] = {label: str(state) for label, state in states.items()}
@@ -80,7 +82,8 @@ class CampaignDisplay:
         self.recent: deque[str] = deque(maxlen=8)
         self._submitted_at: dict[str, float] = {}
         self._durations: list[float] = []
-        self._started = time.monotonic()
+        self._clock = clock
+        self._started = clock()
         self._live: Live | None = None
         #: Redraw in place only where a terminal can do it.
         self.live = self.console.is_terminal and not self.console.is_dumb_terminal
@@ -109,7 +112,7 @@ class CampaignDisplay:
 
     def handle(self, event: CampaignEvent) -> None:
         """Update the view from one campaign event."""
-        now = time.monotonic()
+        now = self._clock()
         kind = event.kind
         state = event.state if event.state is not None else _IMPLIED_STATE.get(kind)
         if state is not None:
@@ -156,7 +159,7 @@ class CampaignDisplay:
         if c["cancelled"]:
             parts.append(f"  cancelled {c['cancelled']}")
         parts += [
-            f"  elapsed {_hms(time.monotonic() - self._started)}",
+            f"  elapsed {_hms(self._clock() - self._started)}",
             f"  ETA {_hms(eta) if eta is not None else '--:--:--'}",
         ]
         return Text.assemble(*parts)
