@@ -56,7 +56,7 @@ async def test_a_finish_the_count_shows_too_early_to_poll_is_found_when_due(tmp_
 
     def on_event(event: CampaignEvent) -> None:
         if event.kind is EventKind.FINISHED and event.job_id is not None:
-            finished_seen[event.job_id] = clock.now
+            finished_seen[event.job_id] = event.at  # on the campaign's clock
 
     durations = {"lc": {"median": 600, "sigma": 0}, "psf": {"median": 20, "sigma": 0}}
     state, xrt, transport = simulated_service(clock, durations=durations)
@@ -118,7 +118,7 @@ async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) 
 
     def on_event(event: CampaignEvent) -> None:
         if event.kind is EventKind.FINISHED and event.job_id is not None:
-            finished_seen[event.job_id] = clock.now
+            finished_seen[event.job_id] = event.at  # on the campaign's clock
 
     def latency(endpoint: str, n: int) -> float:
         return (3.0 if n % 2 == 0 else 0.3) if endpoint == COUNT else 0.5

@@ -13,9 +13,15 @@ E = EventKind
 
 
 def event(
-    kind: EventKind, label: str, state: EntryState | None, *, job: int | None = None, detail: object = None
+    kind: EventKind,
+    label: str,
+    state: EntryState | None,
+    *,
+    job: int | None = None,
+    detail: object = None,
+    at: float = 0.0,
 ) -> CampaignEvent:
-    return CampaignEvent(kind, label, job, detail, state=state)
+    return CampaignEvent(kind, label, job, detail, state=state, at=at)
 
 
 class Clock:
@@ -76,13 +82,15 @@ def test_counts_follow_each_sources_state_through_a_resume() -> None:
 def test_events_without_a_state_imply_one_where_they_can() -> None:
     console, _ = log_console()
     display = CampaignDisplay(title="t", states={"a": "pending"}, max_active=1, console=console)
-    display.handle(CampaignEvent(E.QUEUED, "new"))
+    display.handle(CampaignEvent(E.QUEUED, "new", at=0.0))
     assert counts(display) == {"pending": 2}
-    display.handle(CampaignEvent(E.SUBMITTED, "a", 1))
-    display.handle(CampaignEvent(E.FAILED, "a", 1, "a download failed"))  # ambiguous: leaves the count
+    display.handle(CampaignEvent(E.SUBMITTED, "a", 1, at=0.0))
+    display.handle(
+        CampaignEvent(E.FAILED, "a", 1, "a download failed", at=0.0)
+    )  # ambiguous: leaves the count
     assert counts(display) == {"pending": 1, "active": 1}
-    display.handle(CampaignEvent(E.FINISHED, "a", 1))
-    display.handle(CampaignEvent(E.DONE, "a", 1))
+    display.handle(CampaignEvent(E.FINISHED, "a", 1, at=0.0))
+    display.handle(CampaignEvent(E.DONE, "a", 1, at=0.0))
     assert counts(display) == {"pending": 1, "done": 1}
 
 

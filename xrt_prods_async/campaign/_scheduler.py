@@ -234,7 +234,8 @@ class Campaign:
         state: EntryState,
     ) -> None:
         """Tell subscribers; ``state`` is the entry's ledger state once the event has happened."""
-        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state)
+        at = self.clock.monotonic()
+        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state, at=at)
         await emit(self._handlers, event)
 
     # -- input --------------------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ class CampaignDisplay:
     ``states`` maps each source's label to its state, primed from the ledger; every event carries the
     entry's new state, so the counts stay exact through resumes, reconciliations and failures. The ETA is the
     mean observed job duration times the waves of work left for ``max_active`` slots. Durations and elapsed
-    time are read from ``clock`` (monotonic seconds).
+    time are read from ``clock`` (monotonic seconds; the campaign's clock when run through
+    :func:`run_with_view`).
     """
 
     def __init__(
@@ -176,7 +177,11 @@ async def run_with_view(campaign: Campaign, *, title: str, plain: bool, console:
         return await campaign.run()
     states = {label: state.value for label, state in campaign.store.states().items()}
     with CampaignDisplay(
-        title=title, states=states, max_active=campaign.options.max_active, console=console
+        title=title,
+        states=states,
+        max_active=campaign.options.max_active,
+        console=console,
+        clock=campaign.clock.monotonic,
     ) as display:
         campaign.subscribe(display.handle)
         return await campaign.run()
