@@ -10,9 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
+from tests.support.emulator import until
 from tests.support.requests import COUNTS_LIGHT_CURVE, grb_200416a
 from xrt_prods_async._errors import (
     JobLimitError,
@@ -313,7 +313,10 @@ async def test_slow_replies_time_out(no_backoff: None) -> None:
         ) as client:
             with pytest.raises(RequestTimeoutError, match="waiting for the reply"):
                 await client.count_active_jobs()
-            await anyio.sleep(0.3)  # let the slow replies drain
+            # The next call must not meet the delay: go on once the service has seen both attempts (the
+            # rule's limit), which under load may be after the client gave up on the second.
+            fired = emu.state.faults.fired
+            await until(lambda: fired()["getNumJobs.php"] == 2, "both attempts to reach the service")
             assert await client.count_active_jobs() == 0
 
 
