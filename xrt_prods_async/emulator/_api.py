@@ -24,6 +24,7 @@ from xrt_prods_async.wire._endpoints import (
     Endpoint,
     StatusCode,
 )
+from xrt_prods_async.wire._envelope import ERROR_KEY, OK_KEY, REPLY_VERSION_KEY, USER_ID_KEY
 
 from ._jobs import Job, ProductRun, plan_job
 from ._request import Body, RequestError, decode_json
@@ -70,13 +71,13 @@ class Context:
 
 def error(text: str, **extra: Any) -> Reply:
     """An ``OK``=0 reply."""
-    return {"OK": 0, "ERROR": text, **extra}
+    return {OK_KEY: 0, ERROR_KEY: text, **extra}
 
 
 def encode_reply(reply: Reply, api_version: str) -> bytes:
     """One-line JSON with ``APIVersion``, slashes escaped as PHP's ``json_encode`` does."""
-    if "APIVersion" not in reply:
-        reply["APIVersion"] = api_version
+    if REPLY_VERSION_KEY not in reply:
+        reply[REPLY_VERSION_KEY] = api_version
     return json.dumps(reply, separators=(",", ":")).replace("/", "\\/").encode()
 
 
@@ -94,7 +95,7 @@ def parse_body(raw: bytes) -> dict[str, Any] | None:
 
 def user_of(ctx: Context, body: Body) -> tuple[str, str]:
     """(key, UserID as sent) of a registered user; raises the service's refusal otherwise."""
-    given = body.text("UserID")
+    given = body.text(USER_ID_KEY)
     key = user_key(given)
     if not key or not ctx.state.is_registered(key):
         raise RequestError(f"The user `{given}` is not recognised / validated")

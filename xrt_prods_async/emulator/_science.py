@@ -90,11 +90,10 @@ class JobScience:
         self.source: Source = make_source(
             seed, self.name, self.ra, self.dec, t0=natural_t0, targets=self.targets
         )
-        products = {p for p in Product if flag(pars, p.flag)}
-        if Product.ASTROM_POS in products:
-            products.add(Product.STANDARD_POS)
-        #: Products requested by the job (``doxastrom`` implies ``dopsf``).
-        self.products: frozenset[Product] = frozenset(products)
+        #: Products requested by the job and those they imply (``doxastrom`` implies ``dopsf``).
+        self.products: frozenset[Product] = frozenset(
+            Product.with_implied(p for p in Product if flag(pars, p.flag))
+        )
 
     # ---- data selection --------------------------------------------------------------------------------
 

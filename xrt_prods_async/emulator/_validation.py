@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xrt_prods_async._products import Product
+from xrt_prods_async.wire._envelope import REQUEST_ENVELOPE_KEYS
 
 from ._values import BadValueError, ascii_int, parse_flag, parse_int, parse_number, php_number, php_str
 
@@ -259,8 +260,6 @@ _ALIASES: dict[str, str] = {alias: p.name for p in WIRE_PARAMETERS for alias in 
 
 #: Keys the service adds to every ``jobPars`` and never reads from a request.
 _INTERNAL_ECHO: tuple[tuple[str, Any], ...] = (("whatSXPS", "2SXPS"), ("do3col", 0), ("enh", 0))
-#: Envelope keys echoed at the head of ``jobPars``.
-_ENVELOPE = ("api_name", "api_version", "UserID")
 
 
 class NameResolver(Protocol):
@@ -432,10 +431,8 @@ def _parse(par: WireParameter, raw: Any) -> Any:
 
 
 def requested_products(values: Mapping[str, Any]) -> tuple[Product, ...]:
-    """Products whose flag is 1; ``doxastrom`` implies ``dopsf`` (PROTOCOL.md §5.1)."""
-    wanted = [p for p in Product if values.get(p.flag) == 1]
-    if Product.ASTROM_POS in wanted and Product.STANDARD_POS not in wanted:
-        wanted.append(Product.STANDARD_POS)
+    """Products whose flag is 1 and those they imply (``doxastrom`` implies ``dopsf``), in enum order."""
+    wanted = Product.with_implied(p for p in Product if values.get(p.flag) == 1)
     return tuple(p for p in Product if p in wanted)
 
 
@@ -465,8 +462,8 @@ def validate_submission(request: Mapping[str, Any]) -> ValidationOutcome:
         except BadValueError as exc:
             invalid.append(f"{product.flag} is {php_str(raw)}, but must be {exc.rule}")
     products = requested_products(values)
-    if Product.ASTROM_POS in products:
-        values[Product.STANDARD_POS.flag] = 1
+    for product in products:  # an implied product is requested as if its flag were set
+        values[product.flag] = 1
     if not products and not invalid:
         return ValidationOutcome(None, no_products=True)
     scopes = _active_scopes(products)
@@ -602,7 +599,7 @@ def build_job_pars(
     """
     values = submission.values
     scopes = _active_scopes(submission.products)
-    pars: dict[str, Any] = {key: envelope[key] for key in _ENVELOPE if key in envelope}
+    pars: dict[str, Any] = {key: envelope[key] for key in REQUEST_ENVELOPE_KEYS if key in envelope}
     for name in submission.order:
         if name in values:
             pars[name] = _echo(_BY_NAME.get(name), values[name])

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from xrt_prods_async.wire._envelope import API_NAME_KEY, API_VERSION_KEY, REQUEST_ENVELOPE_KEYS, USER_ID_KEY
 from xrt_prods_async.wire._loose import read_flag
 
 from ._fields import kind_of, param_of
@@ -30,11 +31,8 @@ __all__ = [
     "is_truthy_flag",
 ]
 
-#: Keys of the envelope every xrt_prods call carries (PROTOCOL.md §3.1); they are not job parameters.
-USER_ID_KEY = "UserID"
-API_NAME_KEY = "api_name"
-API_VERSION_KEY = "api_version"
-META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
+#: Keys of the envelope every xrt_prods call carries (defined in wire); they are not job parameters.
+META_KEYS: frozenset[str] = frozenset(REQUEST_ENVELOPE_KEYS)
 
 _MAX_EXACT = 2**53
 

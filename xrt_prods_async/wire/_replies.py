@@ -17,6 +17,7 @@ from xrt_prods_async._errors import ProtocolError
 from xrt_prods_async._products import Product
 
 from ._endpoints import GotProgress, ProgressStepStatus, StatusCode
+from ._envelope import JOB_ID_KEY, REPLY_ENVELOPE_KEYS
 from ._loose import Flag, LooseFloat, LooseInt, LooseStr, number_or_text, to_float, to_int
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: Keys of the reply envelope, never product or band names.
-ENVELOPE_KEYS = frozenset({"OK", "APIVersion", "JobID", "ERROR", "listErr", "deprecationWarning"})
+ENVELOPE_KEYS = REPLY_ENVELOPE_KEYS | {JOB_ID_KEY}
 
 #: Text of the progress of a product without progress information (PROTOCOL.md §7.4).
 NO_PROGRESS_TEXT = "No progress information available"
@@ -75,7 +76,8 @@ class _Reply(BaseModel):
 
 
 def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
-    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true)."""
+    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true), with
+    those the service adds for them (``Product.with_implied``)."""
     found: list[Product] = []
     for product in Product:
         value = job_pars.get(product.flag)
@@ -85,10 +87,7 @@ def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
             wanted = False
         if wanted:
             found.append(product)
-    if Product.ASTROM_POS in found and Product.STANDARD_POS not in found:
-        # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1).
-        found.insert(found.index(Product.ASTROM_POS), Product.STANDARD_POS)
-    return tuple(found)
+    return Product.with_implied(found)
 
 
 # --- submit, history -------------------------------------------------------------------------------------
