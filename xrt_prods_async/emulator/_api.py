@@ -1,4 +1,4 @@
-"""The service's JSON calls, as plain functions from a request body to a reply dict (PROTOCOL.md §5-§14).
+"""The service's JSON calls, as plain functions from a request body to a reply dict (docs/protocol.md §5-§14).
 
 Transport-free, so they are easy to test and cheap to run: :func:`call` parses the body, counts the
 request, takes the state's lock, brings the simulation up to date and dispatches. Handlers read fields through

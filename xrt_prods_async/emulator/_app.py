@@ -1,7 +1,7 @@
 """The ASGI application: the service's paths under ``/user_objects``, the main API at ``/API/main.php`` (its
 sibling, for rebinning) plus control paths under ``/emulator``.
 
-Wire behaviour copied from the real service (PROTOCOL.md §1): every API call is answered 200 with a
+Wire behaviour copied from the real service (docs/protocol.md §1): every API call is answered 200 with a
 one-line JSON body labelled ``text/html; charset=UTF-8``; unknown paths get the UKSSDC 404 HTML page.
 """
 

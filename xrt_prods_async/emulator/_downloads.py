@@ -1,4 +1,4 @@
-"""Product archives and single files under a job's ``URL``, streamed (PROTOCOL.md §9).
+"""Product archives and single files under a job's ``URL``, streamed (docs/protocol.md §9).
 
 ``GET {URL}/{what}.{tar|tar.gz|zip}`` builds the archive on the fly from the job's science files: a single
 product's archive holds its own folder (``lc/...``); ``all`` holds every finished product under

@@ -121,7 +121,7 @@ class Job:
 
     @property
     def active(self) -> bool:
-        """Whether any product is still requested, queued, running or waiting (PROTOCOL.md §14)."""
+        """Whether any product is still requested, queued, running or waiting (docs/protocol.md §14)."""
         return any(run.code in ACTIVE_CODES for run in self.products.values())
 
     def note_status_request(self, now: float) -> None:

@@ -1,6 +1,6 @@
 """Synthetic light curves: bins drawn from a :class:`~.sky.Source`, as ``getLCData`` replies and QDP files.
 
-One :class:`LightCurve` per job holds the binned data of both modes. Its datasets (PROTOCOL.md §12, names
+One :class:`LightCurve` per job holds the binned data of both modes. Its datasets (docs/protocol.md §12, names
 ``{mode}{kind}{_nosys}{_incbad}``) and the QDP files of the ``lc/`` directory are formatted from the same
 strings, so a client that parses either gets identical numbers.
 

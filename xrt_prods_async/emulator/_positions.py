@@ -1,7 +1,7 @@
 """Synthetic positions (standard, enhanced, astrometric) and source-detection lists, with their files.
 
 Each result is drawn once from the :class:`~.sky.Source` and the data the job selected; the position replies
-(PROTOCOL.md §10), the source list (§11) and the record files of §9 (``results.dat``, ``INSXPS``,
+(docs/protocol.md §10), the source list (§11) and the record files of §9 (``results.dat``, ``INSXPS``,
 ``success.txt``, ``corrpos.dat``, ``xastrom_corr.dat``) are all formatted from the same values.
 """
 
@@ -99,7 +99,7 @@ class PositionResults:
         return reply
 
     def insxps(self) -> str:
-        """The ``INSXPS`` file: one field per line (PROTOCOL.md §9)."""
+        """The ``INSXPS`` file: one field per line (docs/protocol.md §9)."""
         pos = self.psf
         if pos is None or not self.from_sxps:
             raise ValueError("INSXPS exists only for a position copied from SXPS")

@@ -65,7 +65,8 @@ def spectral_fits(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     return {"OK": 1, **science.spectral_fits_reply(api_version=body.version())}
 
 
-#: Handlers of the result calls; the old astrometric path answers like the new one (PROTOCOL.md §18.1).
+#: Handlers of the result calls; the old astrometric path answers like the new one
+#: (docs/protocol.md §18 item 1).
 RETRIEVAL_HANDLERS: dict[Endpoint, Handler] = {
     Endpoint.PSF_POS: _position(Product.STANDARD_POS),
     Endpoint.ENH_POS: _position(Product.ENHANCED_POS),

@@ -268,7 +268,7 @@ class Spectra:
         return reply
 
     def reply_old(self) -> dict[str, Any]:
-        """The layout served to clients up to v1.9 (PROTOCOL.md §13.2): power-law fits, lower-case keys."""
+        """The layout served to clients up to v1.9 (docs/protocol.md §13.2): power-law fits, lower case."""
         reply: dict[str, Any] = {"T0": self.t0, "GalNH": self.source.galactic_nh}
         for interval in self.intervals:
             entry: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""Server-side checking of a submitted job, from the wire names alone (PARAMETERS.md, PROTOCOL.md §5, §16).
+"""Server-side checking of a submitted job, from the wire names alone (docs/parameters.md; docs/protocol.md
+§5, §16).
 
 This is deliberately independent of the client's parameter models: the emulator and the client each
 implement the rules, and the tests set one against the other. :data:`WIRE_PARAMETERS` is the table (wire
@@ -127,7 +128,7 @@ _GRADES = ("all", "0", "4")
 
 #: Every submit parameter the emulator knows, by wire name, in the order problems are reported.
 WIRE_PARAMETERS: tuple[WireParameter, ...] = (
-    # --- globals (PARAMETERS.md §3)
+    # --- globals (docs/parameters.md §3)
     _p("name", Kind.TEXT, GLOBAL),
     _p("targ", Kind.TARGETS, GLOBAL),
     _p("Tstart", Kind.TIME, GLOBAL),
@@ -527,7 +528,7 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
 
 
 def _cross_checks(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
-    """Rules linking parameters: the energy bands must lie inside the main band (PROTOCOL.md §16)."""
+    """Rules linking parameters: the energy bands must lie inside the main band (docs/protocol.md §16)."""
     problems: list[str] = []
     if Product.LIGHT_CURVE not in products:
         return problems

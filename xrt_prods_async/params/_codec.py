@@ -1,6 +1,6 @@
 """Values on the wire: encoding for the submit body, and reading the service's loose echo back.
 
-Encoding (PROTOCOL.md §5.1): booleans as 1/0, spectral models as a JSON array, numbers as JSON numbers
+Encoding (docs/protocol.md §5.1): booleans as 1/0, spectral models as a JSON array, numbers as JSON numbers
 (whole floats as integers, as the documented bodies write them), strings as given.
 
 Decoding accepts what the service echoes in ``jobPars`` (§5.2): numbers as strings (``"52.8000"``), flags

@@ -81,8 +81,8 @@ _BODY_EXCERPT = 300
 
 _UNKNOWN_USER = re.compile(r"is not recognised|not recogni[sz]ed\s*/\s*validated|not validated", re.I)
 _NOT_OWNER = re.compile(r"\bis not owned by\b", re.I)
-# The job-cap reply is undocumented (PROTOCOL.md §16); these phrasings cover "too many jobs", "job limit",
-# "maximum number of jobs", "N jobs queued or running; the limit is N".
+# The job-cap reply is undocumented (docs/protocol.md §16); these phrasings cover "too many jobs",
+# "job limit", "maximum number of jobs", "N jobs queued or running; the limit is N".
 _JOB_LIMIT = re.compile(
     r"too many (active |queued |running )?jobs|jobs? limit|limit (of|on) .*jobs|maximum number of .*jobs"
     r"|jobs? (queued|running|active).*\blimit\b|\blimit\b.*\bjobs\b",

@@ -1,4 +1,4 @@
-"""Pydantic models of every success reply in PROTOCOL.md, tolerant of the service's loose types.
+"""Pydantic models of every success reply in docs/protocol.md, tolerant of the service's loose types.
 
 Field names are snake_case; aliases are the wire keys. Numbers may arrive as strings, flags as 0/1 or JSON
 booleans, ``JobID`` as a string or an integer, status codes as ``null``. ``parse_reply`` turns a validation
@@ -50,7 +50,7 @@ __all__ = [
 #: Keys of the reply envelope, never product or band names.
 ENVELOPE_KEYS = REPLY_ENVELOPE_KEYS | {JOB_ID_KEY}
 
-#: Text of the progress of a product without progress information (PROTOCOL.md §7.4).
+#: Text of the progress of a product without progress information (docs/protocol.md §7.4).
 NO_PROGRESS_TEXT = "No progress information available"
 
 M = TypeVar("M", bound=BaseModel)
@@ -199,7 +199,7 @@ class ProgressReply(_Reply):
         return self.got_progress == GotProgress.RETURNED
 
     def render(self) -> str:
-        """The progress as text, exactly as PROTOCOL.md §7.4 describes."""
+        """The progress as text, exactly as docs/protocol.md §7.4 describes."""
         return render_progress(self)
 
 
@@ -223,7 +223,7 @@ def _render_steps(steps: tuple[ProgressStepReply, ...], prefix: str) -> str:
 
 
 def render_progress(progress: ProgressReply) -> str:
-    """Human-readable progress (PROTOCOL.md §7.4), or ``No progress information available``.
+    """Human-readable progress (docs/protocol.md §7.4), or ``No progress information available``.
 
     Preamble line, then one line per step indented two spaces per level, the active step wrapped in ``**``
     with ``- ACTIVE`` and its extra text, done steps marked ``- DONE``, then the running time.
