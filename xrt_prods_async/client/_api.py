@@ -88,6 +88,20 @@ def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, 
     return products
 
 
+def _wanted(
+    job: JobRef, products: Iterable[Product | str] | None, *, for_bare_id: tuple[Product, ...] | None
+) -> tuple[Product, ...]:
+    """The products a call is about: those named, else the job's, else ``for_bare_id`` for a bare JobID
+    (``None``: a bare JobID must name them)."""
+    if products is not None:
+        return _products(products)
+    if isinstance(job, Job):
+        return job.products
+    if for_bare_id is None:
+        raise ConfigurationError("products: name the products when passing a bare JobID instead of a Job")
+    return for_bare_id
+
+
 class XRTClient:
     """An async client of the Swift-XRT product service (``async with XRTClient(...) as client:``).
 
@@ -275,12 +289,7 @@ class XRTClient:
         come back with ``code`` None). A product the reply lacks gets ``StatusCode.NOT_RETURNED``.
         """
         job_id = self._job_id(job)
-        if products is not None:
-            wanted = _products(products)
-        elif isinstance(job, Job):
-            wanted = job.products
-        else:
-            wanted = ALL_PRODUCTS
+        wanted = _wanted(job, products, for_bare_id=ALL_PRODUCTS)
         what = join_short_names(wanted)
         raw = await self._post(Endpoint.STATUS, {JOB_ID_KEY: job_id, "what": what, "whatProg": what})
         reply = parse_reply(StatusReply, raw, url=self._session.url_for(Endpoint.STATUS))
@@ -336,12 +345,7 @@ class XRTClient:
         Not retried once sent (cancel is not idempotent on the wire); check ``status`` if it fails.
         """
         job_id = self._job_id(job)
-        if products is not None:
-            wanted = _products(products)
-        elif isinstance(job, Job):
-            wanted = job.products
-        else:
-            raise ValueError("products: name the products to cancel when passing a bare JobID")
+        wanted = _wanted(job, products, for_bare_id=None)
         raw = await self._post(Endpoint.CANCEL, {JOB_ID_KEY: job_id, "what": join_short_names(wanted)})
         reply = parse_reply(CancelReply, raw, url=self._session.url_for(Endpoint.CANCEL))
         return cancel_result_from_reply(reply, wanted, job_id=job_id)

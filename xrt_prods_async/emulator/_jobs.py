@@ -101,8 +101,26 @@ class ProductRun:
         return {"statusCode": int(self.code), "statusText": STATUS_TEXT[self.code], "progress": progress}
 
 
+@dataclass(eq=False, slots=True, kw_only=True)
+class StatusPolls:
+    """How often something was polled for its status: the politeness figures the metrics report."""
+
+    status_requests: int = 0
+    last_status_at: float | None = None
+    min_status_interval: float | None = None
+
+    def note_status_request(self, now: float) -> None:
+        """Count a status query and keep the shortest simulated gap between two of them."""
+        if self.last_status_at is not None:
+            gap = max(0.0, now - self.last_status_at)
+            if self.min_status_interval is None or gap < self.min_status_interval:
+                self.min_status_interval = gap
+        self.last_status_at = now
+        self.status_requests += 1
+
+
 @dataclass(eq=False, slots=True)
-class Job:
+class Job(StatusPolls):
     """A submitted job: its owner, parameters (``jobPars``), products and what watching it cost."""
 
     job_id: int
@@ -113,9 +131,6 @@ class Job:
     submitted_at: float
     submitted_wall: datetime
     products: dict[Product, ProductRun] = field(default_factory=dict)
-    status_requests: int = 0
-    last_status_at: float | None = None
-    min_status_interval: float | None = None
     #: Products not yet complete, failed or cancelled: set and counted down by the simulation.
     unfinished: int = 0
 
@@ -123,15 +138,6 @@ class Job:
     def active(self) -> bool:
         """Whether any product is still requested, queued, running or waiting (docs/protocol.md §14)."""
         return any(run.code in ACTIVE_CODES for run in self.products.values())
-
-    def note_status_request(self, now: float) -> None:
-        """Count a status query and keep the shortest simulated gap between two of them."""
-        if self.last_status_at is not None:
-            gap = max(0.0, now - self.last_status_at)
-            if self.min_status_interval is None or gap < self.min_status_interval:
-                self.min_status_interval = gap
-        self.last_status_at = now
-        self.status_requests += 1
 
 
 def _draw_duration(rng: random.Random, config: EmulatorConfig, product: Product) -> float:

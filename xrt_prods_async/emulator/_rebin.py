@@ -24,7 +24,7 @@ from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import StatusCode
 
 from ._config import EmulatorConfig
-from ._jobs import STATUS_TEXT
+from ._jobs import STATUS_TEXT, StatusPolls
 from ._lightcurve import LightCurve
 from ._science import JobScience
 from ._validation import WIRE_PARAMETERS, build_job_pars, validate_submission
@@ -167,7 +167,7 @@ def rebin_url(products_url: str, rebin_id: int) -> str:
 
 
 @dataclass(eq=False, slots=True)
-class Rebin:
+class Rebin(StatusPolls):
     """One rebin of one job's light curve; times are simulated seconds."""
 
     rebin_id: int
@@ -179,9 +179,6 @@ class Rebin:
     duration: float
     fails: bool
     cancelled_at: float | None = None
-    status_requests: int = 0
-    last_status_at: float | None = None
-    min_status_interval: float | None = None
     _curves: dict[str, LightCurve] = field(default_factory=dict, repr=False)
 
     @property
@@ -214,15 +211,6 @@ class Rebin:
             return False
         self.cancelled_at = now
         return True
-
-    def note_status_request(self, now: float) -> None:
-        """Count a status query and keep the shortest simulated gap between two of them."""
-        if self.last_status_at is not None:
-            gap = max(0.0, now - self.last_status_at)
-            if self.min_status_interval is None or gap < self.min_status_interval:
-                self.min_status_interval = gap
-        self.last_status_at = now
-        self.status_requests += 1
 
     def curve(self, products_url: str, *, seed: int) -> LightCurve:
         """The rebinned light curve, its file URLs below ``products_url`` (the job's URL for this request)."""
