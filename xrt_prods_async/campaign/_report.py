@@ -330,7 +330,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .pos{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;white-space:nowrap}
 .small{font-size:12px;color:#52606d}
 ul.why-list{margin:4px 0 0;padding-left:16px;font-size:12px;color:#8a1c1c}
-.files a{margin-right:8px;white-space:nowrap}
+.files a{margin-right:2px;white-space:nowrap}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #e4e7eb;border-radius:6px;padding:8px 10px}
 .card h3{font-size:14px;margin:0 0 4px}.card img{max-width:100%;height:auto;display:block}
@@ -403,15 +403,18 @@ def _position_cell(source: _Source) -> str:
 
 
 def _files_cell(source: _Source, page_folder: Path) -> str:
-    """Links to the source's files: archives on one line, retrieved data on the next."""
-    lines: dict[bool, list[str]] = {True: [], False: []}
+    """Links to the source's files, archives on one line and retrieved data on the next, each named by its
+    stem (``lc``, ``light_curve``) with the full name and size in its tooltip."""
+    lines: dict[str, list[str]] = {"archives": [], "data": []}
     for file in source.files:
+        stem = file.name.split(".", 1)[0] or file.name
         if file.path is None:
-            link = f'<s title="missing">{_esc(file.name)}</s>'
+            link = f'<s title="{_esc(file.name)} is missing">{_esc(stem)}</s>'
         else:
-            link = _link(file.path, page_folder, file.name, f"{file.kind}, {_size(file.path.stat().st_size)}")
-        lines[file.kind.startswith("archive:")].append(link)
-    shown = [" ".join(links) for links in (lines[True], lines[False]) if links]
+            title = f"{file.name}, {_size(file.path.stat().st_size)}"
+            link = _link(file.path, page_folder, stem, title)
+        lines["archives" if file.kind.startswith("archive:") else "data"].append(link)
+    shown = [f'<span class="small">{k}:</span> {" ".join(links)}' for k, links in lines.items() if links]
     return f'<div class="files">{"<br>".join(shown)}</div>' if shown else '<span class="small">—</span>'
 
 
@@ -446,7 +449,8 @@ def _sources_table(sources: Sequence[_Source], page_folder: Path, thumbs: Mappin
         f'<th class="num">{h}</th>' if h in ("#", "JobID") else f"<th>{h}</th>"
         for h in ("#", "Source", "JobID", "State (and why)", "Products", "Best position (J2000)", "Files")
     )
-    widths = "".join(f'<col style="width:{w}%">' for w in (3, 12, 6, 21, 25, 15, 18))
+    # Room for the state's reasons and for the product chips; the other columns take what they need.
+    widths = "".join(f'<col style="width:{w}">' for w in ("", "12%", "", "21%", "25%", "", ""))
     return (
         f'<table class="sources"><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"

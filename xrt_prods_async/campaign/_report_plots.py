@@ -302,11 +302,13 @@ def light_curve_thumbnail(lc: LightCurveData, *, dpi: int = 100) -> bytes | None
     )
     figure = Figure(figsize=(4.0, 2.5), dpi=dpi)
     axes = figure.add_subplot()
-    figure.subplots_adjust(left=0.15, right=0.97, top=0.95, bottom=0.2)
+    figure.subplots_adjust(left=0.15, right=0.95, top=0.95, bottom=0.2)
     plot_light_curve(lc, datasets=[d.name for d in chosen], ax=axes, xlog=loglog, ylog=loglog, markersize=3)
     axes.xaxis.label.set_fontsize(8)
     axes.set_ylabel("")
     axes.tick_params(which="both", labelsize=7)
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.get_offset_text().set_fontsize(7)  # the "1e8" a linear axis of large numbers carries
     axes.legend(fontsize=7)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
