@@ -120,8 +120,12 @@ _LC = Product.LIGHT_CURVE.value
 _SPEC = Product.SPECTRUM.value
 _IMAGE = Product.IMAGE.value
 _SDET = Product.SOURCE_DET.value
-_BAND = {"minimum": 0.3, "maximum": 10.0, "echo": Echo.STRING}
 _POSITIVE = {"minimum": 0.0, "min_open": True}
+# Energies: positive; the service documents no 0.3-10 keV limit (docs/parameters.md §9.5), so none is
+# guessed here. The sub-bands must lie inside the main band (_cross_checks, documented).
+_BAND = {**_POSITIVE, "echo": Echo.STRING}
+#: Hardness-ratio bin lengths used when hrbin=0 leaves them unset (documented defaults, docs/parameters.md §4).
+_HR_BIN_DEFAULTS = (("pchrbin", 2.51), ("wthrbin", 0.5))
 _GRADES = ("all", "0", "4")
 
 #: Every submit parameter the emulator knows, by wire name, in the order problems are reported.
@@ -342,7 +346,7 @@ def _parse_choice(par: WireParameter, raw: Any) -> str:
     raise BadValueError(f"one of {', '.join(par.choices)}")
 
 
-_TARGET = re.compile(r"^\d{1,8}$")
+_TARGET = re.compile(r"^\d+$")
 _LABEL = re.compile(r"^[A-Za-z0-9]+$")
 
 
@@ -350,13 +354,13 @@ def _parse_targets(raw: Any) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     if not isinstance(raw, str):
-        raise BadValueError("a comma-separated list of targetIDs (up to 8 digits each)")
+        raise BadValueError("a comma-separated list of targetIDs (digits)")
     text = raw.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items or not all(_TARGET.match(t) for t in items):
-        raise BadValueError("a comma-separated list of targetIDs (up to 8 digits each)")
+        raise BadValueError("a comma-separated list of targetIDs (digits)")
     return ",".join(t.zfill(8) for t in items)
 
 
@@ -373,7 +377,7 @@ def _parse_models(par: WireParameter, raw: Any) -> list[str]:
 
 
 def _parse_bands(raw: Any) -> str:
-    rule = "a comma-separated list of energy bands lo-hi, in keV between 0.3 and 10"
+    rule = "a comma-separated list of energy bands lo-hi, in keV, with 0 <= lo < hi"
     if not isinstance(raw, str):
         raise BadValueError(rule)
     bands = [b.strip() for b in raw.split(",") if b.strip()]
@@ -387,7 +391,7 @@ def _parse_bands(raw: Any) -> str:
             lo, hi = float(parts[0]), float(parts[1])
         except ValueError:
             raise BadValueError(rule) from None
-        if not 0.3 <= lo < hi <= 10.0:
+        if not 0.0 <= lo < hi:
             raise BadValueError(rule)
     return ",".join(bands)
 
@@ -501,8 +505,6 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
         need.append("binMeth")
         if values.get("binMeth") == "counts":
             need += ["pccounts", "wtcounts", "dynamic"]
-        if values.get("binMeth") == "time" and values.get("hrbin", 1) == 0:
-            need += ["pchrbin", "wthrbin"]
         if values.get("lcobs") == "user":
             need.append("uselcobs")
     if Product.SPECTRUM in products:
@@ -617,6 +619,9 @@ def build_job_pars(
         if par.name == "hrbin":
             default = 1 if values.get("binMeth") == "time" else 0
         pars[par.name] = list(default) if isinstance(default, list) else default
+    if values.get("binMeth") == "time" and pars.get("hrbin") == 0:
+        for name, default in _HR_BIN_DEFAULTS:
+            pars.setdefault(name, default)
     for key, value in _INTERNAL_ECHO:
         pars.setdefault(key, value)
     pars.setdefault("outdir", f"USERPROD_{job_id}")

@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from xrt_prods_async.wire._loose import read_flag
 
-from ._fields import kind_of, param_of
+from ._fields import MAX_EXACT_INT, kind_of, param_of
 
 __all__ = [
     "API_NAME_KEY",
@@ -36,14 +36,12 @@ API_NAME_KEY = "api_name"
 API_VERSION_KEY = "api_version"
 META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
 
-_MAX_EXACT = 2**53
-
 
 def encode_value(value: Any) -> Any:
     """The JSON value the service expects for a validated Python value."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < _MAX_EXACT:
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_EXACT_INT:
         return int(value)
     if isinstance(value, tuple):
         return [encode_value(item) for item in value]
@@ -62,7 +60,10 @@ def _number(value: Any) -> Any:
         except ValueError:
             return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond float range: left for the model to report
+            return value
     return value
 
 
@@ -84,7 +85,7 @@ def _models(value: Any) -> Any:
         if text.startswith("["):
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
                 return value
         return [item.strip() for item in text.split(",") if item.strip()]
     return value
@@ -100,7 +101,7 @@ def decode_value(info: FieldInfo, value: Any, *, echo: bool = True) -> Any:
     without it (text from a user: a CSV cell, a form) only the type is read.
     """
     facts = param_of(info)
-    if echo and facts is not None and not isinstance(value, (list, dict)) and str(value) in facts.codes:
+    if echo and facts is not None and isinstance(value, (str, int, float)) and str(value) in facts.codes:
         return facts.codes[str(value)]
     if echo and facts is not None and facts.decode is not None:
         value = facts.decode(value)
