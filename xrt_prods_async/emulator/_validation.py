@@ -124,7 +124,7 @@ _POSITIVE = {"minimum": 0.0, "min_open": True}
 # Energies: positive; the service documents no 0.3-10 keV limit (docs/parameters.md §9.5), so none is
 # guessed here. The sub-bands must lie inside the main band (_cross_checks, documented).
 _BAND = {**_POSITIVE, "echo": Echo.STRING}
-#: Hardness-ratio bin lengths used when hrbin=0 leaves them unset (documented defaults, docs/parameters.md §4).
+#: Hardness-ratio bin lengths when hrbin=0 leaves them unset (documented defaults, docs/parameters.md §4).
 _HR_BIN_DEFAULTS = (("pchrbin", 2.51), ("wthrbin", 0.5))
 _GRADES = ("all", "0", "4")
 
