@@ -91,6 +91,15 @@ def _models(value: Any) -> Any:
     return value
 
 
+def _code_of(value: Any) -> str | None:
+    """How an old-server code is looked up: the text of a string or a number ("1" for 1); None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < MAX_EXACT_INT:
+        return str(value)
+    return None
+
+
 _DECODERS = {"number": _number, "count": _count, "flag": _flag, "models": _models, "time": _number}
 
 
@@ -101,8 +110,9 @@ def decode_value(info: FieldInfo, value: Any, *, echo: bool = True) -> Any:
     without it (text from a user: a CSV cell, a form) only the type is read.
     """
     facts = param_of(info)
-    if echo and facts is not None and isinstance(value, (str, int, float)) and str(value) in facts.codes:
-        return facts.codes[str(value)]
+    code = _code_of(value)
+    if echo and facts is not None and code is not None and code in facts.codes:
+        return facts.codes[code]
     if echo and facts is not None and facts.decode is not None:
         value = facts.decode(value)
     decoder = _DECODERS.get(kind_of(info))

@@ -24,7 +24,10 @@ from pydantic import BeforeValidator, Field
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from xrt_prods_async.wire._loose import MAX_NESTING, safe_repr, too_deep
+
 __all__ = [
+    "MAX_NESTING",
     "NO_RANGE",
     "OBS_WITH_ALL",
     "STRICTER",
@@ -166,39 +169,8 @@ def not_a(what: str) -> PydanticCustomError:
     return PydanticCustomError("xrt_type", "must be {what}", {"what": what})
 
 
-def safe_repr(value: Any) -> str:
-    """``repr(value)``, or ``<a TypeName>`` when that fails: a message about a bad value must never fail
-    itself (a value nested too deeply for ``repr``, an object whose ``__repr__`` raises)."""
-    try:
-        return repr(value)
-    except Exception:  # any failure of a user object's repr
-        return f"<a {type(value).__name__}>"
-
-
-#: Deepest nesting of lists and mappings a parameter value may have; no parameter nests at all beyond the
-#: product tables and the list of spectral models, and deeper values (or a list holding itself) would make
-#: Python's own repr and comparisons recurse without bound.
-MAX_NESTING = 32
-#: The problem with a value nested deeper than that.
+#: The problem with a value nested deeper than :data:`MAX_NESTING` levels.
 TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; no parameter is"
-
-
-def too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
-    """True when ``value`` nests containers more than ``limit`` levels deep (walked without recursion, so
-    a self-containing list is caught too)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping):
-            children: Any = [*item.keys(), *item.values()]
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            children = item
-        else:
-            continue
-        if depth >= limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def _number(value: Any) -> float:
