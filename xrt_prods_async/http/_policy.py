@@ -135,7 +135,7 @@ class Politeness:
         """Refuse (``ConfigurationError``: it is the user's setting) a base URL ``check_url`` would refuse."""
         reason = unsafe_url_reason(url)
         if reason is not None:
-            raise ConfigurationError(f"base_url {url!r} {reason}")
+            raise ConfigurationError(f"base_url {_shown(url)} {reason}")
 
     def check_url(self, url: str | httpx.URL) -> None:
         """Refuse (``UnsafeURLError``) to contact a URL that is not http(s), or plain http off loopback.
@@ -165,6 +165,8 @@ def unsafe_url_reason(url: str | httpx.URL) -> str | None:
     Allowed: ``https://`` to any host, and plain ``http://`` to loopback only (``is_loopback_host``): off
     this machine, plain http would show the user id and the job to anyone on the path.
     """
+    if not isinstance(url, (str, httpx.URL)):
+        return f"is not a URL but a value of type {type(url).__name__}"
     try:
         parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:

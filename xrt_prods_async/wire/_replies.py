@@ -95,7 +95,9 @@ def parse_reply(model: type[M], reply: Mapping[str, Any], *, url: str | None = N
 
 def _excerpt(reply: Any) -> str:
     """The start of a reply for an error's ``body``; never fails (see :func:`~._loose.safe_str`)."""
-    return safe_str(reply if too_deep(reply, MAX_REPLY_NESTING) is False else "<nested too deeply>")[:300]
+    if too_deep(reply, MAX_REPLY_NESTING):
+        return "<nested too deeply to show>"
+    return safe_str(reply)[:300]
 
 
 class _Reply(BaseModel):
