@@ -132,6 +132,8 @@ def test_mandatory_parameters() -> None:
     assert missing(image=1, imobs="user") == ["useimobs"]
     assert missing(sourceDet=1) == ["usedetobs"]  # A15: detobs defaults to "user"
     assert check(sourceDet=1, detobs="all").ok
+    assert check(RA=None, Dec=None, sourceDet=1, detobs="all").ok  # source detection alone: no position
+    assert missing(RA=None, Dec=None, sourceDet=1, dopsf=1, detobs="all") == ["RA", "Dec"]
 
 
 def test_invalid_values_are_reported_with_the_rule() -> None:
@@ -293,6 +295,18 @@ def test_unresolvable_names_fail_naming_the_object() -> None:
     values = {"name": "Y", "RA": 1.0, "Dec": 2.0, "getTargs": 1}
     with pytest.raises(ResolutionError, match="targetIDs"):
         resolve_derived(values, FakeResolver({}, targets=()))
+
+
+def test_source_detection_alone_may_leave_the_position_to_the_name() -> None:
+    values: dict[str, Any] = {"name": "GK Per", "getTargs": 1, "sourceDet": 1}
+    resolve_derived(values, FakeResolver({"GK Per": (52.8, 43.9043)}, targets=("00010873",)))
+    assert (values["RA"], values["Dec"], values["targ"]) == ("52.8000", "43.9043", "00010873")
+    values = {"name": "Planet X", "getTargs": 1, "sourceDet": 1}
+    with pytest.raises(ResolutionError, match="without a position; supply RA and Dec"):
+        resolve_derived(values, FakeResolver({}))
+    values = {"name": "Planet X", "targ": "00010873", "sourceDet": 1}
+    resolve_derived(values, FakeResolver({}))  # nothing to derive: no position needed
+    assert "RA" not in values
 
 
 def test_the_table_is_consistent() -> None:

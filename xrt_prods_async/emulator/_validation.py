@@ -495,7 +495,8 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
     need: list[str] = ["name"]
     if values.get("getTargs") != 1:
         need.append("targ")
-    if values.get("getCoords") != 1:
+    # Source detection alone needs no position (swifttools' RequestJob.md: RA/Dec mean nothing for it).
+    if values.get("getCoords") != 1 and products != (Product.SOURCE_DET,):
         need += ["RA", "Dec"]
     if Product.LIGHT_CURVE in products or Product.SPECTRUM in products:
         need.append("cent")
@@ -570,6 +571,17 @@ def resolve_derived(values: dict[str, Any], resolver: NameResolver) -> None:
                 f"Could not resolve the name `{name}` into coordinates; supply RA and Dec, or check the name."
             )
         values["RA"], values["Dec"] = f"{coords[0]:.4f}", f"{coords[1]:.4f}"
+    if "RA" not in values or "Dec" not in values:  # source detection alone needs no position
+        if values.get("getTargs") != 1 and values.get("getT0") != 1:
+            return
+        known = resolver.coordinates(name)
+        if known is None:
+            raise ResolutionError(
+                f"Could not find targetIDs or T0 for `{name}` without a position; supply RA and Dec, or "
+                "targ and T0."
+            )
+        values.setdefault("RA", f"{known[0]:.4f}")
+        values.setdefault("Dec", f"{known[1]:.4f}")
     ra, dec = float(values["RA"]), float(values["Dec"])
     if values.get("getTargs") == 1:
         targets = resolver.targets(name, ra, dec)
