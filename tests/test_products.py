@@ -40,3 +40,14 @@ def test_parse_many_keeps_order_and_drops_repeats() -> None:
     assert join_short_names([Product.LIGHT_CURVE, Product.SOURCE_DET]) == "lc,sourceDet"
     with pytest.raises(ValueError, match="expected product names"):
         Product.parse_many(3)
+
+
+def test_the_astrometric_position_brings_the_standard_one() -> None:
+    P = Product
+    assert P.ASTROM_POS.implies == (P.STANDARD_POS,)
+    assert all(p.implies == () for p in P if p is not P.ASTROM_POS)
+    # Inserted just before the product that implies it; an explicit request elsewhere keeps its place.
+    assert P.with_implied([P.LIGHT_CURVE, P.ASTROM_POS]) == (P.LIGHT_CURVE, P.STANDARD_POS, P.ASTROM_POS)
+    assert P.with_implied(iter([P.ASTROM_POS, P.STANDARD_POS])) == (P.ASTROM_POS, P.STANDARD_POS)
+    assert P.with_implied([P.SPECTRUM, P.IMAGE]) == (P.SPECTRUM, P.IMAGE)
+    assert P.with_implied([]) == ()

@@ -8,6 +8,7 @@ own table of product names.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -28,6 +29,10 @@ _NAMES: dict[str, _ProductNames] = {
     "image": _ProductNames("image", "Image", "image", "Image"),
     "sourceDet": _ProductNames("sourceDet", "SourceDet", "source detection", None),
 }
+
+#: Products the service adds whenever another is requested: ``doxastrom=1`` forces ``dopsf=1``, because the
+#: astrometric position corrects the standard one (docs/protocol.md §5.1).
+_IMPLIES: dict[str, tuple[str, ...]] = {"xastrom": ("psf",)}
 
 
 class Product(enum.StrEnum):
@@ -70,6 +75,26 @@ class Product(enum.StrEnum):
     def history_key(self) -> str | None:
         """Key of the boolean flag for this product in ``listOldJobs`` entries, if any."""
         return _NAMES[self.value].history_key
+
+    @property
+    def implies(self) -> tuple[Product, ...]:
+        """Products the service builds too whenever this one is requested (the astrometric position needs
+        the standard one)."""
+        return tuple(Product(short) for short in _IMPLIES.get(self.value, ()))
+
+    @classmethod
+    def with_implied(cls, products: Iterable[Product]) -> tuple[Product, ...]:
+        """The products a job has when ``products`` are requested: each implied product is put just before
+        the first product that implies it, unless already present; order is otherwise kept, no repeats."""
+        wanted = tuple(products)
+        out: list[Product] = []
+        for product in wanted:
+            for implied in product.implies:
+                if implied not in out and implied not in wanted:
+                    out.append(implied)
+            if product not in out:
+                out.append(product)
+        return tuple(out)
 
     @classmethod
     def parse(cls, name: str | Product) -> Product:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.support.campaign import ManualClock, items, simulated_service
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignOptions, EventKind
+from xrt_prods_async.campaign._scheduler import REFRESH_POLL_INTERVALS
 
 NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
 COUNT, STATUS, SUBMIT = "getNumJobs.php", "checkProductStatus.php", "run_userobject.php"
@@ -56,7 +57,7 @@ async def test_a_finish_the_count_shows_too_early_to_poll_is_found_when_due(tmp_
 
     def on_event(event: CampaignEvent) -> None:
         if event.kind is EventKind.FINISHED and event.job_id is not None:
-            finished_seen[event.job_id] = clock.now
+            finished_seen[event.job_id] = event.at  # on the campaign's clock
 
     durations = {"lc": {"median": 600, "sigma": 0}, "psf": {"median": 20, "sigma": 0}}
     state, xrt, transport = simulated_service(clock, durations=durations)
@@ -118,7 +119,7 @@ async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) 
 
     def on_event(event: CampaignEvent) -> None:
         if event.kind is EventKind.FINISHED and event.job_id is not None:
-            finished_seen[event.job_id] = clock.now
+            finished_seen[event.job_id] = event.at  # on the campaign's clock
 
     def latency(endpoint: str, n: int) -> float:
         return (3.0 if n % 2 == 0 else 0.3) if endpoint == COUNT else 0.5
@@ -166,3 +167,35 @@ async def test_a_slow_status_request_does_not_shorten_the_next_interval(tmp_path
         gaps += [b - a for a, b in itertools.pairwise(polls)]
     assert len(gaps) > 20
     assert min(gaps) >= 60.0 - 1e-9
+
+
+async def test_without_a_count_drop_a_job_is_polled_once_per_ten_poll_intervals(tmp_path: Path) -> None:
+    """The safety net counts poll intervals, not rounds: shorter rounds ask the count more often, never the
+    status of a job whose finish the count has not shown."""
+    clock = ManualClock()
+    stamps: list[tuple[float, float]] = []
+
+    def on_event(event: CampaignEvent) -> None:
+        stamps.append((event.at, clock.now))
+
+    state, xrt, transport = simulated_service(clock, durations={"lc": {"median": 2000, "sigma": 0}})
+    async with xrt:
+        options = CampaignOptions(max_active=1, poll_interval=60, round_interval=20, **NO_COLLECTION)
+        assert REFRESH_POLL_INTERVALS == 10
+        assert options.refresh == 600.0
+        campaign = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=on_event, clock=clock
+        )
+        await campaign.add(items(1, prefix="long", LightCurve={"binMeth": "snapshot"}))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 1
+    polls = transport.times(STATUS)
+    # Submitted at 0 s, the job is polled by the safety net alone every 600 s (not every 10 rounds of 20 s),
+    # until the count shows its finish (at 2005 s) in the next round.
+    assert polls[:-1] == [600.0, 1200.0, 1800.0]
+    finished = _finish_times(state)
+    assert 0.0 < polls[-1] - max(finished.values()) <= 20.0
+    # Events are stamped with the campaign's clock, as it read when they happened.
+    assert len(stamps) >= 4
+    assert all(at == now for at, now in stamps)

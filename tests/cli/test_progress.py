@@ -13,9 +13,25 @@ E = EventKind
 
 
 def event(
-    kind: EventKind, label: str, state: EntryState | None, *, job: int | None = None, detail: object = None
+    kind: EventKind,
+    label: str,
+    state: EntryState | None,
+    *,
+    job: int | None = None,
+    detail: object = None,
+    at: float = 0.0,
 ) -> CampaignEvent:
-    return CampaignEvent(kind, label, job, detail, state=state)
+    return CampaignEvent(kind, label, job, detail, state=state, at=at)
+
+
+class Clock:
+    """Monotonic seconds that move only when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def counts(display: CampaignDisplay) -> dict[str, int]:
@@ -66,28 +82,41 @@ def test_counts_follow_each_sources_state_through_a_resume() -> None:
 def test_events_without_a_state_imply_one_where_they_can() -> None:
     console, _ = log_console()
     display = CampaignDisplay(title="t", states={"a": "pending"}, max_active=1, console=console)
-    display.handle(CampaignEvent(E.QUEUED, "new"))
+    display.handle(CampaignEvent(E.QUEUED, "new", at=0.0))
     assert counts(display) == {"pending": 2}
-    display.handle(CampaignEvent(E.SUBMITTED, "a", 1))
-    display.handle(CampaignEvent(E.FAILED, "a", 1, "a download failed"))  # ambiguous: leaves the count
+    display.handle(CampaignEvent(E.SUBMITTED, "a", 1, at=0.0))
+    display.handle(
+        CampaignEvent(E.FAILED, "a", 1, "a download failed", at=0.0)
+    )  # ambiguous: leaves the count
     assert counts(display) == {"pending": 1, "active": 1}
-    display.handle(CampaignEvent(E.FINISHED, "a", 1))
-    display.handle(CampaignEvent(E.DONE, "a", 1))
+    display.handle(CampaignEvent(E.FINISHED, "a", 1, at=0.0))
+    display.handle(CampaignEvent(E.DONE, "a", 1, at=0.0))
     assert counts(display) == {"pending": 1, "done": 1}
 
 
 def test_the_eta_comes_from_observed_job_durations() -> None:
     console, _ = log_console()
+    clock = Clock()
     display = CampaignDisplay(
-        title="t", states=dict.fromkeys("abcd", "pending"), max_active=2, console=console
+        title="t", states=dict.fromkeys("abcd", "pending"), max_active=2, console=console, clock=clock
     )
     assert display.eta() is None
+    clock.now = 100.0
     display.handle(event(E.SUBMITTED, "a", EntryState.ACTIVE, job=1))
+    clock.now = 400.0
     display.handle(event(E.FINISHED, "a", EntryState.COLLECTING, job=1))
     eta = display.eta()
     assert eta is not None
     assert eta >= 0
     assert "ETA --:--:--" not in display.header().plain
+    # One job took 300 s; three wait for two slots: 1.5 waves of 300 s.
+    assert eta == 450.0
+    assert "elapsed 00:06:40  ETA 00:07:30" in display.header().plain
+    display.handle(event(E.SUBMITTED, "b", EntryState.ACTIVE, job=2))
+    clock.now = 600.0
+    display.handle(event(E.FINISHED, "b", EntryState.COLLECTING, job=2))
+    # Jobs took 300 s and 200 s; two wait for two slots: one wave of the mean.
+    assert display.eta() == 250.0
 
 
 def test_off_a_terminal_each_event_is_a_line_between_two_count_lines() -> None:

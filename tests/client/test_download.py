@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
+import anyio.to_thread
 import httpx
 import pytest
 import respx
@@ -129,15 +130,20 @@ def test_archive_filename_follows_swifttools() -> None:
         archive_filename("../x", "lc", "tar")
 
 
-class _SlowArchives(httpx.AsyncBaseTransport):
-    """Serves archives slowly in chunks, counting how many downloads run at once."""
+class _HeldArchives(httpx.AsyncBaseTransport):
+    """Serves archives in two halves, the second only once ``release`` is set, counting downloads at once.
 
-    def __init__(self, body: bytes, *, stall: bool = False) -> None:
+    ``reached`` is set once ``expect`` downloads are under way together; without ``release`` they stall.
+    """
+
+    def __init__(self, body: bytes, *, expect: int = 1) -> None:
         self.body = body
-        self.stall = stall
         self.active = 0
         self.peak = 0
         self.started = anyio.Event()
+        self.expect = expect
+        self.reached = anyio.Event()
+        self.release = anyio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("checkProductStatus.php"):
@@ -148,36 +154,58 @@ class _SlowArchives(httpx.AsyncBaseTransport):
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, owner: _SlowArchives) -> None:
+    def __init__(self, owner: _HeldArchives) -> None:
         self.owner = owner
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         owner = self.owner
         owner.active += 1
         owner.peak = max(owner.peak, owner.active)
+        if owner.active >= owner.expect:
+            owner.reached.set()
         try:
             half = len(owner.body) // 2
             yield owner.body[:half]
             owner.started.set()
-            if owner.stall:
-                await anyio.sleep_forever()
-            await anyio.sleep(0.02)
+            await owner.release.wait()
             yield owner.body[half:]
         finally:
             owner.active -= 1
 
 
+async def _settled() -> None:
+    """Return once every other task waits for something, none of them for a worker thread (file I/O):
+    whatever could start by now has started."""
+    threads = anyio.to_thread.current_default_thread_limiter()
+    await anyio.wait_all_tasks_blocked()
+    while threads.borrowed_tokens:
+        await anyio.sleep(0.001)
+        await anyio.wait_all_tasks_blocked()
+
+
 async def test_concurrent_downloads_stay_within_the_limit(tmp_path: Path, no_backoff: None) -> None:
-    transport = _SlowArchives(archive_bytes("tar", {"f": b"y" * 50_000}))
+    transport = _HeldArchives(archive_bytes("tar", {"f": b"y" * 50_000}), expect=2)
     products = (LC, SPEC, PSF, Product.ENHANCED_POS, Product.IMAGE)
+    paths: dict[Product, Path] = {}
     async with XRTClient(USER, base_url=LOOP, transport=transport, max_concurrent_downloads=2) as client:
-        paths = await make_job(client, *products).download(tmp_path, format="tar")
+
+        async def download() -> None:
+            paths.update(await make_job(client, *products).download(tmp_path, format="tar"))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(download)
+            with anyio.fail_after(10):
+                await transport.reached.wait()
+            # Two downloads hold their archives open: the other three must wait for a slot, not start.
+            await _settled()
+            assert transport.active == 2
+            transport.release.set()
     assert set(paths) == set(products)
     assert transport.peak == 2
 
 
 async def test_cancelled_download_leaves_no_file(tmp_path: Path, no_backoff: None) -> None:
-    transport = _SlowArchives(archive_bytes("tar", {"f": b"z" * 50_000}), stall=True)
+    transport = _HeldArchives(archive_bytes("tar", {"f": b"z" * 50_000}))  # never released: it stalls
     async with XRTClient(USER, base_url=LOOP, transport=transport, retry=RetryPolicy.never()) as client:
         job = make_job(client, LC)
         async with anyio.create_task_group() as group:

@@ -10,9 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
+from tests.support.emulator import until
+from tests.support.requests import COUNTS_LIGHT_CURVE, grb_200416a
 from xrt_prods_async._errors import (
     JobLimitError,
     NotOwnerError,
@@ -32,7 +33,6 @@ from xrt_prods_async.params import (
     EnhancedPos,
     Image,
     JobRequest,
-    LightCurve,
     SourceDet,
     Spectrum,
     StandardPos,
@@ -43,27 +43,9 @@ FAST = RetryPolicy(attempts=4, timeout=10, wait_initial=0.001, wait_max=0.005, w
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
-def grb(**products: Any) -> JobRequest:
-    """GRB 200416A with the given products (default: light curve and standard position)."""
-    chosen = products or {
-        "light_curve": LightCurve(bin_meth="counts", pc_counts=20, wt_counts=30, dynamic=True),
-        "standard_pos": StandardPos(),
-    }
-    return JobRequest(
-        name="GRB 200416A",
-        targ="00966554",
-        ra=335.6985,
-        dec=-7.5179,
-        centroid=True,
-        pos_err=1,
-        use_sxps=False,
-        **chosen,
-    )
-
-
 def every_product() -> JobRequest:
-    return grb(
-        light_curve=LightCurve(bin_meth="counts", pc_counts=20, wt_counts=30, dynamic=True),
+    return grb_200416a(
+        light_curve=COUNTS_LIGHT_CURVE,
         spectrum=Spectrum(has_redshift=False),
         standard_pos=StandardPos(),
         enhanced_pos=EnhancedPos(),
@@ -186,7 +168,9 @@ async def test_every_method_end_to_end(tmp_path: Path) -> None:
 
 async def test_wait_reports_progress_while_running() -> None:
     async with service(time_scale=3000, workers=1) as (_, client):
-        job = await client.submit(grb(spectrum=Spectrum(has_redshift=False), standard_pos=StandardPos()))
+        job = await client.submit(
+            grb_200416a(spectrum=Spectrum(has_redshift=False), standard_pos=StandardPos())
+        )
         texts: list[str] = []
         codes: set[StatusCode | None] = set()
 
@@ -206,7 +190,9 @@ async def test_wait_reports_progress_while_running() -> None:
 
 async def test_cancel_and_results_of_unfinished_products(tmp_path: Path) -> None:
     async with service(time_scale=50, workers=1) as (_, client):
-        job = await client.submit(grb(spectrum=Spectrum(has_redshift=False), standard_pos=StandardPos()))
+        job = await client.submit(
+            grb_200416a(spectrum=Spectrum(has_redshift=False), standard_pos=StandardPos())
+        )
         with pytest.raises(ProductNotReadyError, match="not complete yet"):
             await job.spectral_fits()
         with pytest.raises(ProductNotReadyError, match="not finished yet"):
@@ -234,10 +220,10 @@ async def test_service_refusals() -> None:
         async with XRTClient("nobody@example.org", base_url=emu.base_url, retry=FAST) as stranger:
             with pytest.raises(UnknownUserError, match=r"nobody@example\.org"):
                 await stranger.count_active_jobs()
-        first = await client.submit(grb())
-        await client.submit(grb())
+        first = await client.submit(grb_200416a())
+        await client.submit(grb_200416a())
         with pytest.raises(JobLimitError, match="limit"):
-            await client.submit(grb())
+            await client.submit(grb_200416a())
         emu.state.register_user("other@example.org")
         async with XRTClient("other@example.org", base_url=emu.base_url, retry=FAST) as other:
             with pytest.raises(NotOwnerError, match="not owned"):
@@ -262,7 +248,7 @@ def faults(*rules: FaultRule) -> FaultConfig:
 
 async def test_transient_faults_are_retried(tmp_path: Path) -> None:
     async with service() as (emu, client):
-        job = await client.submit(grb())
+        job = await client.submit(grb_200416a())
         await job.wait(timeout=30)
         emu.state.faults.configure(
             faults(
@@ -289,7 +275,7 @@ async def test_transient_faults_are_retried(tmp_path: Path) -> None:
 async def test_lost_submit_reply_is_uncertain_and_reconcilable() -> None:
     async with service() as (emu, client):
         emu.state.faults.configure(faults(FaultRule(endpoint="run_userobject.php", lost_reply=1.0, limit=1)))
-        request = grb()
+        request = grb_200416a()
         with pytest.raises(SubmitUncertainError) as info:
             await client.submit(request)
         error = info.value
@@ -311,9 +297,9 @@ async def test_refused_before_processing_is_still_uncertain_for_submit() -> None
     async with service() as (emu, client):
         emu.state.faults.configure(faults(FaultRule(endpoint="run_userobject.php", http_503=1.0, limit=1)))
         with pytest.raises(SubmitUncertainError):
-            await client.submit(grb())
+            await client.submit(grb_200416a())
         assert await client.list_old_jobs() == []
-        job = await client.submit(grb())  # the service is back
+        job = await client.submit(grb_200416a())  # the service is back
         assert job.job_id >= 1
 
 
@@ -327,7 +313,10 @@ async def test_slow_replies_time_out(no_backoff: None) -> None:
         ) as client:
             with pytest.raises(RequestTimeoutError, match="waiting for the reply"):
                 await client.count_active_jobs()
-            await anyio.sleep(0.3)  # let the slow replies drain
+            # The next call must not meet the delay: go on once the service has seen both attempts (the
+            # rule's limit), which under load may be after the client gave up on the second.
+            fired = emu.state.faults.fired
+            await until(lambda: fired()["getNumJobs.php"] == 2, "both attempts to reach the service")
             assert await client.count_active_jobs() == 0
 
 
@@ -336,7 +325,7 @@ async def test_large_archive_downloads_with_flat_memory(tmp_path: Path) -> None:
 
     size = 200 * 1024 * 1024
     async with service(pad_archives_to=size) as (_, client):
-        job = await client.submit(grb(standard_pos=StandardPos()))
+        job = await client.submit(grb_200416a(standard_pos=StandardPos()))
         await job.wait(timeout=30)
         tracemalloc.start()
         try:

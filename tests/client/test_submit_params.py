@@ -10,32 +10,18 @@ import pytest
 import respx
 
 from tests.support.client import LOOP, USER, ok
+from tests.support.requests import grb_200416a
 from xrt_prods_async._errors import InvalidRequestError, ServerRefusedError
 from xrt_prods_async._products import Product
 from xrt_prods_async.client import XRTClient
-from xrt_prods_async.params import JobRequest, LightCurve, StandardPos
+from xrt_prods_async.params import JobRequest
 
 SUBMIT = f"{LOOP}/run_userobject.php"
 
 
-def grb_request(**changes: Any) -> JobRequest:
-    request = JobRequest(
-        name="GRB 200416A",
-        targ="00966554",
-        ra=335.6985,
-        dec=-7.5179,
-        centroid=True,
-        pos_err=1,
-        use_sxps=False,
-        light_curve=LightCurve(bin_meth="counts", pc_counts=20, wt_counts=30, dynamic=True),
-        standard_pos=StandardPos(),
-    )
-    return request.replace(**changes) if changes else request
-
-
 @respx.mock
 async def test_submit_sends_the_exact_body_and_decodes_the_echo(client: XRTClient) -> None:
-    request = grb_request()
+    request = grb_200416a()
     echo = {
         **request.to_wire(USER),
         "whatSXPS": "2SXPS",
@@ -88,7 +74,7 @@ async def test_invalid_request_is_never_sent(client: XRTClient) -> None:
 @pytest.mark.parametrize(
     ("request_", "pos", "counts"),
     [
-        (grb_request(), "pos_err", "light_curve.pc_counts"),
+        (grb_200416a(), "pos_err", "light_curve.pc_counts"),
         (
             JobRequest(
                 name="GRB 200416A",

@@ -1,4 +1,4 @@
-"""JobScience: a job's data replies and product files agree, follow PROTOCOL.md and are deterministic."""
+"""JobScience: a job's data replies and product files agree, follow docs/protocol.md and are deterministic."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.examples import EXAMPLES_DIR, load_example
+from tests.support.requests import COUNTS_LIGHT_CURVE, grb_200416a
 from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async._products import Product
 from xrt_prods_async.params import JobRequest, LightCurve, Spectrum
@@ -281,15 +282,7 @@ COVERED = [
 def test_meaningless_echoes_are_not_read_back() -> None:
     # The service echoes hrbin 0 for every job; with counts binning it means nothing, so reading a job
     # back neither invents matchHR=False nor changes the request's fingerprint.
-    sent = JobRequest(
-        name="GRB 200416A",
-        RA=335.6985,
-        Dec=-7.5179,
-        targ="00966554",
-        centroid=True,
-        posErr=1,
-        LightCurve={"binMeth": "counts", "pcCounts": 20, "wtCounts": 30, "dynamic": True},
-    )
+    sent = grb_200416a(light_curve=COUNTS_LIGHT_CURVE)
     echo = {**sent.to_wire("someone@example.org"), "hrbin": 0}
     back = JobRequest.from_job_pars(echo)
     assert back == sent

@@ -1,4 +1,4 @@
-"""One table per rule family of PARAMETERS.md §9.1 (and the brief's additions): valid and invalid cases.
+"""One table per rule family of docs/parameters.md §9.1 (and the brief's additions): valid and invalid cases.
 
 Each invalid case states the parameter the problem must name and a fragment of the fix it must suggest.
 """

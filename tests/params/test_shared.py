@@ -1,4 +1,4 @@
-"""Wire keys shared by several products: the position options (PARAMETERS.md §6) and ``srcrad``.
+"""Wire keys shared by several products: the position options (docs/parameters.md §6) and ``srcrad``.
 
 One wire key carries one value, so the request gives every holder the same value, and two different
 values are an error naming both places (swifttools silently lets the last one win).

@@ -1,4 +1,4 @@
-"""The automatic triggers of PARAMETERS.md §9.2: what they set, and the error when they meet an explicit
+"""The automatic triggers of docs/parameters.md §9.2: what they set, and the error when they meet an explicit
 contradicting value (never a silent override)."""
 
 from __future__ import annotations

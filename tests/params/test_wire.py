@@ -1,4 +1,4 @@
-"""Encoding to the submit body and decoding the service's echo (PROTOCOL.md §5)."""
+"""Encoding to the submit body and decoding the service's echo (docs/protocol.md §5)."""
 
 from __future__ import annotations
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, EmulatorState, create_app
@@ -86,3 +87,16 @@ async def service_for(config: EmulatorConfig | None = None) -> AsyncIterator[Ser
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Service(client, app.state.emulator)
+
+
+async def until(condition: Callable[[], bool], what: str, *, limit: float = 10.0) -> None:
+    """Return as soon as ``condition()`` holds (checked every few milliseconds); fail after ``limit`` s.
+
+    For what reaches an emulator in its own time (a request still on its way), instead of sleeping for a
+    period in the hope that it has happened.
+    """
+    with anyio.move_on_after(limit):
+        while not condition():  # noqa: ASYNC110 - the emulator's counters offer no event to wait on
+            await anyio.sleep(0.005)
+        return
+    raise AssertionError(f"timed out after {limit:g} s waiting for {what}")

@@ -19,6 +19,7 @@ from xrt_prods_async.wire._envelope import (
     deprecation_notice,
     error_from_reply,
     html_title,
+    is_error_reply,
     is_html,
     parse_reply_text,
     parse_version,
@@ -35,6 +36,11 @@ def test_is_html_and_title() -> None:
     assert not is_html('{"OK": 1}')
     assert html_title(PAGE_404) == "UKSSDC | 404 page not found"
     assert html_title("<html><body>no title</body></html>") is None
+
+
+@pytest.mark.parametrize(("ok", "error"), [(0, True), ("0", True), (False, True), (1, False), (2, False)])
+def test_an_error_reply_is_ok_zero_however_spelled(ok: object, error: bool) -> None:
+    assert is_error_reply({"OK": ok, "APIVersion": "1.12"}) is error
 
 
 def test_parse_reply_text_accepts_a_full_envelope() -> None:

@@ -10,10 +10,9 @@ import enum
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, utcnow
+from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState
 from xrt_prods_async.wire import StatusCode
 
 
@@ -43,7 +42,10 @@ class CampaignEvent:
     #: can count states from events alone, e.g. ``failed`` tells a refused request (state ``failed``) from a
     #: lost reply waiting for reconciliation (``submitting``) or a failed download (``collecting``).
     state: EntryState | None = None
-    at: datetime = field(default_factory=utcnow)
+    #: When it happened, in seconds on the campaign's clock (``Campaign.clock.monotonic()``): the differences
+    #: between events are durations, exact under an injected clock. (No wall-clock time: nothing shows it;
+    #: the ledger records the UTC times that matter, such as submission.)
+    at: float = field(kw_only=True)
 
     def __str__(self) -> str:
         job = f" job {self.job_id}" if self.job_id is not None else ""

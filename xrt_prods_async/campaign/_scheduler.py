@@ -21,19 +21,23 @@ round it
    finished job is never polled again;
 5. hands finished jobs to collectors that download archives and retrieve data concurrently with the rest.
 
-Every step is recorded in the ledger (:mod:`.store`) before the action it enables, so the campaign can be
-resumed after a crash without losing or duplicating a job.
+Every step is recorded in the ledger (:mod:`.store`, used through :mod:`.ledger`: writes awaited in a worker
+thread, reads inline) before the action it enables, so the campaign can be resumed after a crash without
+losing or duplicating a job. A request that fails this round (network, service) is tried again in a later
+one; an unknown user stops the campaign, since no request of it can succeed.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -66,13 +70,19 @@ from xrt_prods_async.campaign._events import (
     emit,
     summarise,
 )
+from xrt_prods_async.campaign._ledger import AsyncLedger
 from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
 from xrt_prods_async.client import Job, XRTClient
 from xrt_prods_async.http import check_count, check_seconds, is_loopback_url
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire import ARCHIVE_FORMATS, StatusCode
+from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS, StatusCode
 from xrt_prods_async.wire._loose import safe_repr
+
+#: The default safety net: every active job is polled at least once per this many poll intervals.
+REFRESH_POLL_INTERVALS = 10
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +96,9 @@ class CampaignOptions:
     #: Seconds between rounds, each asking ``getNumJobs`` once (default: ``poll_interval``). Shorter rounds
     #: notice finished jobs sooner (shorter campaigns) for one more small request per round.
     round_interval: float | None = None
-    #: Every active job is polled at least this often even without a count drop (default: 10 rounds).
+    #: Every active job is polled at least this often even without a count drop (default:
+    #: ``REFRESH_POLL_INTERVALS`` poll intervals, whatever the round interval, so that shorter rounds, which
+    #: only ask the cheap count more often, never make this per-job safety net poll more often).
     refresh_interval: float | None = None
     #: Poll every active job every round to report progress (costs requests; off by default).
     track_progress: bool = False
@@ -152,7 +164,9 @@ class CampaignOptions:
     @property
     def refresh(self) -> float:
         """The effective safety-net interval between two polls of one active job."""
-        return self.refresh_interval if self.refresh_interval is not None else 10 * self.poll_interval
+        if self.refresh_interval is not None:
+            return self.refresh_interval
+        return REFRESH_POLL_INTERVALS * self.poll_interval
 
     @property
     def reconcile_delay(self) -> float:
@@ -184,6 +198,17 @@ class _Tracked:
     job: Job
     last_polled: float = -math.inf
     codes: dict[str, int | None] = field(default_factory=dict)
+
+
+class _Submitted(enum.Enum):
+    """What one submission attempt did to the free slots of this round."""
+
+    #: A job exists, or may exist (outcome unknown until reconciled): it takes a slot.
+    OCCUPIES = enum.auto()
+    #: No job was made (the request was refused for good): the slot is still free for the next request.
+    FREE = enum.auto()
+    #: No job was made and none should be tried again this round (job cap, network, service trouble).
+    STOP = enum.auto()
 
 
 #: A job that comes due up to this fraction of a round after the round reached it is waited for, not skipped
@@ -223,6 +248,7 @@ class Campaign:
     ) -> None:
         self.client = client
         self.store = ledger if isinstance(ledger, CampaignStore) else CampaignStore.open(ledger)
+        self._ledger = AsyncLedger(self.store)
         self.output = Path(output)
         self.options = options or CampaignOptions()
         politeness = client.session.politeness
@@ -263,7 +289,8 @@ class Campaign:
         state: EntryState,
     ) -> None:
         """Tell subscribers; ``state`` is the entry's ledger state once the event has happened."""
-        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state)
+        at = self.clock.monotonic()
+        event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state, at=at)
         await emit(self._handlers, event)
 
     # -- input --------------------------------------------------------------------------------------------
@@ -278,8 +305,7 @@ class Campaign:
         async def flush() -> None:
             nonlocal added
             if batch:
-                new = await anyio.to_thread.run_sync(self.store.add_entries, list(batch))
-                added += new
+                added += await self._ledger.add_entries(list(batch))
                 batch.clear()
 
         async def each() -> AsyncIterator[CampaignItem | tuple[str, JobRequest]]:
@@ -295,7 +321,7 @@ class Campaign:
             body = {
                 k: v
                 for k, v in item.request.to_wire(self.client.user_id).items()
-                if k not in ("UserID", "api_name", "api_version")
+                if k not in REQUEST_ENVELOPE_KEYS
             }
             batch.append(
                 NewEntry(
@@ -309,7 +335,7 @@ class Campaign:
             if len(batch) >= 200:
                 await flush()
         await flush()
-        for entry in self.store.entries(EntryState.PENDING):
+        for entry in self._ledger.entries(EntryState.PENDING):
             if entry.attempts == 0:
                 await self._emit(EventKind.QUEUED, entry, state=EntryState.PENDING)
         return added
@@ -327,7 +353,7 @@ class Campaign:
         self._resume_state()
         try:
             async with anyio.create_task_group() as collectors:
-                for entry in self.store.entries(EntryState.COLLECTING):
+                for entry in self._ledger.entries(EntryState.COLLECTING):
                     collectors.start_soon(self._collect, entry, None, limiter)
                 await self._rounds(collectors, limiter)
         except BaseExceptionGroup as group:
@@ -351,16 +377,16 @@ class Campaign:
             expected = None if count is None else count + submitted
             finished = await self._poll(drop, counted, first=first)
             for tracked in finished:
-                collectors.start_soon(self._collect, self.store.get(tracked.entry.id), tracked.job, limiter)
+                collectors.start_soon(self._collect, self._ledger.get(tracked.entry.id), tracked.job, limiter)
             if not self._active and not self._uncertain and self._pending_count() == 0:
                 break
 
     def _resume_state(self) -> None:
         """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
-        for entry in self.store.entries(EntryState.ACTIVE):
+        for entry in self._ledger.entries(EntryState.ACTIVE):
             if entry.id not in self._active:
                 self._active[entry.id] = _Tracked(entry, self._job(entry), codes=dict(entry.codes))
-        for entry in self.store.entries(EntryState.SUBMITTING):
+        for entry in self._ledger.entries(EntryState.SUBMITTING):
             self._uncertain.setdefault(entry.id, -math.inf)
 
     def _job(self, entry: Entry) -> Job:
@@ -377,20 +403,26 @@ class Campaign:
         )
 
     def _pending_count(self) -> int:
-        return self.store.counts()[EntryState.PENDING] if not self._stop_submitting else 0
+        return self._ledger.counts()[EntryState.PENDING] if not self._stop_submitting else 0
 
     def _work_left(self) -> bool:
         return bool(self._active or self._uncertain or self._pending_count())
 
+    async def _ask(self, kind: str, request: Callable[[], Awaitable[T]]) -> T | None:
+        """One request the campaign can do without this round, counted under ``kind``: ``None`` when the
+        network or the service failed it (it is asked again in a later round). An unknown user is raised:
+        no later round can do better."""
+        self.requests[kind] += 1
+        try:
+            return await request()
+        except UnknownUserError:
+            raise
+        except (TransportError, ServerError):
+            return None
+
     async def _count(self) -> int | None:
         """The user's active jobs on the server, or ``None`` when the service cannot tell us this round."""
-        self.requests["count"] += 1
-        try:
-            return await self.client.count_active_jobs()
-        except (TransportError, ServerError) as exc:
-            if isinstance(exc, UnknownUserError):
-                raise
-            return None
+        return await self._ask("count", self.client.count_active_jobs)
 
     async def _poll(self, drop: int, counted: set[int], *, first: bool) -> list[_Tracked]:
         """Ask the status of the jobs that may have finished; return the ones that did.
@@ -428,26 +460,23 @@ class Campaign:
 
     async def _poll_one(self, tracked: _Tracked) -> bool:
         """One status request for one job; records codes and finishes. True when the job finished."""
-        self.requests["status"] += 1
         try:
-            status = await self.client.status(tracked.job)
-        except (TransportError, ServerError) as exc:
-            if isinstance(exc, UnknownUserError):
-                raise
-            return False
+            status = await self._ask("status", partial(self.client.status, tracked.job))
         finally:
             # Timed from the reply, so the next request reaches the service a full interval after this one
             # did, however long this one took to leave (retries included).
             tracked.last_polled = self.clock.monotonic()
+        if status is None:
+            return False
         codes = {p.short: (None if s.code is None else int(s.code)) for p, s in status.products.items()}
         tracked.codes = codes
         entry_id = tracked.entry.id
         if status.finished:
-            await anyio.to_thread.run_sync(self.store.mark_finished, entry_id, codes)
+            await self._ledger.mark_finished(entry_id, codes)
             del self._active[entry_id]
             await self._emit(EventKind.FINISHED, tracked.entry, codes, state=EntryState.COLLECTING)
             return True
-        await anyio.to_thread.run_sync(self.store.set_codes, entry_id, codes)
+        await self._ledger.set_codes(entry_id, codes)
         progress = {
             p.short: s.progress_text for p, s in status.products.items() if s.code == StatusCode.RUNNING
         }
@@ -462,29 +491,27 @@ class Campaign:
         occupied = count
         made = 0
         while occupied < self.options.max_active:
-            batch = self.store.entries(EntryState.PENDING, limit=1)
+            batch = self._ledger.entries(EntryState.PENDING, limit=1)
             if not batch:
                 break
             entry = batch[0]
             if entry.attempts >= self.options.max_submit_attempts:
-                await anyio.to_thread.run_sync(
-                    self.store.mark_failed,
-                    entry.id,
-                    f"gave up after {entry.attempts} attempts: {entry.error}",
+                await self._ledger.mark_failed(
+                    entry.id, f"gave up after {entry.attempts} attempts: {entry.error}"
                 )
                 await self._emit(EventKind.FAILED, entry, entry.error, state=EntryState.FAILED)
                 continue
             outcome = await self._submit_one(entry)
-            if outcome == "stop":
+            if outcome is _Submitted.STOP:
                 break
-            if outcome == "occupies":
+            if outcome is _Submitted.OCCUPIES:
                 occupied += 1
                 made += 1
         return made
 
-    async def _submit_one(self, entry: Entry) -> str:
-        """Submit one entry. Returns ``occupies`` (a job exists or may exist), ``free`` or ``stop``."""
-        await anyio.to_thread.run_sync(self.store.mark_submitting, entry.id, self.clock.utcnow())
+    async def _submit_one(self, entry: Entry) -> _Submitted:
+        """Submit one entry; say whether it took a slot, left it free, or ended this round's submissions."""
+        await self._ledger.mark_submitting(entry.id, self.clock.utcnow())
         self.requests["submit"] += 1
         try:
             # Decoded here, so that a ledger body that is no longer a valid request fails its entry only.
@@ -493,28 +520,26 @@ class Campaign:
             self._uncertain[entry.id] = self.clock.monotonic()
             detail = f"submission outcome unknown, will reconcile: {exc}"
             await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
-            return "occupies"
+            return _Submitted.OCCUPIES
         except (ServerRefusedError, InvalidRequestError) as exc:
-            await anyio.to_thread.run_sync(self.store.mark_failed, entry.id, str(exc))
+            await self._ledger.mark_failed(entry.id, str(exc))
             await self._emit(EventKind.FAILED, entry, str(exc), state=EntryState.FAILED)
-            return "free"
+            return _Submitted.FREE
         except JobLimitError as exc:
-            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
-            return "stop"
+            await self._ledger.mark_unsent(entry.id, str(exc))
+            return _Submitted.STOP
         except UnknownUserError:
-            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, "user not recognised")
+            await self._ledger.mark_unsent(entry.id, "user not recognised")
             raise
         except (TransportError, ServerError) as exc:
             # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
-            await anyio.to_thread.run_sync(self.store.mark_unsent, entry.id, str(exc))
-            return "stop"
-        await anyio.to_thread.run_sync(
-            self.store.mark_submitted, entry.id, job.job_id, job.url, self.clock.utcnow()
-        )
-        fresh = self.store.get(entry.id)
+            await self._ledger.mark_unsent(entry.id, str(exc))
+            return _Submitted.STOP
+        await self._ledger.mark_submitted(entry.id, job.job_id, job.url, self.clock.utcnow())
+        fresh = self._ledger.get(entry.id)
         self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
         await self._emit(EventKind.SUBMITTED, fresh, job.url, state=EntryState.ACTIVE)
-        return "occupies"
+        return _Submitted.OCCUPIES
 
     async def _reconcile_due(self) -> None:
         """Resolve uncertain submissions that have waited long enough for the server to have recorded them."""
@@ -522,27 +547,21 @@ class Campaign:
         due = [eid for eid, since in self._uncertain.items() if now - since >= self.options.reconcile_delay]
         if not due:
             return
-        self.requests["history"] += 1
-        try:
-            history = await self.client.list_old_jobs()
-        except (TransportError, ServerError) as exc:
-            if isinstance(exc, UnknownUserError):
-                raise
+        history = await self._ask("history", self.client.list_old_jobs)
+        if history is None:
             return
-        entries = [self.store.get(eid) for eid in due]
+        entries = [self._ledger.get(eid) for eid in due]
         verdicts = match_uncertain(
             entries,
             history,
-            self.store.known_job_ids(),
+            self._ledger.known_job_ids(),
             now=self.clock.utcnow() + timedelta(seconds=1),
             skew=DEFAULT_CLOCK_SKEW,
         )
         for verdict in verdicts:
-            entry = self.store.get(verdict.entry_id)
+            entry = self._ledger.get(verdict.entry_id)
             if verdict.job_id is None:
-                await anyio.to_thread.run_sync(
-                    self.store.mark_unsent, entry.id, "the server has no such job; will submit again"
-                )
+                await self._ledger.mark_unsent(entry.id, "the server has no such job; will submit again")
                 detail = "no job on the server; queued again"
                 await self._emit(EventKind.RECONCILED, entry, detail, state=EntryState.PENDING)
             else:
@@ -551,10 +570,8 @@ class Campaign:
                     job = await self.client.attach(verdict.job_id)
                 except (TransportError, ServerError):
                     continue  # stays uncertain; tried again next round
-                await anyio.to_thread.run_sync(
-                    self.store.mark_submitted, entry.id, job.job_id, job.url, entry.intent_at
-                )
-                fresh = self.store.get(entry.id)
+                await self._ledger.mark_submitted(entry.id, job.job_id, job.url, entry.intent_at)
+                fresh = self._ledger.get(entry.id)
                 self._active[entry.id] = _Tracked(fresh, job)
                 detail = f"adopted job {job.job_id}"
                 await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
@@ -585,8 +602,8 @@ class Campaign:
                 if artifact is not None and artifact.ok:
                     continue  # saved by an earlier run
                 await self._collect_item(entry, kind, step)
-            await anyio.to_thread.run_sync(self.store.mark_done, entry.id)
-            await self._emit(EventKind.DONE, self.store.get(entry.id), state=EntryState.DONE)
+            await self._ledger.mark_done(entry.id)
+            await self._emit(EventKind.DONE, self._ledger.get(entry.id), state=EntryState.DONE)
 
     async def _collect_item(self, entry: Entry, kind: str, step: Step) -> None:
         if step.requests:
@@ -595,19 +612,14 @@ class Campaign:
             path, detail = await step.run()
         except (XRTError, OSError) as exc:
             message = str(exc)
-            await anyio.to_thread.run_sync(
-                lambda: self.store.record_artifact(entry.id, kind, ok=False, detail=message)
-            )
+            await self._ledger.record_artifact(entry.id, kind, ok=False, detail=message)
             await self._emit(EventKind.FAILED, entry, f"{kind}: {message}", state=EntryState.COLLECTING)
             return
-        await anyio.to_thread.run_sync(
-            lambda: self.store.record_artifact(
-                entry.id, kind, ok=path is not None or detail is not None, path=path, detail=detail
-            )
-        )
-        if path is not None or detail is not None:
-            saved = {"what": kind, "path": path}
-            await self._emit(EventKind.DOWNLOADED, entry, saved, state=EntryState.COLLECTING)
+        saved = path is not None or detail is not None
+        await self._ledger.record_artifact(entry.id, kind, ok=saved, path=path, detail=detail)
+        if saved:
+            what = {"what": kind, "path": path}
+            await self._emit(EventKind.DOWNLOADED, entry, what, state=EntryState.COLLECTING)
 
     # -- cancel and report --------------------------------------------------------------------------------
 
@@ -623,15 +635,15 @@ class Campaign:
             self._uncertain = dict.fromkeys(self._uncertain, -math.inf)
             await self._reconcile_due()
         cancelled = 0
-        for entry in self.store.entries(EntryState.ACTIVE):
+        for entry in self._ledger.entries(EntryState.ACTIVE):
             self.requests["cancel"] += 1
             await self.client.cancel(self._job(entry))
-            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled by the campaign")
+            await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
             self._active.pop(entry.id, None)
             cancelled += 1
             await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
-        for entry in self.store.entries(EntryState.PENDING, EntryState.SUBMITTING):
-            await anyio.to_thread.run_sync(self.store.mark_cancelled, entry.id, "cancelled before submission")
+        for entry in self._ledger.entries(EntryState.PENDING, EntryState.SUBMITTING):
+            await self._ledger.mark_cancelled(entry.id, "cancelled before submission")
             self._uncertain.pop(entry.id, None)
             await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
         return cancelled

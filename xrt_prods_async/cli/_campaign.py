@@ -30,7 +30,7 @@ from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, E
 from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._events import summarise
 from xrt_prods_async.campaign._sources import load_campaign_file
-from xrt_prods_async.cli._progress import CampaignDisplay, say, say_error, summary_table
+from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
@@ -104,16 +104,7 @@ async def execute(
             n = await campaign.cancel()
             say(console, f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
             return 0
-        if plain:
-            campaign.subscribe(lambda event: say(console, event))
-            summary = await campaign.run()
-        else:
-            states = {label: state.value for label, state in store.states().items()}
-            with CampaignDisplay(
-                title=Path(store.path).name, states=states, max_active=options.max_active, console=console
-            ) as display:
-                campaign.subscribe(display.handle)
-                summary = await campaign.run()
+        summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
         console.print(summary_table(summary))
         return 0 if summary.counts.get("failed", 0) == 0 else 1
 

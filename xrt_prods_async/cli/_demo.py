@@ -15,7 +15,8 @@ import anyio
 from rich.console import Console
 
 from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore
-from xrt_prods_async.cli._progress import CampaignDisplay, say, say_error, summary_table
+from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
+from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
 from xrt_prods_async.emulator._catalogue import CATALOGUE, KnownObject
@@ -38,26 +39,17 @@ def demo_objects(count: int) -> list[KnownObject]:
     return chosen
 
 
+#: What the demo asks for each object: a campaign's default template plus the enhanced position.
+DEMO_TEMPLATE: dict[str, Any] = merge(DEFAULT_TEMPLATE, {"EnhancedPos": {}})
+
+
 def demo_items(count: int) -> list[CampaignItem]:
-    """Requests for ``count`` varied catalogue objects: light curve, spectrum, standard and enhanced
-    positions, each with the object's real coordinates, target IDs and reference time."""
+    """Requests for ``count`` varied catalogue objects (:data:`DEMO_TEMPLATE`), each with the object's real
+    coordinates, target IDs and reference time."""
     items = []
     for obj in demo_objects(count):
-        request = JobRequest(
-            name=obj.name,
-            RA=obj.ra,
-            Dec=obj.dec,
-            targ=",".join(obj.targets),
-            T0=obj.t0,
-            centroid=True,
-            posErr=1,
-            useSXPS=False,
-            LightCurve={"binMeth": "counts", "pcCounts": 20, "wtCounts": 30, "dynamic": True},
-            Spectrum={"hasRedshift": False},
-            StandardPos={},
-            EnhancedPos={},
-        )
-        items.append(CampaignItem(obj.name, request))
+        source = {"name": obj.name, "RA": obj.ra, "Dec": obj.dec, "targ": ",".join(obj.targets), "T0": obj.t0}
+        items.append(CampaignItem(obj.name, JobRequest(**merge(DEMO_TEMPLATE, source))))
     return items
 
 
@@ -95,16 +87,7 @@ async def run_demo(
             with CampaignStore.open(ledger) as store:
                 campaign = Campaign(client, store, output, options)
                 await campaign.add(demo_items(sources))
-                if plain:
-                    campaign.subscribe(lambda event: say(console, event))
-                    summary = await campaign.run()
-                else:
-                    states = {label: state.value for label, state in store.states().items()}
-                    with CampaignDisplay(
-                        title="demo", states=states, max_active=max_active, console=console
-                    ) as display:
-                        campaign.subscribe(display.handle)
-                        summary = await campaign.run()
+                summary = await run_with_view(campaign, title="demo", plain=plain, console=console)
         metrics = emu.state.metrics_snapshot()
     console.print(summary_table(summary))
     user = metrics["users"][DEMO_USER_ID.lower()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xrt_prods_async.campaign._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome
+from xrt_prods_async.campaign._scheduler import Campaign
 from xrt_prods_async.campaign._store import EntryState
 
 _STATE_STYLE = {
@@ -61,7 +62,9 @@ class CampaignDisplay:
 
     ``states`` maps each source's label to its state, primed from the ledger; every event carries the
     entry's new state, so the counts stay exact through resumes, reconciliations and failures. The ETA is the
-    mean observed job duration times the waves of work left for ``max_active`` slots.
+    mean observed job duration times the waves of work left for ``max_active`` slots. Durations and elapsed
+    time are read from ``clock`` (monotonic seconds; the campaign's clock when run through
+    :func:`run_with_view`).
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class CampaignDisplay:
         states: Mapping[str, str],
         max_active: int,
         console: Console | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.title = title
         self.states: dict[str, str] = {label: str(state) for label, state in states.items()}
@@ -79,7 +83,8 @@ class CampaignDisplay:
         self.recent: deque[str] = deque(maxlen=8)
         self._submitted_at: dict[str, float] = {}
         self._durations: list[float] = []
-        self._started = time.monotonic()
+        self._clock = clock
+        self._started = clock()
         self._live: Live | None = None
         #: Redraw in place only where a terminal can do it.
         self.live = self.console.is_terminal and not self.console.is_dumb_terminal
@@ -108,7 +113,7 @@ class CampaignDisplay:
 
     def handle(self, event: CampaignEvent) -> None:
         """Update the view from one campaign event."""
-        now = time.monotonic()
+        now = self._clock()
         kind = event.kind
         state = event.state if event.state is not None else _IMPLIED_STATE.get(kind)
         if state is not None:
@@ -155,7 +160,7 @@ class CampaignDisplay:
         if c["cancelled"]:
             parts.append(f"  cancelled {c['cancelled']}")
         parts += [
-            f"  elapsed {_hms(time.monotonic() - self._started)}",
+            f"  elapsed {_hms(self._clock() - self._started)}",
             f"  ETA {_hms(eta) if eta is not None else '--:--:--'}",
         ]
         return Text.assemble(*parts)
@@ -163,6 +168,23 @@ class CampaignDisplay:
     def render(self) -> RenderableType:
         """The current view: the counts line and the latest events."""
         return Group(self.header(), *(Text("  " + line, style="dim") for line in self.recent))
+
+
+async def run_with_view(campaign: Campaign, *, title: str, plain: bool, console: Console) -> CampaignSummary:
+    """Run ``campaign`` while showing it: each event as a line (``plain``), else the live display."""
+    if plain:
+        campaign.subscribe(lambda event: say(console, event))
+        return await campaign.run()
+    states = {label: state.value for label, state in campaign.store.states().items()}
+    with CampaignDisplay(
+        title=title,
+        states=states,
+        max_active=campaign.options.max_active,
+        console=console,
+        clock=campaign.clock.monotonic,
+    ) as display:
+        campaign.subscribe(display.handle)
+        return await campaign.run()
 
 
 def _position_text(outcome: SourceOutcome) -> str:

@@ -1,10 +1,10 @@
 """The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
 
-from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, XRTClient
+from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, ProgressCallback, XRTClient
 from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
 from ._download import archive_filename, verify_archive
 from ._extract import extract
-from ._job import Job, ProgressCallback
+from ._job import Job
 from ._plot import plot_light_curve
 from ._results import (
     DATASET_KINDS,

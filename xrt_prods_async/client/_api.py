@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from xrt_prods_async.http._policy import Politeness, RetryPolicy, check_count, c
 from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.wire._endpoints import DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._envelope import JOB_ID_KEY, USER_ID_KEY
 from xrt_prods_async.wire._replies import (
     CancelReply,
     NumJobsReply,
@@ -43,12 +44,11 @@ from xrt_prods_async.wire._replies import (
 
 from ._cancel import CancelResult, cancel_result_from_reply
 from ._download import archive_filename, check_format, fetch_archive
-from ._job import Job, ProgressCallback
 from ._listerr import translate_refusal
 from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
 from ._status import JobStatus, ProductStatus, job_status_from_reply
 
-__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "XRTClient"]
+__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "ProgressCallback", "XRTClient"]
 
 #: Environment variable read when no ``user_id`` is given: the e-mail address registered with the service.
 ENV_USER_ID = "XRT_PRODS_USER_ID"
@@ -58,8 +58,8 @@ ENV_BASE_URL = "XRT_PRODS_BASE_URL"
 
 REGISTER_URL = "https://www.swift.ac.uk/user_objects/register.php"
 
-#: A job handle, or a bare JobID.
-JobRef = Job | int
+#: Called with each ``JobStatus`` while waiting; may be a plain function or a coroutine function.
+ProgressCallback = Callable[[JobStatus], Awaitable[None] | None]
 
 
 def _utc_now() -> datetime:
@@ -80,14 +80,6 @@ def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
         return decode_job_pars(job_pars)
     except (InvalidRequestError, ValueError, TypeError, KeyError, ArithmeticError, RecursionError):
         return None
-
-
-def _with_forced_products(products: tuple[Product, ...]) -> tuple[Product, ...]:
-    # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1): the job then has a standard position too.
-    if Product.ASTROM_POS in products and Product.STANDARD_POS not in products:
-        index = products.index(Product.ASTROM_POS)
-        return (*products[:index], Product.STANDARD_POS, *products[index:])
-    return products
 
 
 def _user_id(value: object) -> str:
@@ -150,6 +142,20 @@ def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, 
     return products
 
 
+def _wanted(
+    job: JobRef, products: Iterable[Product | str] | None, *, for_bare_id: tuple[Product, ...] | None
+) -> tuple[Product, ...]:
+    """The products a call is about: those named, else the job's, else ``for_bare_id`` for a bare JobID
+    (``None``: a bare JobID must name them)."""
+    if products is not None:
+        return _products(products)
+    if isinstance(job, Job):
+        return job.products
+    if for_bare_id is None:
+        raise ConfigurationError("products: name the products when passing a bare JobID instead of a Job")
+    return for_bare_id
+
+
 class XRTClient:
     """An async client of the Swift-XRT product service (``async with XRTClient(...) as client:``).
 
@@ -210,7 +216,7 @@ class XRTClient:
         return f"<XRTClient {self.user_id} at {self.base_url}>"
 
     async def _post(self, endpoint: Endpoint, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return await self._session.post(endpoint, {"UserID": self.user_id, **body}, **kwargs)
+        return await self._session.post(endpoint, {USER_ID_KEY: self.user_id, **body}, **kwargs)
 
     @staticmethod
     def _job_id(job: JobRef) -> int:
@@ -264,7 +270,7 @@ class XRTClient:
             # OK = 1 without a usable JobID/URL: the job most likely exists but we cannot name it.
             raise uncertain(exc) from exc
         decoded = _try_decode(reply.job_pars) if reply.job_pars else None
-        products = products_from_job_pars(reply.job_pars) or _with_forced_products(tuple(request.products))
+        products = products_from_job_pars(reply.job_pars) or Product.with_implied(request.products)
         return Job(
             self,
             job_id=reply.job_id,
@@ -305,7 +311,7 @@ class XRTClient:
         request = _try_decode(reply.job_pars)
         products = products_from_job_pars(reply.job_pars)
         if not products and request is not None:
-            products = _with_forced_products(tuple(request.products))
+            products = Product.with_implied(request.products)
         return Job(
             self,
             job_id=reply.old_job,
@@ -324,14 +330,9 @@ class XRTClient:
         come back with ``code`` None). A product the reply lacks gets ``StatusCode.NOT_RETURNED``.
         """
         job_id = self._job_id(job)
-        if products is not None:
-            wanted = _products(products)
-        elif isinstance(job, Job):
-            wanted = job.products
-        else:
-            wanted = ALL_PRODUCTS
+        wanted = _wanted(job, products, for_bare_id=ALL_PRODUCTS)
         what = join_short_names(wanted)
-        raw = await self._post(Endpoint.STATUS, {"JobID": job_id, "what": what, "whatProg": what})
+        raw = await self._post(Endpoint.STATUS, {JOB_ID_KEY: job_id, "what": what, "whatProg": what})
         reply = parse_reply(StatusReply, raw, url=self._session.url_for(Endpoint.STATUS))
         status = job_status_from_reply(reply, wanted, job_id=job_id, checked_at=self._clock())
         if isinstance(job, Job):
@@ -386,13 +387,8 @@ class XRTClient:
         Not retried once sent (cancel is not idempotent on the wire); check ``status`` if it fails.
         """
         job_id = self._job_id(job)
-        if products is not None:
-            wanted = _products(products)
-        elif isinstance(job, Job):
-            wanted = job.products
-        else:
-            raise ValueError("products: name the products to cancel when passing a bare JobID")
-        raw = await self._post(Endpoint.CANCEL, {"JobID": job_id, "what": join_short_names(wanted)})
+        wanted = _wanted(job, products, for_bare_id=None)
+        raw = await self._post(Endpoint.CANCEL, {JOB_ID_KEY: job_id, "what": join_short_names(wanted)})
         reply = parse_reply(CancelReply, raw, url=self._session.url_for(Endpoint.CANCEL))
         return cancel_result_from_reply(reply, wanted, job_id=job_id)
 
@@ -430,7 +426,7 @@ class XRTClient:
 
     async def _position(self, job: JobRef, product: Product, endpoint: Endpoint) -> Position:
         await self._require_complete(job, product)
-        raw = await self._post(endpoint, {"JobID": self._job_id(job)})
+        raw = await self._post(endpoint, {JOB_ID_KEY: self._job_id(job)})
         return Position.from_reply(
             product, parse_reply(PositionReply, raw, url=self._session.url_for(endpoint))
         )
@@ -450,7 +446,7 @@ class XRTClient:
     async def source_list(self, job: JobRef) -> SourceList:
         """The detected sources per band (``Total``; ``Soft``/``Medium``/``Hard`` if all were searched)."""
         await self._require_complete(job, Product.SOURCE_DET)
-        raw = await self._post(Endpoint.SOURCE_LIST, {"JobID": self._job_id(job)})
+        raw = await self._post(Endpoint.SOURCE_LIST, {JOB_ID_KEY: self._job_id(job)})
         return parse_reply(SourceList, raw, url=self._session.url_for(Endpoint.SOURCE_LIST))
 
     async def light_curve(
@@ -459,7 +455,7 @@ class XRTClient:
         """The light-curve data. ``nosys``: WT data without the WT systematic error (True), with (False) or
         ``"both"``; ``incbad``: include bins with unverified centroid (True), not (False) or ``"both"``."""
         body = {
-            "JobID": self._job_id(job),
+            JOB_ID_KEY: self._job_id(job),
             "nosys": yes_no_both("nosys", nosys),
             "incbad": yes_no_both("incbad", incbad),
         }
@@ -470,7 +466,7 @@ class XRTClient:
     async def spectral_fits(self, job: JobRef) -> SpectralFits:
         """The spectral fits: per time interval, per XRT mode, per model, with the NOSPEC/NOFIT markers."""
         await self._require_complete(job, Product.SPECTRUM)
-        raw = await self._post(Endpoint.SPEC_DATA, {"JobID": self._job_id(job)})
+        raw = await self._post(Endpoint.SPEC_DATA, {JOB_ID_KEY: self._job_id(job)})
         return parse_reply(SpectralFits, raw, url=self._session.url_for(Endpoint.SPEC_DATA))
 
     # --- downloads ----------------------------------------------------------------------------------------
@@ -578,3 +574,11 @@ class XRTClient:
         raw = await self._post(Endpoint.OLD_JOBS, {})
         reply = parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS))
         return [OldJob.from_entry(entry) for entry in reply.jobs]
+
+
+# Job's methods are XRTClient's (the job bound first), so Job is made from the finished XRTClient class; the
+# client needs Job only when called. The package imports this module before _job, which keeps the order.
+from ._job import Job  # noqa: E402
+
+#: A job handle, or a bare JobID.
+JobRef = Job | int

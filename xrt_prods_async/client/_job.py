@@ -1,29 +1,79 @@
-"""The ``Job`` handle: one submitted (or attached) job, with shortcuts to what the client can do to it."""
+"""The ``Job`` handle: one submitted (or attached) job, with what the client can do to it as its methods."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import ALL_ARCHIVE_STEM
 
+from ._api import XRTClient
 from ._download import check_format
 from ._status import JobStatus, ProductStatus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from typing import Self
+
     from xrt_prods_async.params import JobRequest
 
-    from ._api import XRTClient
-    from ._cancel import CancelResult
-    from ._results import LightCurveData, Position, SourceList, SpectralFits, YesNoBoth
+__all__ = ["Job"]
 
-__all__ = ["Job", "ProgressCallback"]
+P = ParamSpec("P")
+R = TypeVar("R")
 
-#: Called with each ``JobStatus`` while waiting; may be a plain function or a coroutine function.
-ProgressCallback = Callable[[JobStatus], Awaitable[None] | None]
+
+class _OnThisJob(Generic[P, R]):
+    """A ``Job`` method that is the ``XRTClient`` method of the same name with the job as first argument.
+
+    Job states no signature of its own, so it cannot drift from the client: ``job.status(...)`` calls
+    ``job.client.status(job, ...)`` (looked up on the client, so a subclass or a test double is honoured)
+    and shows the client method's docstring and its signature without ``job``.
+    """
+
+    def __init__(self, method: Callable[Concatenate[XRTClient, Job, P], Awaitable[R]]) -> None:
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+        signature = inspect.signature(method)
+        parameters = list(signature.parameters.values())
+        #: The client method's signature without ``self``: called on the class, ``Job.status(job, ...)``.
+        self.__signature__ = signature.replace(parameters=parameters[1:])
+        #: ... and without ``job`` too: what ``job.status`` takes.
+        self.bound_signature = signature.replace(parameters=parameters[2:])
+
+    def __repr__(self) -> str:
+        return f"<XRTClient.{self.name} with the job bound: {self.name}{self.bound_signature}>"
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        if name != self.name:
+            raise TypeError(f"{owner.__name__}.{name} must delegate to the client method of the same name")
+
+    @overload
+    def __get__(self, job: None, owner: type[Job]) -> Self: ...
+
+    @overload
+    def __get__(self, job: Job, owner: type[Job]) -> Callable[P, Awaitable[R]]: ...
+
+    def __get__(self, job: Job | None, owner: type[Job]) -> Self | Callable[P, Awaitable[R]]:
+        if job is None:
+            return self
+        return self._bind(job)
+
+    def __call__(self, job: Job, /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+        return self._bind(job)(*args, **kwargs)
+
+    def _bind(self, job: Job) -> Callable[P, Awaitable[R]]:
+        method: Callable[Concatenate[Job, P], Awaitable[R]] = getattr(job.client, self.name)
+
+        async def on_job(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await method(job, *args, **kwargs)
+
+        functools.update_wrapper(on_job, method)
+        on_job.__signature__ = self.bound_signature  # type: ignore[attr-defined]
+        return on_job
 
 
 class Job:
@@ -33,6 +83,9 @@ class Job:
     ``JobRequest``, so the job can be re-run exactly; it is None only when the service's parameters cannot
     be decoded (then ``job_pars`` still holds them raw). ``submitted_at`` is the client's UTC clock when the
     service accepted the job (None for attached jobs). ``last_status`` is the newest status seen.
+
+    Every ``XRTClient`` method that takes a job is a method of the job too, without that argument:
+    ``await job.wait()`` is ``await client.wait(job)``.
     """
 
     def __init__(
@@ -82,62 +135,16 @@ class Job:
         if set(status.products) >= set(self.products):
             self.last_status = status
 
-    # --- shortcuts to the client --------------------------------------------------------------------------
+    # --- what the client can do to this job (tests/client/test_job.py keeps this list complete) ----------
 
-    async def status(self, products: Iterable[Product | str] | None = None) -> JobStatus:
-        """``client.status(self, products)``: one request for the status of this job's products."""
-        return await self.client.status(self, products)
-
-    async def wait(
-        self,
-        *,
-        poll_interval: float | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
-        on_progress: ProgressCallback | None = None,
-    ) -> JobStatus:
-        """``client.wait(self, ...)``: poll until every product has finished."""
-        return await self.client.wait(
-            self, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
-        )
-
-    async def cancel(self, products: Iterable[Product | str] | None = None) -> CancelResult:
-        """``client.cancel(self, products)``: cancel some or all of this job's products."""
-        return await self.client.cancel(self, products)
-
-    async def download(
-        self,
-        dest: str | Path,
-        *,
-        products: Iterable[Product | str] | None = None,
-        format: str = "tar.gz",
-        stem: str = "",
-        overwrite: bool = False,
-    ) -> dict[Product, Path]:
-        """``client.download(self, dest, ...)``: save product archives into ``dest``."""
-        return await self.client.download(
-            self, dest, products=products, format=format, stem=stem, overwrite=overwrite
-        )
-
-    async def standard_position(self) -> Position:
-        """``client.standard_position(self)``."""
-        return await self.client.standard_position(self)
-
-    async def enhanced_position(self) -> Position:
-        """``client.enhanced_position(self)``."""
-        return await self.client.enhanced_position(self)
-
-    async def astrometric_position(self) -> Position:
-        """``client.astrometric_position(self)``."""
-        return await self.client.astrometric_position(self)
-
-    async def source_list(self) -> SourceList:
-        """``client.source_list(self)``."""
-        return await self.client.source_list(self)
-
-    async def light_curve(self, *, nosys: YesNoBoth = False, incbad: YesNoBoth = False) -> LightCurveData:
-        """``client.light_curve(self, ...)``."""
-        return await self.client.light_curve(self, nosys=nosys, incbad=incbad)
-
-    async def spectral_fits(self) -> SpectralFits:
-        """``client.spectral_fits(self)``."""
-        return await self.client.spectral_fits(self)
+    status = _OnThisJob(XRTClient.status)
+    wait = _OnThisJob(XRTClient.wait)
+    cancel = _OnThisJob(XRTClient.cancel)
+    download = _OnThisJob(XRTClient.download)
+    download_all = _OnThisJob(XRTClient.download_all)
+    standard_position = _OnThisJob(XRTClient.standard_position)
+    enhanced_position = _OnThisJob(XRTClient.enhanced_position)
+    astrometric_position = _OnThisJob(XRTClient.astrometric_position)
+    source_list = _OnThisJob(XRTClient.source_list)
+    light_curve = _OnThisJob(XRTClient.light_curve)
+    spectral_fits = _OnThisJob(XRTClient.spectral_fits)

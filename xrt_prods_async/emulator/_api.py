@@ -1,8 +1,10 @@
-"""The service's JSON calls, as plain functions from a request body to a reply dict (PROTOCOL.md §5-§14).
+"""The service's JSON calls, as plain functions from a request body to a reply dict (docs/protocol.md §5-§14).
 
 Transport-free, so they are easy to test and cheap to run: :func:`call` parses the body, counts the
-request, takes the state's lock, brings the simulation up to date and dispatches. Replies carry ``OK``;
-:func:`encode_reply` adds ``APIVersion`` and writes the one-line JSON the PHP service would.
+request, takes the state's lock, brings the simulation up to date and dispatches. Handlers read fields through
+:class:`~._request.Body` and refuse a request by raising :class:`~._request.RequestError`, which :func:`call`
+answers in the one place, so a malformed field gets the service's error envelope and never a crash. Replies
+carry ``OK``; :func:`encode_reply` adds ``APIVersion`` and writes the one-line JSON the PHP service would.
 """
 
 from __future__ import annotations
@@ -22,17 +24,21 @@ from xrt_prods_async.wire._endpoints import (
     Endpoint,
     StatusCode,
 )
+from xrt_prods_async.wire._envelope import ERROR_KEY, OK_KEY, REPLY_VERSION_KEY, USER_ID_KEY
 
 from ._jobs import Job, ProductRun, plan_job
+from ._request import Body, RequestError, decode_json
 from ._state import EmulatorState, user_key
 from ._validation import ResolutionError, build_job_pars, resolve_derived, validate_submission
-from ._values import parse_job_id, php_str
 
 __all__ = [
     "INVALID_JSON_ERROR",
+    "Body",
     "Context",
     "Reply",
+    "RequestError",
     "call",
+    "decode_json",
     "encode_reply",
     "error",
     "owned_job",
@@ -44,9 +50,6 @@ __all__ = [
 Reply = dict[str, Any]
 
 INVALID_JSON_ERROR = "The data you sent could not be read: the request body must be a single JSON object."
-
-_SHORT_NAMES = {p.value: p for p in Product}
-_SHORT_LIST = ", ".join(p.value for p in Product)
 
 CANCEL_TEXT: dict[CancelCode, str] = {
     CancelCode.CANCELLED: "Job cancelled OK",
@@ -68,79 +71,54 @@ class Context:
 
 def error(text: str, **extra: Any) -> Reply:
     """An ``OK``=0 reply."""
-    return {"OK": 0, "ERROR": text, **extra}
+    return {OK_KEY: 0, ERROR_KEY: text, **extra}
 
 
 def encode_reply(reply: Reply, api_version: str) -> bytes:
     """One-line JSON with ``APIVersion``, slashes escaped as PHP's ``json_encode`` does."""
-    if "APIVersion" not in reply:
-        reply["APIVersion"] = api_version
+    if REPLY_VERSION_KEY not in reply:
+        reply[REPLY_VERSION_KEY] = api_version
     return json.dumps(reply, separators=(",", ":")).replace("/", "\\/").encode()
 
 
 def parse_body(raw: bytes) -> dict[str, Any] | None:
-    """The request body as a JSON object whatever the Content-Type said; None if it is not one."""
+    """The request body as a JSON object whatever the Content-Type said; None if it is not one.
+
+    Read as strictly as PHP reads JSON (:func:`~._request.decode_json`).
+    """
     try:
-        data = json.loads(raw) if raw.strip() else None
+        data = decode_json(raw)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
 
-def user_of(ctx: Context, body: Mapping[str, Any]) -> tuple[str, str] | Reply:
-    """(key, UserID as sent) of a registered user, or the service's error reply."""
-    raw = body.get("UserID")
-    given = raw if isinstance(raw, str) else php_str(raw)
+def user_of(ctx: Context, body: Body) -> tuple[str, str]:
+    """(key, UserID as sent) of a registered user; raises the service's refusal otherwise."""
+    given = body.text(USER_ID_KEY)
     key = user_key(given)
     if not key or not ctx.state.is_registered(key):
-        return error(f"The user `{given}` is not recognised / validated")
+        raise RequestError(f"The user `{given}` is not recognised / validated")
     return key, given
 
 
-def owned_job(
-    ctx: Context, body: Mapping[str, Any], user: tuple[str, str], field: str = "JobID"
-) -> Job | Reply:
+def owned_job(ctx: Context, body: Body, user: tuple[str, str], field: str = "JobID") -> Job:
     """The job named by ``field`` if the user owns it. A job that does not exist reads as not owned."""
-    raw = body.get(field)
-    if raw is None or raw == "":
-        return error(f"No {field} was supplied.")
-    job_id = parse_job_id(raw)
-    if job_id is None:
-        return error(f"{field} `{php_str(raw)}` is not a valid job ID.")
+    job_id = body.job_id(field)
     job = ctx.state.jobs.get(job_id)
     if job is None or job.owner != user[0]:
-        return error(f"Job {job_id} is not owned by user {user[1]}")
+        raise RequestError(f"Job {job_id} is not owned by user {user[1]}")
     return job
-
-
-def _products_list(body: Mapping[str, Any], field: str, *, required: bool) -> list[Product] | Reply:
-    raw = body.get(field)
-    if raw is None or raw == "" or raw == []:
-        if not required:
-            return []
-        return error(f"No products were given in `{field}`; list short names from: {_SHORT_LIST}.")
-    items = raw if isinstance(raw, list) else str(raw).split(",")
-    names = [str(item).strip() for item in items if str(item).strip()]
-    unknown = [name for name in names if name not in _SHORT_NAMES]
-    if unknown:
-        return error(
-            f"Unknown product(s) in `{field}`: {', '.join(unknown)}; use short names from: {_SHORT_LIST}."
-        )
-    out: list[Product] = []
-    for name in names:
-        if _SHORT_NAMES[name] not in out:
-            out.append(_SHORT_NAMES[name])
-    return out
 
 
 _UNKNOWN_STATUS: Reply = {"statusCode": None, "statusText": "Unknown status", "progress": {"GotProgress": 0}}
 
 
 # --------------------------------------------------------------------------- submit
-def submit(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def submit(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``run_userobject.php``: validate, derive, check the cap, create the job."""
     state = ctx.state
-    outcome = validate_submission(body)
+    outcome = validate_submission(body.fields)
     if outcome.no_products:
         flags = ", ".join(p.flag for p in Product)
         return error(f"You have not requested any products: set at least one of {flags} to 1.")
@@ -166,7 +144,7 @@ def submit(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Repl
             "Please wait for some to finish before submitting more."
         )
     job_id = state.allocate_job_id()
-    pars = build_job_pars(submission, job_id=job_id, envelope=body)
+    pars = build_job_pars(submission, job_id=job_id, envelope=body.fields)
     job = Job(
         job_id=job_id,
         owner=user[0],
@@ -177,23 +155,16 @@ def submit(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Repl
         submitted_wall=state.clock.wall_now(),
     )
     plan_job(job, submission.products, state.config)
-    state.jobs[job_id] = job
-    state.simulation.add(job, ctx.now)
+    state.add_job(job, ctx.now)
     return {"OK": 1, "URL": state.products_url(ctx.base_url, job_id), "JobID": str(job_id), "jobPars": pars}
 
 
 # --------------------------------------------------------------------------- status and cancel
-def status(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def status(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``checkProductStatus.php``: one object per product in ``what``; progress for ``whatProg``."""
     job = owned_job(ctx, body, user)
-    if isinstance(job, dict):
-        return job
-    what = _products_list(body, "what", required=True)
-    if isinstance(what, dict):
-        return what
-    progress = _products_list(body, "whatProg", required=False)
-    if isinstance(progress, dict):
-        return progress
+    what = body.products("what", required=True)
+    progress = body.products("whatProg", required=False)
     job.note_status_request(ctx.now)
     reply: Reply = {}
     for product in what:
@@ -222,14 +193,10 @@ def _cancel_one(ctx: Context, run: ProductRun | None, rng: random.Random) -> Can
     return CancelCode.CANCELLED
 
 
-def cancel(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def cancel(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``canceljob.php``: per-product codes; ``OK`` 1 when all were cancelled, 2 when some were not."""
     job = owned_job(ctx, body, user)
-    if isinstance(job, dict):
-        return job
-    what = _products_list(body, "what", required=True)
-    if isinstance(what, dict):
-        return what
+    what = body.products("what", required=True)
     rng = ctx.state.cancel_rng
     texts: dict[str, str] = {}
     codes: dict[str, int] = {}
@@ -242,12 +209,12 @@ def cancel(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Repl
 
 
 # --------------------------------------------------------------------------- history
-def num_jobs(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def num_jobs(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getNumJobs.php``: the user's jobs with a product at code 1, 2, 3 or 5."""
     return {"OK": 1, "numJobs": ctx.state.active_jobs(user[0])}
 
 
-def old_jobs(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def old_jobs(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``listOldJobs.php``: newest first, product flags as real JSON booleans."""
     jobs = []
     for job in ctx.state.jobs_of(user[0]):
@@ -264,11 +231,9 @@ def old_jobs(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Re
     return {"OK": 1, "jobs": jobs}
 
 
-def old_product(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def old_product(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getOldProduct.php``: an old job's ``jobPars`` and ``URL`` (to copy it)."""
     job = owned_job(ctx, body, user, field="oldJob")
-    if isinstance(job, dict):
-        return job
     return {
         "OK": 1,
         "oldJob": job.job_id,
@@ -277,19 +242,20 @@ def old_product(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) ->
     }
 
 
-def ready_product(ctx: Context, job: Job, product: Product) -> ProductRun | Reply:
-    """The finished-OK run of ``product``, or the error reply explaining why its results are not there."""
+def ready_product(ctx: Context, job: Job, product: Product) -> ProductRun:
+    """The finished-OK run of ``product``; raises the refusal explaining why its results are not there."""
     run = job.products.get(product)
     if run is None:
-        return error(f"Job {job.job_id} did not request a {product.label}.")
+        raise RequestError(f"Job {job.job_id} did not request a {product.label}.")
     if run.code is StatusCode.COMPLETE:
         return run
     if not run.finished:
-        return error(f"The {product.label} of job {job.job_id} is not complete yet.")
-    return error(f"The {product.label} of job {job.job_id} was not produced (status {int(run.code)}).")
+        raise RequestError(f"The {product.label} of job {job.job_id} is not complete yet.")
+    raise RequestError(f"The {product.label} of job {job.job_id} was not produced (status {int(run.code)}).")
 
 
-Handler = Callable[[Context, Mapping[str, Any], tuple[str, str]], Reply]
+#: A JSON call: the context, the request's fields and the (key, UserID) of the registered caller.
+Handler = Callable[[Context, Body, tuple[str, str]], Reply]
 
 #: The handlers that need only the state (the science endpoints are added by :mod:`.app`).
 CORE_HANDLERS: dict[Endpoint, Handler] = {
@@ -310,22 +276,28 @@ def call(
     base_url: str,
     handlers: Mapping[Endpoint, Handler] = CORE_HANDLERS,
 ) -> Reply:
-    """Run one API call end to end (parse, count, authenticate, dispatch) under the state's lock."""
-    body = parse_body(raw)
+    """Run one API call end to end (parse, count, authenticate, dispatch) under the state's lock.
+
+    The one place a refusal (:class:`RequestError`) becomes the service's ``OK`` 0 reply.
+    """
+    data = parse_body(raw)
     with state.lock:
-        if body is None:
+        if data is None:
             state.metrics.record_request(None, endpoint.value)
             return error(INVALID_JSON_ERROR)
+        body = Body(data)
         raw_user = body.get("UserID")
         state.metrics.record_request(
             user_key(raw_user) if isinstance(raw_user, str) and raw_user.strip() else None, endpoint.value
         )
         ctx = Context(state=state, base_url=base_url, now=state.sync())
-        user = user_of(ctx, body)
-        if isinstance(user, dict):
-            return user
-        reply = handlers[endpoint](ctx, body, user)
-        if endpoint is Endpoint.SUBMIT:
+        user: tuple[str, str] | None = None
+        try:
+            user = user_of(ctx, body)
+            reply = handlers[endpoint](ctx, body, user)
+        except RequestError as exc:
+            reply = exc.reply()
+        if endpoint is Endpoint.SUBMIT and user is not None:
             accepted = reply.get("OK") == 1
             state.metrics.record_submission(user[0], accepted=accepted, active_now=state.active_jobs(user[0]))
         return reply

@@ -7,12 +7,22 @@ Tests may also jump the clock forward (:meth:`SimClock.advance`) to reach a stat
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["SimClock", "format_hms"]
+__all__ = ["MAX_TIME_SCALE", "SimClock", "format_hms"]
+
+#: Fastest clock: a billion simulated seconds per real second (tests use up to a million).
+MAX_TIME_SCALE = 1e9
+
+
+def _checked_scale(time_scale: float) -> float:
+    if not 0 < time_scale <= MAX_TIME_SCALE:  # also refuses NaN
+        raise ValueError(f"time_scale must be positive and at most {MAX_TIME_SCALE:g}, got {time_scale}")
+    return float(time_scale)
 
 
 class SimClock:
@@ -30,8 +40,7 @@ class SimClock:
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] | None = None,
     ) -> None:
-        if time_scale <= 0:
-            raise ValueError(f"time_scale must be positive, got {time_scale}")
+        time_scale = _checked_scale(time_scale)
         self._monotonic = monotonic
         self._wall = wall or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
@@ -59,11 +68,13 @@ class SimClock:
 
     def advance(self, seconds: float) -> float:
         """Jump forward by ``seconds`` of simulated time (never backwards); returns the new time."""
-        if seconds < 0:
+        if not seconds >= 0:  # also refuses NaN
             raise ValueError(f"the clock only moves forward; cannot advance by {seconds}")
         mono = self._monotonic()
         with self._lock:
             target = self._now_locked(mono) + seconds
+            if not math.isfinite(target):
+                raise ValueError(f"cannot advance by {seconds}: simulated time would be infinite")
             self._sims.append(target)
             self._monos.append(mono)
             self._scales.append(self._scales[-1])
@@ -71,13 +82,12 @@ class SimClock:
 
     def set_time_scale(self, time_scale: float) -> None:
         """Change the speed from now on, keeping the current simulated time."""
-        if time_scale <= 0:
-            raise ValueError(f"time_scale must be positive, got {time_scale}")
+        time_scale = _checked_scale(time_scale)
         mono = self._monotonic()
         with self._lock:
             self._sims.append(self._now_locked(mono))
             self._monos.append(mono)
-            self._scales.append(float(time_scale))
+            self._scales.append(time_scale)
 
     def wall_now(self) -> datetime:
         """The real UTC time (for ``DateSubmitted`` and metrics)."""
@@ -94,7 +104,10 @@ class SimClock:
             real = mono + (sim - start) / scale
             if index + 1 < len(self._sims):
                 real = min(real, self._monos[index + 1])
-        return self._wall_origin + timedelta(seconds=real - self._origin)
+        try:
+            return self._wall_origin + timedelta(seconds=real - self._origin)
+        except OverflowError:  # a clock advanced past the year 9999
+            return datetime.max.replace(tzinfo=UTC)
 
 
 def format_hms(seconds: float) -> str:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import API_VERSION, MAIN_API_PATH, MAIN_API_VERSION, Endpoint
 
+from ._clock import MAX_TIME_SCALE
+
 __all__ = [
     "DEFAULT_DURATIONS",
     "DEMO_USER_ID",
@@ -145,7 +147,9 @@ class EmulatorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time_scale: float = Field(default=60.0, gt=0, description="simulated seconds per real second")
+    time_scale: float = Field(
+        default=60.0, gt=0, le=MAX_TIME_SCALE, description="simulated seconds per real second"
+    )
     workers: int = Field(default=4, ge=1, le=10_000, description="products built at the same time, all users")
     users: list[str] = Field(default_factory=lambda: [DEMO_USER_ID], description="registered UserIDs")
     max_jobs_per_user: int = Field(default=20, ge=1, description="cap on a user's queued plus running jobs")

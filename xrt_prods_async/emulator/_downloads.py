@@ -1,4 +1,4 @@
-"""Product archives and single files under a job's ``URL``, streamed (PROTOCOL.md §9).
+"""Product archives and single files under a job's ``URL``, streamed (docs/protocol.md §9).
 
 ``GET {URL}/{what}.{tar|tar.gz|zip}`` builds the archive on the fly from the job's science files: a single
 product's archive holds its own folder (``lc/...``); ``all`` holds every finished product under
@@ -24,6 +24,7 @@ from ._faults import error_page
 from ._jobs import Job, ProductRun
 from ._retrieval import job_science
 from ._state import EmulatorState
+from ._values import parse_job_id
 
 __all__ = ["download_route", "media_type_for"]
 
@@ -92,17 +93,17 @@ def download_route(state: EmulatorState, prefix: str) -> Route:
     """The GET route serving everything below ``{prefix}/tprods/USERPROD_{JobID}/``."""
 
     async def download(request: Request) -> Response:
-        job_id: int = request.path_params["job_id"]
+        job_id = parse_job_id(request.path_params["job_id"])
         rest: str = request.path_params["rest"]
-        products_url = state.products_url(str(request.base_url), job_id)
         match = _ARCHIVE.match(rest)
         outcome = "complete"
         with state.lock:
             state.sync()
-            job = state.jobs.get(job_id)
+            job = state.jobs.get(job_id) if job_id is not None else None
             if job is None:
                 state.metrics.downloads["not_found"] += 1
                 return _not_found()
+            products_url = state.products_url(str(request.base_url), job.job_id)
             if match:
                 stem = match["stem"]
                 if stem == ALL_ARCHIVE_STEM:
@@ -143,4 +144,5 @@ def download_route(state: EmulatorState, prefix: str) -> Route:
             headers={"Content-Length": str(member.size)},
         )
 
-    return Route(f"{prefix}/tprods/USERPROD_{{job_id:int}}/{{rest:path}}", download, methods=["GET"])
+    # The JobID is read like any other (a path convertor's int() fails on 5,000 digits).
+    return Route(f"{prefix}/tprods/USERPROD_{{job_id}}/{{rest:path}}", download, methods=["GET"])

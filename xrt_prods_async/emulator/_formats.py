@@ -186,8 +186,9 @@ def scatter_pixels(
 def _card(key: str, value: object, comment: str = "") -> bytes:
     if isinstance(value, bool):
         text = f"{'T' if value else 'F':>20}"
-    elif isinstance(value, str):
-        text = f"'{value:<8}'"
+    elif isinstance(value, str):  # FITS text is printable ASCII, a quote written twice
+        printable = "".join(c if " " <= c <= "~" else "?" for c in value).replace("'", "''")
+        text = f"'{printable:<8}'"
     elif isinstance(value, float):
         text = f"{value:>20.10G}"
     else:

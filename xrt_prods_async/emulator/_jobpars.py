@@ -73,7 +73,7 @@ def choice(
     if codes:
         try:
             return codes.get(int(float(raw)), default)
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
     return default
 

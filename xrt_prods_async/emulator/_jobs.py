@@ -13,7 +13,7 @@ import itertools
 import math
 import random
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,8 +101,26 @@ class ProductRun:
         return {"statusCode": int(self.code), "statusText": STATUS_TEXT[self.code], "progress": progress}
 
 
+@dataclass(eq=False, slots=True, kw_only=True)
+class StatusPolls:
+    """How often something was polled for its status: the politeness figures the metrics report."""
+
+    status_requests: int = 0
+    last_status_at: float | None = None
+    min_status_interval: float | None = None
+
+    def note_status_request(self, now: float) -> None:
+        """Count a status query and keep the shortest simulated gap between two of them."""
+        if self.last_status_at is not None:
+            gap = max(0.0, now - self.last_status_at)
+            if self.min_status_interval is None or gap < self.min_status_interval:
+                self.min_status_interval = gap
+        self.last_status_at = now
+        self.status_requests += 1
+
+
 @dataclass(eq=False, slots=True)
-class Job:
+class Job(StatusPolls):
     """A submitted job: its owner, parameters (``jobPars``), products and what watching it cost."""
 
     job_id: int
@@ -113,23 +131,13 @@ class Job:
     submitted_at: float
     submitted_wall: datetime
     products: dict[Product, ProductRun] = field(default_factory=dict)
-    status_requests: int = 0
-    last_status_at: float | None = None
-    min_status_interval: float | None = None
+    #: Products not yet complete, failed or cancelled: set and counted down by the simulation.
+    unfinished: int = 0
 
     @property
     def active(self) -> bool:
-        """Whether any product is still requested, queued, running or waiting (PROTOCOL.md §14)."""
+        """Whether any product is still requested, queued, running or waiting (docs/protocol.md §14)."""
         return any(run.code in ACTIVE_CODES for run in self.products.values())
-
-    def note_status_request(self, now: float) -> None:
-        """Count a status query and keep the shortest simulated gap between two of them."""
-        if self.last_status_at is not None:
-            gap = max(0.0, now - self.last_status_at)
-            if self.min_status_interval is None or gap < self.min_status_interval:
-                self.min_status_interval = gap
-        self.last_status_at = now
-        self.status_requests += 1
 
 
 def _draw_duration(rng: random.Random, config: EmulatorConfig, product: Product) -> float:
@@ -182,10 +190,18 @@ _ENQUEUE, _RAN, _CORRECTED = 0, 1, 2
 class Simulation:
     """The shared worker pool: FIFO queue, ``workers`` products built at once, astrometry after the PSF.
 
-    Not thread-safe; the state holds a lock around every call.
+    ``on_job_done`` is told when the last product of a job settles (the state keeps its per-user index of
+    active jobs with it). Not thread-safe; the state holds a lock around every call.
     """
 
-    def __init__(self, *, workers: int, request_delay: float, xastrom_correction: float) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        request_delay: float,
+        xastrom_correction: float,
+        on_job_done: Callable[[Job], None] | None = None,
+    ) -> None:
         self.workers = workers
         self.request_delay = request_delay
         self.xastrom_correction = xastrom_correction
@@ -194,6 +210,7 @@ class Simulation:
         self._seq = itertools.count()
         self._queue: deque[ProductRun] = deque()
         self._running: set[ProductRun] = set()
+        self._on_job_done = on_job_done
 
     @property
     def busy(self) -> int:
@@ -210,6 +227,7 @@ class Simulation:
 
     def add(self, job: Job, now: float) -> None:
         """Accept a new job at simulated time ``now`` (call :meth:`advance` to ``now`` first)."""
+        job.unfinished = len(job.products)
         for run in job.products.values():
             run.requested_at = now
             self._push(now + self.request_delay, _ENQUEUE, run)
@@ -250,9 +268,17 @@ class Simulation:
             self._running.add(run)
             self._push(when + run.duration, _RAN, run)
 
-    def _finish(self, run: ProductRun, when: float, *, fail: bool) -> None:
-        run.code = StatusCode.NO_PRODUCT if fail else StatusCode.COMPLETE
+    def _settle(self, run: ProductRun, code: StatusCode, when: float) -> None:
+        """A product's last change (complete, failed, cancelled); a job is done when its last one settles."""
+        run.code = code
         run.finished_at = when
+        job = run.job
+        job.unfinished -= 1
+        if job.unfinished == 0 and self._on_job_done is not None:
+            self._on_job_done(job)
+
+    def _finish(self, run: ProductRun, when: float, *, fail: bool) -> None:
+        self._settle(run, StatusCode.NO_PRODUCT if fail else StatusCode.COMPLETE, when)
         if run.product is Product.STANDARD_POS:
             self._psf_settled(run, when)
 
@@ -291,9 +317,8 @@ class Simulation:
         if run.code not in ACTIVE_CODES:
             return False
         was_running = run.code is StatusCode.RUNNING
-        run.code = StatusCode.CANCELLED
         run.cancelled_at = now
-        run.finished_at = now
+        self._settle(run, StatusCode.CANCELLED, now)
         if was_running:
             self._running.discard(run)
             self._dispatch(now)

@@ -1,4 +1,4 @@
-"""Step-by-step progress of a running product, in the shape of ``checkProductStatus.php`` (PROTOCOL.md §7.3).
+"""Step-by-step progress of a running product, as ``checkProductStatus.php`` shows it (docs/protocol.md §7.3).
 
 Each product has a plan: ordered steps with weights (their share of the build time), optional loops over
 items (observations, spectra, overlaps) that fill ``StepExtra``, and nested ``SubStep`` lists that restart

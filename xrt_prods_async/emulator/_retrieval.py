@@ -6,17 +6,14 @@ service checks first: the user, ownership, that the job asked for the product an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import Endpoint
 
-from ._api import Context, Handler, Reply, error, owned_job, ready_product
+from ._api import Context, Handler, Reply, owned_job, ready_product
 from ._jobs import Job
+from ._request import Body
 from ._science import JobScience
 from ._state import EmulatorState
-from ._values import version_text
 
 __all__ = ["RETRIEVAL_HANDLERS", "job_science"]
 
@@ -33,66 +30,43 @@ def job_science(state: EmulatorState, job: Job, products_url: str) -> JobScience
     return science
 
 
-def _ready(
-    ctx: Context, body: Mapping[str, Any], user: tuple[str, str], product: Product
-) -> tuple[Job, JobScience] | Reply:
+def _ready(ctx: Context, body: Body, user: tuple[str, str], product: Product) -> JobScience:
+    """The science of the caller's job once ``product`` is complete; raises the refusal otherwise."""
     job = owned_job(ctx, body, user)
-    if isinstance(job, dict):
-        return job
-    run = ready_product(ctx, job, product)
-    if isinstance(run, dict):
-        return run
-    return job, job_science(ctx.state, job, ctx.state.products_url(ctx.base_url, job.job_id))
+    ready_product(ctx, job, product)
+    return job_science(ctx.state, job, ctx.state.products_url(ctx.base_url, job.job_id))
 
 
 def _position(product: Product) -> Handler:
-    def handler(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
-        found = _ready(ctx, body, user, product)
-        if isinstance(found, dict):
-            return found
-        return {"OK": 1, **found[1].position_reply(product.value)}
+    def handler(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
+        return {"OK": 1, **_ready(ctx, body, user, product).position_reply(product.value)}
 
     handler.__doc__ = f"The {product.label} of a finished job (``GotPos`` and, if found, the position)."
     return handler
 
 
-def source_list(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def source_list(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getSourceDetResults.php``: the detected sources per band, every value a string."""
-    found = _ready(ctx, body, user, Product.SOURCE_DET)
-    if isinstance(found, dict):
-        return found
-    return {"OK": 1, **found[1].source_list_reply()}
+    return {"OK": 1, **_ready(ctx, body, user, Product.SOURCE_DET).source_list_reply()}
 
 
-def light_curve(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def light_curve(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getLCData.php``: the curves in the layout the client's ``api_version`` reads."""
-    options: dict[str, str] = {}
-    for name in ("nosys", "incbad"):
-        raw = body.get(name, "no")
-        value = str(raw).strip().lower() if raw is not None else "no"
-        if isinstance(raw, bool):
-            value = "yes" if raw else "no"
-        if value not in _YES_NO_BOTH:
-            return error(f"{name} must be one of yes, no or both; you sent `{raw}`.")
-        options[name] = value
-    found = _ready(ctx, body, user, Product.LIGHT_CURVE)
-    if isinstance(found, dict):
-        return found
-    reply = found[1].light_curve_reply(
-        nosys=options["nosys"], incbad=options["incbad"], api_version=version_text(body.get("api_version"))
-    )
+    nosys = body.option("nosys", _YES_NO_BOTH, "no")
+    incbad = body.option("incbad", _YES_NO_BOTH, "no")
+    science = _ready(ctx, body, user, Product.LIGHT_CURVE)
+    reply = science.light_curve_reply(nosys=nosys, incbad=incbad, api_version=body.version())
     return {"OK": 1, **reply}
 
 
-def spectral_fits(ctx: Context, body: Mapping[str, Any], user: tuple[str, str]) -> Reply:
+def spectral_fits(ctx: Context, body: Body, user: tuple[str, str]) -> Reply:
     """``getSpecData.php``: fits per interval and mode, in the layout the client's ``api_version`` reads."""
-    found = _ready(ctx, body, user, Product.SPECTRUM)
-    if isinstance(found, dict):
-        return found
-    return {"OK": 1, **found[1].spectral_fits_reply(api_version=version_text(body.get("api_version")))}
+    science = _ready(ctx, body, user, Product.SPECTRUM)
+    return {"OK": 1, **science.spectral_fits_reply(api_version=body.version())}
 
 
-#: Handlers of the result calls; the old astrometric path answers like the new one (PROTOCOL.md §18.1).
+#: Handlers of the result calls; the old astrometric path answers like the new one
+#: (docs/protocol.md §18 item 1).
 RETRIEVAL_HANDLERS: dict[Endpoint, Handler] = {
     Endpoint.PSF_POS: _position(Product.STANDARD_POS),
     Endpoint.ENH_POS: _position(Product.ENHANCED_POS),

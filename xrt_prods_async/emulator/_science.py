@@ -39,7 +39,7 @@ from ._spectra import settings_from as spec_settings
 
 #: Outcomes a product directory can be written for.
 OUTCOMES: tuple[str, ...] = ("complete", "failed", "cancelled")
-#: The first api_version served the current light-curve and spectrum layouts (PROTOCOL.md §3.2).
+#: The first api_version served the current light-curve and spectrum layouts (docs/protocol.md §3.2).
 CURRENT_LAYOUT = (1, 10)
 _DEFAULT_IMAGE_BANDS = "0.3-10,0.3-1.5,1.51-10"
 _OBS_CODES = {0: "all", 1: "all"}
@@ -90,11 +90,10 @@ class JobScience:
         self.source: Source = make_source(
             seed, self.name, self.ra, self.dec, t0=natural_t0, targets=self.targets
         )
-        products = {p for p in Product if flag(pars, p.flag)}
-        if Product.ASTROM_POS in products:
-            products.add(Product.STANDARD_POS)
-        #: Products requested by the job (``doxastrom`` implies ``dopsf``).
-        self.products: frozenset[Product] = frozenset(products)
+        #: Products requested by the job and those they imply (``doxastrom`` implies ``dopsf``).
+        self.products: frozenset[Product] = frozenset(
+            Product.with_implied(p for p in Product if flag(pars, p.flag))
+        )
 
     # ---- data selection --------------------------------------------------------------------------------
 

@@ -3,6 +3,11 @@
 Request handlers take :attr:`EmulatorState.lock`, call :meth:`EmulatorState.sync` to bring the simulation
 up to the clock, then read or change the state. Tests reach the same object as ``emu.state`` to move the
 clock, change faults or read metrics while the server runs.
+
+Jobs are indexed by JobID and, per user, by submission order and by activity, and the indexes change with
+every submission, every product that settles (the simulation reports each job whose last product did) and
+every reset, so ``getNumJobs``, the submission cap and ``listOldJobs`` cost the same however many jobs the
+emulator holds.
 """
 
 from __future__ import annotations
@@ -46,8 +51,12 @@ class EmulatorState:
             workers=config.workers,
             request_delay=config.request_delay,
             xastrom_correction=config.xastrom_correction,
+            on_job_done=self._job_done,
         )
+        #: Every job by JobID. Read it freely; add jobs with :meth:`add_job` only, which keeps the indexes.
         self.jobs: dict[int, Job] = {}
+        self._history: dict[str, list[Job]] = {}  # per user, oldest first
+        self._active: dict[str, dict[int, Job]] = {}  # per user, the jobs with a product still to be made
         self.metrics = Metrics()
         self._users: dict[str, str] = {user_key(u): u for u in config.users}
         self._next_job_id = config.start_job_id
@@ -92,13 +101,27 @@ class EmulatorState:
         self.simulation.advance(now)
         return now
 
+    def add_job(self, job: Job, now: float) -> None:
+        """Take a planned job (JobID from :meth:`allocate_job_id`): index it and queue its products."""
+        history = self._history.setdefault(job.owner, [])
+        if job.job_id in self.jobs or (history and history[-1].job_id > job.job_id):
+            raise ValueError(f"job {job.job_id} is not newer than every job of {job.owner}")
+        self.jobs[job.job_id] = job
+        history.append(job)
+        self.simulation.add(job, now)
+        if job.unfinished:
+            self._active.setdefault(job.owner, {})[job.job_id] = job
+
+    def _job_done(self, job: Job) -> None:
+        self._active.get(job.owner, {}).pop(job.job_id, None)
+
     def jobs_of(self, owner: str) -> list[Job]:
         """One user's jobs, newest first."""
-        return sorted((j for j in self.jobs.values() if j.owner == owner), key=lambda j: -j.job_id)
+        return self._history.get(owner, [])[::-1]
 
     def active_jobs(self, owner: str) -> int:
         """How many of a user's jobs have a product queued, running or waiting."""
-        return sum(1 for job in self.jobs.values() if job.owner == owner and job.active)
+        return len(self._active.get(owner, ()))
 
     def allocate_job_id(self) -> int:
         """The next JobID (increasing, never reused within a run)."""

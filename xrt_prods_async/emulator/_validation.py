@@ -1,4 +1,5 @@
-"""Server-side checking of a submitted job, from the wire names alone (PARAMETERS.md, PROTOCOL.md §5, §16).
+"""Server-side checking of a submitted job, from the wire names alone (docs/parameters.md; docs/protocol.md
+§5, §16).
 
 This is deliberately independent of the client's parameter models: the emulator and the client each
 implement the rules, and the tests set one against the other. :data:`WIRE_PARAMETERS` is the table (wire
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xrt_prods_async._products import Product
+from xrt_prods_async.wire._envelope import REQUEST_ENVELOPE_KEYS
 
-from ._values import BadValueError, parse_flag, parse_int, parse_number, php_number, php_str
+from ._values import BadValueError, ascii_int, parse_flag, parse_int, parse_number, php_number, php_str
 
 __all__ = [
     "WIRE_PARAMETERS",
@@ -130,7 +132,7 @@ _GRADES = ("all", "0", "4")
 
 #: Every submit parameter the emulator knows, by wire name, in the order problems are reported.
 WIRE_PARAMETERS: tuple[WireParameter, ...] = (
-    # --- globals (PARAMETERS.md §3)
+    # --- globals (docs/parameters.md §3)
     _p("name", Kind.TEXT, GLOBAL),
     _p("targ", Kind.TARGETS, GLOBAL),
     _p("Tstart", Kind.TIME, GLOBAL),
@@ -263,8 +265,6 @@ _ALIASES: dict[str, str] = {alias: p.name for p in WIRE_PARAMETERS for alias in 
 
 #: Keys the service adds to every ``jobPars`` and never reads from a request.
 _INTERNAL_ECHO: tuple[tuple[str, Any], ...] = (("whatSXPS", "2SXPS"), ("do3col", 0), ("enh", 0))
-#: Envelope keys echoed at the head of ``jobPars``.
-_ENVELOPE = ("api_name", "api_version", "UserID")
 
 
 class NameResolver(Protocol):
@@ -333,16 +333,18 @@ def _parse_choice(par: WireParameter, raw: Any) -> str:
     if isinstance(raw, bool):
         raise BadValueError(f"one of {', '.join(par.choices)}")
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        if float(raw).is_integer() and int(raw) in par.codes:
-            return par.codes[int(raw)]
+        code = raw if isinstance(raw, int) else int(raw) if raw.is_integer() else None
+        if code is not None and code in par.codes:
+            return par.codes[code]
         raw = php_number(raw)
     if isinstance(raw, str):
         text = raw.strip().lower()
         for choice in par.choices:
             if text == choice.lower():
                 return choice
-        if text.isdigit() and int(text) in par.codes and text not in par.choices:
-            return par.codes[int(text)]
+        code = ascii_int(text)
+        if code is not None and code in par.codes and text not in par.choices:
+            return par.codes[code]
     raise BadValueError(f"one of {', '.join(par.choices)}")
 
 
@@ -434,10 +436,8 @@ def _parse(par: WireParameter, raw: Any) -> Any:
 
 
 def requested_products(values: Mapping[str, Any]) -> tuple[Product, ...]:
-    """Products whose flag is 1; ``doxastrom`` implies ``dopsf`` (PROTOCOL.md §5.1)."""
-    wanted = [p for p in Product if values.get(p.flag) == 1]
-    if Product.ASTROM_POS in wanted and Product.STANDARD_POS not in wanted:
-        wanted.append(Product.STANDARD_POS)
+    """Products whose flag is 1 and those they imply (``doxastrom`` implies ``dopsf``), in enum order."""
+    wanted = Product.with_implied(p for p in Product if values.get(p.flag) == 1)
     return tuple(p for p in Product if p in wanted)
 
 
@@ -467,8 +467,8 @@ def validate_submission(request: Mapping[str, Any]) -> ValidationOutcome:
         except BadValueError as exc:
             invalid.append(f"{product.flag} is {php_str(raw)}, but must be {exc.rule}")
     products = requested_products(values)
-    if Product.ASTROM_POS in products:
-        values[Product.STANDARD_POS.flag] = 1
+    for product in products:  # an implied product is requested as if its flag were set
+        values[product.flag] = 1
     if not products and not invalid:
         return ValidationOutcome(None, no_products=True)
     scopes = _active_scopes(products)
@@ -531,7 +531,7 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
 
 
 def _cross_checks(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
-    """Rules linking parameters: the energy bands must lie inside the main band (PROTOCOL.md §16)."""
+    """Rules linking parameters: the energy bands must lie inside the main band (docs/protocol.md §16)."""
     problems: list[str] = []
     if Product.LIGHT_CURVE not in products:
         return problems
@@ -614,7 +614,7 @@ def build_job_pars(
     """
     values = submission.values
     scopes = _active_scopes(submission.products)
-    pars: dict[str, Any] = {key: envelope[key] for key in _ENVELOPE if key in envelope}
+    pars: dict[str, Any] = {key: envelope[key] for key in REQUEST_ENVELOPE_KEYS if key in envelope}
     for name in submission.order:
         if name in values:
             pars[name] = _echo(_BY_NAME.get(name), values[name])

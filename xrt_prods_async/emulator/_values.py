@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any
 
 __all__ = [
+    "MAX_JOB_ID",
     "BadValueError",
+    "ascii_int",
     "parse_flag",
     "parse_int",
     "parse_job_id",
@@ -45,6 +48,8 @@ def php_number(value: float | int) -> str:
 
 def php_str(value: Any) -> str:
     """How PHP would interpolate a request value into a message (``true`` → ``1``, ``None`` → empty)."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -58,6 +63,16 @@ def php_str(value: Any) -> str:
     return str(value)
 
 
+#: The largest JobID: the service keeps them as 64-bit integers.
+MAX_JOB_ID = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,30}")
+
+
+def ascii_int(text: str) -> int | None:
+    """Plain ASCII digits (at most 30; ``"²"`` and ``"٣"`` are not digits here) as an int; else None."""
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -66,6 +81,8 @@ def parse_number(value: Any) -> float | int:
     if isinstance(value, bool):
         raise BadValueError("a number")
     if isinstance(value, int):
+        if abs(value) > sys.float_info.max:
+            raise BadValueError("a finite number")
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -110,17 +127,20 @@ def parse_flag(value: Any) -> int:
 
 
 def parse_job_id(value: Any) -> int | None:
-    """A JobID sent as an int or a numeric string (swifttools sends the string it got); None if neither."""
+    """A JobID sent as an int or a string of digits (swifttools sends the string it got); None if neither.
+
+    Only 1 to :data:`MAX_JOB_ID` is a JobID; anything else (``"²"``, ``-3``, ``1.5``, ``1e300``) is None.
+    """
+    number: int | None = None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-        return number if number > 0 else None
-    return None
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        number = ascii_int(value.strip())
+    return number if number is not None and 0 < number <= MAX_JOB_ID else None
 
 
 def version_text(value: Any) -> str | None:
@@ -136,10 +156,10 @@ def version_text(value: Any) -> str | None:
 
 def version_key(text: str) -> tuple[int, ...] | None:
     """Dotted version to a comparable tuple (``"1.10"`` → (1, 10) > (1, 9)); None if not dotted digits."""
-    parts = text.strip().split(".")
-    if not parts or not all(p.isdigit() for p in parts):
+    parts = [ascii_int(p) for p in text.strip().split(".")]
+    if not all(p is not None for p in parts):
         return None
-    return tuple(int(p) for p in parts)
+    return tuple(p for p in parts if p is not None)
 
 
 def version_at_least(value: Any, minimum: str) -> bool | None:

@@ -21,7 +21,8 @@ __all__ = [
     "unsafe_url_reason",
 ]
 
-#: The service asks clients to poll no faster than every ~10 s (PROTOCOL.md §17); only loopback may go faster.
+#: The service asks clients to poll no faster than every ~10 s (docs/protocol.md §17); only loopback may
+#: go faster.
 MIN_REMOTE_POLL_INTERVAL = 10.0
 
 

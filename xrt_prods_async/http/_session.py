@@ -29,9 +29,13 @@ from xrt_prods_async._errors import (
 from xrt_prods_async._version import __version__
 from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION, DEFAULT_BASE_URL, Endpoint
 from xrt_prods_async.wire._envelope import (
+    API_NAME_KEY,
+    API_VERSION_KEY,
+    REPLY_VERSION_KEY,
     deprecation_notice,
     error_from_reply,
     html_title,
+    is_error_reply,
     is_html,
     parse_reply_text,
     version_is_newer,
@@ -233,8 +237,8 @@ class Session:
         """
         url = self.url_for(endpoint)
         payload = dict(body)
-        payload.setdefault("api_name", API_NAME)
-        payload.setdefault("api_version", API_VERSION)
+        payload.setdefault(API_NAME_KEY, API_NAME)
+        payload.setdefault(API_VERSION_KEY, API_VERSION)
         idempotent = endpoint.idempotent
         reply: dict[str, Any] = {}
         try:
@@ -247,7 +251,7 @@ class Session:
                 raise on_uncertain(error) from error
             raise error from failed.__cause__
         self._notices(reply, url)
-        if reply["OK"] in (0, "0", False):
+        if is_error_reply(reply):
             raise error_from_reply(reply, endpoint=endpoint.value)
         return reply
 
@@ -276,7 +280,7 @@ class Session:
             raise _AttemptFailedError(Attempt(exc, True, transient)) from None
 
     def _notices(self, reply: Mapping[str, Any], url: str) -> None:
-        version = reply.get("APIVersion")
+        version = reply.get(REPLY_VERSION_KEY)
         if not self._version_warned and version_is_newer(version, API_VERSION):
             self._version_warned = True
             warnings.warn(

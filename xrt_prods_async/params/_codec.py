@@ -1,6 +1,6 @@
 """Values on the wire: encoding for the submit body, and reading the service's loose echo back.
 
-Encoding (PROTOCOL.md §5.1): booleans as 1/0, spectral models as a JSON array, numbers as JSON numbers
+Encoding (docs/protocol.md §5.1): booleans as 1/0, spectral models as a JSON array, numbers as JSON numbers
 (whole floats as integers, as the documented bodies write them), strings as given.
 
 Decoding accepts what the service echoes in ``jobPars`` (§5.2): numbers as strings (``"52.8000"``), flags
@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from xrt_prods_async.wire._envelope import API_NAME_KEY, API_VERSION_KEY, REQUEST_ENVELOPE_KEYS, USER_ID_KEY
 from xrt_prods_async.wire._loose import read_flag
 
 from ._fields import MAX_EXACT_INT, kind_of, param_of
@@ -30,11 +31,8 @@ __all__ = [
     "is_truthy_flag",
 ]
 
-#: Keys of the envelope every xrt_prods call carries (PROTOCOL.md §3.1); they are not job parameters.
-USER_ID_KEY = "UserID"
-API_NAME_KEY = "api_name"
-API_VERSION_KEY = "api_version"
-META_KEYS: frozenset[str] = frozenset({USER_ID_KEY, API_NAME_KEY, API_VERSION_KEY})
+#: Keys of the envelope every xrt_prods call carries (defined in wire); they are not job parameters.
+META_KEYS: frozenset[str] = frozenset(REQUEST_ENVELOPE_KEYS)
 
 
 def encode_value(value: Any) -> Any:

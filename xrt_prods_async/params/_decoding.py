@@ -1,6 +1,6 @@
 """Reading a request back from the service's ``jobPars`` or from swifttools' ``getJSONDict()``.
 
-The body is flat (PROTOCOL.md §5.1); each key is routed by its wire name — declared once on the model
+The body is flat (docs/protocol.md §5.1); each key is routed by its wire name — declared once on the model
 fields — to the globals, the shared position options or the product that owns it. Values are read with
 :func:`~xrt_prods_async.params._codec.decode_value`, then the request is built in swifttools spelling, so
 any problem names the parameter as swifttools users know it.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SERVER_INTERNAL_KEYS", "decode_request"]
 
-#: Keys the service adds to ``jobPars`` that are not job parameters (PROTOCOL.md §5.2), plus the
+#: Keys the service adds to ``jobPars`` that are not job parameters (docs/protocol.md §5.2), plus the
 #: envelope keys every call carries.
 SERVER_INTERNAL_KEYS: frozenset[str] = META_KEYS | {"whatSXPS", "do3col", "enh", "outdir"}
 

@@ -239,7 +239,7 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-#: Spectral models the service fits (PARAMETERS.md §5).
+#: Spectral models the service fits (docs/parameters.md §5).
 SPECTRAL_MODELS: tuple[str, ...] = ("powerlaw", "apec", "blackbody")
 
 

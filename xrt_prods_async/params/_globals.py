@@ -1,4 +1,4 @@
-"""The global parameters of a job (PARAMETERS.md §3): the target, the position, centroiding, timing.
+"""The global parameters of a job (docs/parameters.md §3): the target, the position, centroiding, timing.
 
 :class:`Globals` validates them on their own (types, the ``T0``/``targ`` triggers and the rules that
 involve only globals); :class:`~xrt_prods_async.params.JobRequest` extends it with the products and the
@@ -78,8 +78,8 @@ class Globals(ParamModel):
         "centMeth",
         "Centroid method (exact case)",
         server_default="simple",
-        # Numeric codes (PROTOCOL.md §18 item 7), low-confidence guesses: the raw-API example sends 2 where
-        # the default is "simple"; the older server echoed "3" for a request that asked for "iterative"
+        # Numeric codes (docs/protocol.md §18 item 7), low-confidence guesses: the raw-API example sends 2
+        # where the default is "simple"; the older server echoed "3" for a request that asked for "iterative"
         # (the FO Aqr request behind the GK Per reply, same docs set).
         codes={"2": "simple", "3": "iterative"},
     )

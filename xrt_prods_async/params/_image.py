@@ -1,4 +1,4 @@
-"""The image product (wire flag ``image``): PARAMETERS.md §7."""
+"""The image product (wire flag ``image``): docs/parameters.md §7."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The light-curve product (wire flag ``lc``): PARAMETERS.md §4."""
+"""The light-curve product (wire flag ``lc``): docs/parameters.md §4."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ class LightCurve(ProductModel):
         "whichData",
         "Which observations to use: 'all', or 'user' for the ones in use_obs (set by use_obs)",
         server_default="all",
-        # The service echoes lcobs as 0 for the default (PROTOCOL.md §5.2; inferred: 0 = all).
+        # The service echoes lcobs as 0 for the default (docs/protocol.md §5.2; inferred: 0 = all).
         codes={"0": "all"},
     )
     use_obs: Text | None = param("uselcobs", "useObs", f"Observations to use: {_OBS}", stricter=OBS_WITH_ALL)
@@ -311,7 +311,7 @@ class LightCurve(ProductModel):
 
     @classmethod
     def _band_rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
-        """Energy bands lie inside the main band and run low to high (PROTOCOL.md §16)."""
+        """Energy bands lie inside the main band and run low to high (docs/protocol.md §16)."""
 
         def value(field: str) -> float:
             given = v[field]

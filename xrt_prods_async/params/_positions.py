@@ -1,4 +1,4 @@
-"""The three position products (flags ``dopsf``, ``doenh``, ``doxastrom``): PARAMETERS.md §6.
+"""The three position products (flags ``dopsf``, ``doenh``, ``doxastrom``): docs/parameters.md §6.
 
 They share one set of options — one wire key each — so a request holding several position products
 gives all of them the same values (see :class:`~xrt_prods_async.params.JobRequest`). Name trap kept from
@@ -57,8 +57,8 @@ class PositionOptions(ProductModel):
         "detOrCent",
         "Find the source by detection or by centroiding",
         server_default="detect",
-        # The raw-API examples send detornot as 1 (PROTOCOL.md §18 item 7). Guess: 1 = detect (the default),
-        # 0 = centroid.
+        # The raw-API examples send detornot as 1 (docs/protocol.md §18 item 7). Guess: 1 = detect (the
+        # default), 0 = centroid.
         codes={"1": "detect", "0": "centroid"},
     )
     det_meth: Literal["simple", "iterative"] | None = param(
@@ -66,8 +66,8 @@ class PositionOptions(ProductModel):
         "centMeth",
         "Detection method (swifttools calls it centMeth on the position products)",
         server_default="simple",
-        # The raw-API examples send detMeth as 0 (PROTOCOL.md §18 item 7). Guess: 0 = simple (the default),
-        # 1 = iterative.
+        # The raw-API examples send detMeth as 0 (docs/protocol.md §18 item 7). Guess: 0 = simple (the
+        # default), 1 = iterative.
         codes={"0": "simple", "1": "iterative"},
     )
 

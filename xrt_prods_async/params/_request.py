@@ -1,4 +1,4 @@
-"""The job request: the global parameters plus any set of products (PARAMETERS.md §3, §9).
+"""The job request: the global parameters plus any set of products (docs/parameters.md §3, §9).
 
 Besides its own fields the request accepts the position options as globals (swifttools stores them
 there: ``posobs``, ``posRadius``, ... or ``pos_which_data``, ``pos_radius``, ...) and gives every position
@@ -215,7 +215,7 @@ class JobRequest(Globals):
         pos_given: Mapping[str, Any],
         pos_namer: Namer,
     ) -> Iterator[Issue]:
-        """Rules that involve the products (PARAMETERS.md §9.1); those of the globals alone run first."""
+        """Rules that involve the products (docs/parameters.md §9.1); those of the globals alone run first."""
         if not present:
             labels = ", ".join(
                 cls.slots()[p][0] if name.style == "python" else p.long_name for p in ALL_PRODUCTS

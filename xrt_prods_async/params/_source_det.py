@@ -1,4 +1,4 @@
-"""The source-detection product (wire flag ``sourceDet``, since API 1.5): PARAMETERS.md §8."""
+"""The source-detection product (wire flag ``sourceDet``, since API 1.5): docs/parameters.md §8."""
 
 from __future__ import annotations
 

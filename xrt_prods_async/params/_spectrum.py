@@ -1,4 +1,4 @@
-"""The spectrum product (wire flag ``spec``): PARAMETERS.md §5."""
+"""The spectrum product (wire flag ``spec``): docs/parameters.md §5."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ _PAIR = (
     "and a half slice would be silently dropped or fail the job"
 )
 
-#: How many user-defined time slices the service takes (PROTOCOL.md §16).
+#: How many user-defined time slices the service takes (docs/protocol.md §16).
 MAX_SLICES = 4
 
 
@@ -54,7 +54,7 @@ class Spectrum(ProductModel):
         "whichData",
         "Which observations to use: 'all', 'user' (those in use_obs) or 'hours' (inc_hours after the first)",
         server_default="hours",
-        # The older server echoed specobs as 1 for a request of "all" (PROTOCOL.md §5.2; inferred).
+        # The older server echoed specobs as 1 for a request of "all" (docs/protocol.md §5.2; inferred).
         codes={"1": "all"},
     )
     use_obs: Text | None = param(
@@ -74,7 +74,7 @@ class Spectrum(ProductModel):
         "timeslice",
         "Spectra to build: one ('single'), per snapshot, per obsID, or for the user slices rname1..4/gti1..4",
         server_default="single",
-        # The older server echoed timeslice as 1 for a request of "single" (PROTOCOL.md §5.2; inferred).
+        # The older server echoed timeslice as 1 for a request of "single" (docs/protocol.md §5.2; inferred).
         codes={"1": "single"},
     )
     grades: Grades | None = param("specgrades", "grades", "Event grades to use", server_default="all")

@@ -38,7 +38,7 @@ def strip_braces(value: Any) -> Any:
 def arcmin_from_echo(value: Any) -> Any:
     """Read an echoed ``poserr``, which the older server gave in arcseconds.
 
-    Guess (PROTOCOL.md §18 item 8): the GK Per reply echoes ``poserr`` 60 for a request that sent 1 (the
+    Guess (docs/protocol.md §18 item 8): the GK Per reply echoes ``poserr`` 60 for a request that sent 1 (the
     FO Aqr request of the same docs), so a value above the 6-arcmin maximum that lands inside 1–6 once
     divided by 60 is read as arcseconds. Other values pass unchanged.
     """

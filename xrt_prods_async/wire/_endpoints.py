@@ -1,6 +1,6 @@
 """Facts of the wire protocol that both the client and the emulator need: paths, versions, codes.
 
-Everything here is a constant of the service (PROTOCOL.md §2, §3, §7, §8, §9, §15); the client and the
+Everything here is a constant of the service (docs/protocol.md §2, §3, §7, §8, §9, §15); the client and the
 emulator each read it, neither owns it.
 """
 
@@ -11,7 +11,7 @@ import enum
 #: The real service; every client and command takes another base URL.
 DEFAULT_BASE_URL = "https://www.swift.ac.uk/user_objects"
 
-#: Sent as ``api_name`` in every call (PROTOCOL.md §3.1).
+#: Sent as ``api_name`` in every call (docs/protocol.md §3.1).
 API_NAME = "xrt_prods"
 
 #: The API version this package speaks: the current light-curve and spectrum layouts (≥ 1.10).
@@ -83,7 +83,7 @@ class LightCurveType(enum.StrEnum):
 
 
 class StatusCode(enum.IntEnum):
-    """Per-product status codes of ``checkProductStatus.php`` (PROTOCOL.md §7.2)."""
+    """Per-product status codes of ``checkProductStatus.php`` (docs/protocol.md §7.2)."""
 
     #: Invented by clients when a reply lacks a product it asked for; never sent by the server.
     NOT_RETURNED = -10
@@ -110,7 +110,7 @@ class StatusCode(enum.IntEnum):
 
 
 class CancelCode(enum.IntEnum):
-    """Per-product outcome codes of ``canceljob.php`` (PROTOCOL.md §8)."""
+    """Per-product outcome codes of ``canceljob.php`` (docs/protocol.md §8)."""
 
     CANCELLED = 0
     ALREADY_FINISHED = 1
@@ -120,7 +120,7 @@ class CancelCode(enum.IntEnum):
 
 
 class ProgressStepStatus(enum.IntEnum):
-    """``StepStatus`` of a progress step (PROTOCOL.md §7.3)."""
+    """``StepStatus`` of a progress step (docs/protocol.md §7.3)."""
 
     NOT_REACHED = 0
     ACTIVE = 1
@@ -128,14 +128,14 @@ class ProgressStepStatus(enum.IntEnum):
 
 
 class GotProgress(enum.IntEnum):
-    """``GotProgress`` of a progress object (PROTOCOL.md §7.3)."""
+    """``GotProgress`` of a progress object (docs/protocol.md §7.3)."""
 
     NOT_REQUESTED = 0
     RETURNED = 1
     UNAVAILABLE = 2
 
 
-#: Labels the service uses to group parameter problems in ``listErr`` (PROTOCOL.md §4.1).
+#: Labels the service uses to group parameter problems in ``listErr`` (docs/protocol.md §4.1).
 LISTERR_MISSING_LABEL = "The following parameters are needed, but were not supplied:"
 LISTERR_INVALID_LABEL = "The following parameters have invalid values:"
 PARAMETER_PROBLEMS_ERROR = "There were problems with the parameters you supplied."

@@ -1,6 +1,6 @@
-"""The reply envelope every xrt_prods call shares (PROTOCOL.md §1, §3.3, §4): HTML outage pages, JSON
-decoding, ``OK`` / ``APIVersion`` / ``ERROR`` / ``listErr`` / ``deprecationWarning``, and the mapping of an
-``OK`` = 0 reply onto the error tree.
+"""The envelope every xrt_prods call shares (docs/protocol.md §1, §3, §4): the keys of every request and
+reply, HTML outage pages, JSON decoding, ``OK`` / ``APIVersion`` / ``ERROR`` / ``listErr`` /
+``deprecationWarning``, and the mapping of an ``OK`` = 0 reply onto the error tree.
 
 Pure functions on text and dicts, with no I/O, so the http layer, the tests and any other caller read replies
 the same way.
@@ -28,15 +28,55 @@ from ._endpoints import PARAMETER_PROBLEMS_ERROR
 from ._loose import MAX_NESTING, safe_str, too_deep
 
 __all__ = [
+    "API_NAME_KEY",
+    "API_VERSION_KEY",
+    "DEPRECATION_KEY",
+    "ERROR_KEY",
+    "JOB_ID_KEY",
+    "LIST_ERR_KEY",
+    "OK_KEY",
+    "REPLY_ENVELOPE_KEYS",
+    "REPLY_VERSION_KEY",
+    "REQUEST_ENVELOPE_KEYS",
+    "USER_ID_KEY",
     "DeprecationNotice",
     "deprecation_notice",
     "error_from_reply",
     "html_title",
+    "is_error_reply",
     "is_html",
     "parse_reply_text",
     "parse_version",
     "version_is_newer",
 ]
+
+# -- the request envelope: keys swifttools adds to every xrt_prods call (docs/protocol.md §3.1) -------------
+
+API_NAME_KEY = "api_name"
+API_VERSION_KEY = "api_version"
+USER_ID_KEY = "UserID"
+#: Every request's envelope keys, in the order swifttools sends them; they are never job parameters.
+REQUEST_ENVELOPE_KEYS: tuple[str, ...] = (API_NAME_KEY, API_VERSION_KEY, USER_ID_KEY)
+
+# -- the reply envelope (docs/protocol.md §3.3, §4.1) ----------------------------------------------------
+
+#: 1 = processed, 0 = error, 2 = partial success (cancel only).
+OK_KEY = "OK"
+#: The service's API version, in every reply.
+REPLY_VERSION_KEY = "APIVersion"
+#: The error text of an ``OK`` = 0 reply.
+ERROR_KEY = "ERROR"
+#: Groups of parameter problems of an ``OK`` = 0 reply.
+LIST_ERR_KEY = "listErr"
+#: An optional ``{"type", "message"}`` notice, shown once per type.
+DEPRECATION_KEY = "deprecationWarning"
+#: Keys any reply may carry besides its own body.
+REPLY_ENVELOPE_KEYS: frozenset[str] = frozenset(
+    {OK_KEY, REPLY_VERSION_KEY, ERROR_KEY, LIST_ERR_KEY, DEPRECATION_KEY}
+)
+
+#: The job a call is about: a request key of every call on one job, echoed in most of their replies.
+JOB_ID_KEY = "JobID"
 
 _BODY_EXCERPT = 300
 #: Deepest JSON nesting a reply may have: the documented replies nest about ten levels (a status whose
@@ -45,8 +85,8 @@ MAX_REPLY_NESTING = 2 * MAX_NESTING
 
 _UNKNOWN_USER = re.compile(r"is not recognised|not recogni[sz]ed\s*/\s*validated|not validated", re.I)
 _NOT_OWNER = re.compile(r"\bis not owned by\b", re.I)
-# The job-cap reply is undocumented (PROTOCOL.md §16); these phrasings cover "too many jobs", "job limit",
-# "maximum number of jobs", "N jobs queued or running; the limit is N".
+# The job-cap reply is undocumented (docs/protocol.md §16); these phrasings cover "too many jobs",
+# "job limit", "maximum number of jobs", "N jobs queued or running; the limit is N".
 _JOB_LIMIT = re.compile(
     r"too many (active |queued |running )?jobs|jobs? limit|limit (of|on) .*jobs|maximum number of .*jobs"
     r"|jobs? (queued|running|active).*\blimit\b|\blimit\b.*\bjobs\b",
@@ -97,7 +137,7 @@ def parse_reply_text(text: str, *, url: str | None = None) -> dict[str, Any]:
             url=url,
             body=excerpt,
         )
-    missing = [key for key in ("OK", "APIVersion") if key not in reply]
+    missing = [key for key in (OK_KEY, REPLY_VERSION_KEY) if key not in reply]
     if missing:
         raise ProtocolError(
             f"The service's reply lacks {' and '.join(missing)}, which every reply carries; "
@@ -142,7 +182,7 @@ class DeprecationNotice:
 
 def deprecation_notice(reply: Mapping[str, Any], *, url: str | None = None) -> DeprecationNotice | None:
     """The reply's ``deprecationWarning``, if any; ``ProtocolError`` if it lacks ``type`` or ``message``."""
-    raw = reply.get("deprecationWarning")
+    raw = reply.get(DEPRECATION_KEY)
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or "type" not in raw or "message" not in raw:
@@ -169,6 +209,11 @@ def _problem_groups(raw: Any) -> tuple[ProblemGroup, ...]:
     return tuple(groups)
 
 
+def is_error_reply(reply: Mapping[str, Any]) -> bool:
+    """True for an ``OK`` = 0 reply (the service's error; 0 may come as a number, a string or false)."""
+    return reply.get(OK_KEY) in (0, "0", False)
+
+
 def error_from_reply(reply: Mapping[str, Any], *, endpoint: str | None = None) -> ServerError:
     """The exception for an ``OK`` = 0 reply, chosen by what the service said.
 
@@ -176,14 +221,14 @@ def error_from_reply(reply: Mapping[str, Any], *, endpoint: str | None = None) -
     the client translates them); unknown user -> ``UnknownUserError``; another user's job ->
     ``NotOwnerError``; the per-user job cap -> ``JobLimitError``; anything else -> ``ServerError``.
     """
-    raw_error = reply.get("ERROR")
+    raw_error = reply.get(ERROR_KEY)
     message = safe_str(raw_error).strip() if raw_error is not None else ""
     if not message:
         message = "The service reported an error (OK = 0) without saying why"
     copy = dict(reply)
-    if "listErr" in reply or message.startswith(PARAMETER_PROBLEMS_ERROR):
+    if LIST_ERR_KEY in reply or message.startswith(PARAMETER_PROBLEMS_ERROR):
         return ServerRefusedError(
-            message, _problem_groups(reply.get("listErr")), endpoint=endpoint, reply=copy
+            message, _problem_groups(reply.get(LIST_ERR_KEY)), endpoint=endpoint, reply=copy
         )
     if _UNKNOWN_USER.search(message):
         return UnknownUserError(

@@ -1,4 +1,4 @@
-"""Pydantic models of every success reply in PROTOCOL.md, tolerant of the service's loose types.
+"""Pydantic models of every success reply in docs/protocol.md, tolerant of the service's loose types.
 
 Field names are snake_case; aliases are the wire keys. Numbers may arrive as strings, flags as 0/1 or JSON
 booleans, ``JobID`` as a string or an integer, status codes as ``null``. ``parse_reply`` turns a validation
@@ -17,7 +17,7 @@ from xrt_prods_async._errors import ProtocolError
 from xrt_prods_async._products import Product
 
 from ._endpoints import GotProgress, ProgressStepStatus, StatusCode
-from ._envelope import MAX_REPLY_NESTING
+from ._envelope import JOB_ID_KEY, MAX_REPLY_NESTING, REPLY_ENVELOPE_KEYS
 from ._loose import (
     Flag,
     LooseFloat,
@@ -58,9 +58,9 @@ __all__ = [
 ]
 
 #: Keys of the reply envelope, never product or band names.
-ENVELOPE_KEYS = frozenset({"OK", "APIVersion", "JobID", "ERROR", "listErr", "deprecationWarning"})
+ENVELOPE_KEYS = REPLY_ENVELOPE_KEYS | {JOB_ID_KEY}
 
-#: Text of the progress of a product without progress information (PROTOCOL.md §7.4).
+#: Text of the progress of a product without progress information (docs/protocol.md §7.4).
 NO_PROGRESS_TEXT = "No progress information available"
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,7 +105,8 @@ class _Reply(BaseModel):
 
 
 def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
-    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true)."""
+    """The products a job's ``jobPars`` asks for: every product whose submit flag is set (1, "1", true), with
+    those the service adds for them (``Product.with_implied``)."""
     found: list[Product] = []
     for product in Product:
         value = job_pars.get(product.flag)
@@ -115,10 +116,7 @@ def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
             wanted = False
         if wanted:
             found.append(product)
-    if Product.ASTROM_POS in found and Product.STANDARD_POS not in found:
-        # doxastrom=1 forces dopsf=1 on the server (PROTOCOL.md §5.1).
-        found.insert(found.index(Product.ASTROM_POS), Product.STANDARD_POS)
-    return tuple(found)
+    return Product.with_implied(found)
 
 
 # --- submit, history -------------------------------------------------------------------------------------
@@ -230,7 +228,7 @@ class ProgressReply(_Reply):
         return self.got_progress == GotProgress.RETURNED
 
     def render(self) -> str:
-        """The progress as text, exactly as PROTOCOL.md §7.4 describes."""
+        """The progress as text, exactly as docs/protocol.md §7.4 describes."""
         return render_progress(self)
 
 
@@ -254,7 +252,7 @@ def _render_steps(steps: tuple[ProgressStepReply, ...], prefix: str) -> str:
 
 
 def render_progress(progress: ProgressReply) -> str:
-    """Human-readable progress (PROTOCOL.md §7.4), or ``No progress information available``.
+    """Human-readable progress (docs/protocol.md §7.4), or ``No progress information available``.
 
     Preamble line, then one line per step indented two spaces per level, the active step wrapped in ``**``
     with ``- ACTIVE`` and its extra text, done steps marked ``- DONE``, then the running time.
