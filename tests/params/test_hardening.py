@@ -22,10 +22,12 @@ from xrt_prods_async._errors import InvalidRequestError
 from xrt_prods_async.params import (
     AstromPos,
     EnhancedPos,
+    Globals,
     Image,
     JobRequest,
     LightCurve,
     ParamModel,
+    PositionOptions,
     SourceDet,
     Spectrum,
     StandardPos,
@@ -39,6 +41,8 @@ QUICK = settings(
 )
 MODELS: tuple[type[ParamModel], ...] = (
     JobRequest,
+    Globals,
+    PositionOptions,
     LightCurve,
     Spectrum,
     StandardPos,

@@ -434,16 +434,24 @@ class ProductModel(ParamModel):
     product: ClassVar[Product]
 
     @classmethod
+    def _product(cls) -> Product | None:
+        """The product, or None for a base of products (``PositionOptions``), which may be built too."""
+        return next((k.__dict__["product"] for k in cls.__mro__ if "product" in k.__dict__), None)
+
+    @classmethod
     def _context(cls) -> str:
-        return f"The {cls.product.label} parameters are not valid"
+        product = cls._product()
+        return f"The {product.label if product else cls.__name__} parameters are not valid"
 
     @classmethod
     def _what(cls) -> str:
-        return f"the {cls.product.label} ({cls.product.long_name})"
+        product = cls._product()
+        return f"the {product.label} ({product.long_name})" if product else f"the {cls.__name__}"
 
     @classmethod
     def _default_prefix(cls, style: Style) -> str | None:
-        long_name = cls.product.long_name
+        product = cls._product()
+        long_name = product.long_name if product else cls.__name__
         return long_name if style == "swifttools" else snake_name(long_name)
 
 
