@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from xrt_prods_async.wire._loose import MAX_NESTING, safe_repr, too_deep
 
 __all__ = [
+    "MAX_EXACT_INT",
     "MAX_NESTING",
     "NO_RANGE",
     "OBS_WITH_ALL",
@@ -42,6 +43,7 @@ __all__ = [
     "Text",
     "Time",
     "choices_of",
+    "is_sendable",
     "kind_of",
     "param",
     "param_of",
