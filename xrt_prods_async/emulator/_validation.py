@@ -492,6 +492,23 @@ def validate_submission(request: Mapping[str, Any]) -> ValidationOutcome:
 
 
 def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
+    """The mandatory parameters the body lacks: the globals' rules, then each requested product's."""
+    need = _needed_globals(values, products)
+    if Product.LIGHT_CURVE in products:
+        need += _needed_for_light_curve(values)
+    if Product.SPECTRUM in products:
+        need += _needed_for_spectrum(values)
+    if POSITION in _active_scopes(products) and values.get("posobs") == "user":
+        need.append("useposobs")
+    if Product.IMAGE in products and values.get("imobs") == "user":
+        need.append("useimobs")
+    if Product.SOURCE_DET in products and values.get("detobs", "user") == "user":
+        need.append("usedetobs")
+    return [name for name in need if name not in values]
+
+
+def _needed_globals(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
+    """Name, target, position and centroiding, unless the service is asked to work them out."""
     need: list[str] = ["name"]
     if values.get("getTargs") != 1:
         need.append("targ")
@@ -502,32 +519,34 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
         need.append("cent")
     if values.get("cent") == 1:
         need.append("poserr")
-    if Product.LIGHT_CURVE in products:
-        need.append("binMeth")
-        if values.get("binMeth") == "counts":
-            need += ["pccounts", "wtcounts", "dynamic"]
-        if values.get("lcobs") == "user":
-            need.append("uselcobs")
-    if Product.SPECTRUM in products:
-        need.append("specz")
-        if values.get("specz") == 1:
-            need.append("zval")
-        if values.get("specobs") == "user":
-            need.append("usespecobs")
-        if values.get("timeslice") == "user":
-            need += ["rname1", "gti1"]
-            for n in range(2, 5):
-                if f"rname{n}" in values:
-                    need.append(f"gti{n}")
-                elif f"gti{n}" in values:
-                    need.append(f"rname{n}")
-    if POSITION in _active_scopes(products) and values.get("posobs") == "user":
-        need.append("useposobs")
-    if Product.IMAGE in products and values.get("imobs") == "user":
-        need.append("useimobs")
-    if Product.SOURCE_DET in products and values.get("detobs", "user") == "user":
-        need.append("usedetobs")
-    return [name for name in need if name not in values]
+    return need
+
+
+def _needed_for_light_curve(values: Mapping[str, Any]) -> list[str]:
+    """The binning method, what counts binning needs, and the observations of a user selection."""
+    need = ["binMeth"]
+    if values.get("binMeth") == "counts":
+        need += ["pccounts", "wtcounts", "dynamic"]
+    if values.get("lcobs") == "user":
+        need.append("uselcobs")
+    return need
+
+
+def _needed_for_spectrum(values: Mapping[str, Any]) -> list[str]:
+    """The redshift flag (and value), a user selection's observations, user time slices in pairs."""
+    need = ["specz"]
+    if values.get("specz") == 1:
+        need.append("zval")
+    if values.get("specobs") == "user":
+        need.append("usespecobs")
+    if values.get("timeslice") == "user":
+        need += ["rname1", "gti1"]
+        for n in range(2, 5):
+            if f"rname{n}" in values:
+                need.append(f"gti{n}")
+            elif f"gti{n}" in values:
+                need.append(f"rname{n}")
+    return need
 
 
 def _cross_checks(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
