@@ -57,3 +57,23 @@ def test_json_is_strict() -> None:
         {"rate": math.nan, "limit": math.inf, "rows": ((1.0, "x"),), "path": Path("a")}, stream=stream
     )
     assert json.loads(stream.getvalue()) == {"rate": None, "limit": None, "rows": [[1.0, "x"]], "path": "a"}
+
+
+@pytest.mark.parametrize(
+    "command", ["submit", "status", "wait", "download", "cancel", "jobs", "count", "results"]
+)
+def test_help_lists_the_exit_statuses(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    from xrt_prods_async.cli import main
+    from xrt_prods_async.cli._exit import EXIT_STATUS_HELP
+
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--help"])
+    assert stopped.value.code == 0
+    text = capsys.readouterr().out
+    assert text.rstrip().endswith(EXIT_STATUS_HELP)
+    assert "--user USER_ID" in text
+    assert "--json" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

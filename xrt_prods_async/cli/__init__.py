@@ -10,7 +10,7 @@ from xrt_prods_async import __version__
 from xrt_prods_async._errors import XRTError
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES: tuple[str, ...] = ("_demo", "_submit", "_jobs", "_results", "_campaign", "_serve")
+_COMMAND_MODULES: tuple[str, ...] = ("_demo", "_submit", "_jobs", "_results", "_rebin", "_campaign", "_serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,8 +47,8 @@ class ExitStatus(enum.IntEnum):
 #: One line per status, as ``--help`` and the README list them.
 _SHORT: dict[ExitStatus, str] = {
     ExitStatus.OK: "all done (every file asked for is on disk and verified)",
-    ExitStatus.INCOMPLETE: "some sources or products failed or are incomplete (the summary names them)",
-    ExitStatus.USAGE: "usage error: options, request/campaign file or settings (nothing was sent)",
+    ExitStatus.INCOMPLETE: "some sources or products failed or are incomplete (the output names them)",
+    ExitStatus.USAGE: "usage error: options, request or campaign file, settings (nothing sent)",
     ExitStatus.UNREACHABLE: "the service was unreachable or failing for longer than the outage budget",
     ExitStatus.LOCAL_IO: "local I/O failure (disk full, permissions)",
     ExitStatus.REFUSED: "refused by the service: unknown user, not your job, bad request, job cap",

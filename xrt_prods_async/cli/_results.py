@@ -53,13 +53,16 @@ def light_curve_rows(data: LightCurveData) -> Iterable[dict[str, Any]]:
             yield {"dataset": name, **dict(zip(dataset.columns, row, strict=True))}
 
 
-def print_light_curve(data: LightCurveData, args: argparse.Namespace) -> None:
-    """A light curve as ``results lc`` and ``rebin --wait`` print it."""
+def print_light_curve(
+    data: LightCurveData, args: argparse.Namespace, *, envelope: Mapping[str, Any] | None = None
+) -> None:
+    """A light curve as ``results lc`` and ``rebin --wait`` print it; under ``--json`` inside ``envelope``
+    (as its ``light_curve``) when one is given."""
     rows = sum(len(d) for d in data.datasets.values())
     if args.csv:
         note(f"wrote {write_csv(args.csv, light_curve_rows(data))} rows to {args.csv}")
     if args.json:
-        emit_json(data.to_dict())
+        emit_json(data.to_dict() if envelope is None else {**envelope, "light_curve": data.to_dict()})
         return
     show(data)
     if not args.csv:
