@@ -14,7 +14,7 @@ from tests.support.emulator import OTHER, USER
 from xrt_prods_async.cli import main
 from xrt_prods_async.cli._exit import ExitStatus, status_for
 from xrt_prods_async.client import ENV_USER_ID
-from xrt_prods_async.emulator import RunningEmulator
+from xrt_prods_async.emulator import FaultConfig, FaultRule, RunningEmulator
 
 #: One invocation of every command that talks to the service (JOB 1001, submitted in the tests that need it).
 EVERY_COMMAND: list[tuple[str, ...]] = [
@@ -81,6 +81,28 @@ def test_an_unregistered_user_is_refused(run: Run, service: RunningEmulator) -> 
     ran = run("count", "--user", "stranger@example.org")
     assert ran.status == ExitStatus.REFUSED
     assert ran.err.startswith("error: The user `stranger@example.org` is not recognised")
+
+
+def test_a_lost_submit_reply_says_how_to_find_the_job(
+    tmp_path: Path, run: Run, service: RunningEmulator
+) -> None:
+    lost = FaultRule(endpoint="run_userobject.php", lost_reply=1.0, limit=1)
+    service.state.faults.configure(FaultConfig(rules=[lost]))
+    ran = run("submit", toml_request(tmp_path))
+    assert ran.status == ExitStatus.UNREACHABLE
+    (line,) = ran.err.splitlines()
+    assert "look with 'xrt-prods-async jobs' for a job named 'GRB 200416A' submitted between " in line
+    assert line.endswith(" UTC: if there is one, use its JobID")
+    assert [job["name"] for job in run("jobs", "--json").json()] == ["GRB 200416A"]  # it is there
+
+
+def test_results_of_an_unfinished_job_say_to_wait(tmp_path: Path, run: Run, service: RunningEmulator) -> None:
+    service.state.clock.set_time_scale(1.0)
+    assert run("submit", toml_request(tmp_path)).status == 0
+    ran = run("results", "1001", "lc")
+    assert ran.status == ExitStatus.INCOMPLETE
+    assert ran.err.startswith("error: The light curve of job 1001 is not complete yet (")
+    assert ran.err.endswith("; wait for it first: xrt-prods-async wait JOB\n")
 
 
 def test_plain_http_off_loopback_names_the_option(run: Run) -> None:

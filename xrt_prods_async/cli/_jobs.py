@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xrt_prods_async._products import Product
+from xrt_prods_async.client._views import Table
 from xrt_prods_async.wire import ARCHIVE_FORMATS
 
 from ._exit import ExitStatus
@@ -19,12 +20,14 @@ from ._output import Shown, emit_json, note, show
 from ._service import command_parser, open_client, positive_seconds, run_async
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from xrt_prods_async.client import Job, JobStatus, XRTClient
+    from xrt_prods_async.client import JobStatus
 
 __all__ = [
     "add_download_options",
     "add_poll_interval_option",
+    "files_dict",
     "files_view",
+    "finished_status",
     "job_id",
     "products_option",
     "register",
@@ -65,6 +68,7 @@ def products_option(text: str) -> tuple[Product, ...]:
 
 
 def add_poll_interval_option(parser: argparse.ArgumentParser) -> None:
+    """``--poll-interval``: how often a wait asks (the client checks it: at least 10 s off loopback)."""
     parser.add_argument(
         "--poll-interval",
         dest="poll_interval",
@@ -74,6 +78,7 @@ def add_poll_interval_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_download_options(parser: argparse.ArgumentParser) -> None:
+    """``--format`` and ``--overwrite`` of the commands that download archives."""
     parser.add_argument("--format", choices=ARCHIVE_FORMATS, default="tar.gz", help="archive format (tar.gz)")
     parser.add_argument("--overwrite", action="store_true", help="replace archives already in the folder")
 
@@ -93,13 +98,13 @@ def show_progress() -> Callable[[JobStatus], None]:
 
 
 def files_view(job: int, files: dict[Product, Path]) -> Shown:
-    from xrt_prods_async.client._views import Table
-
+    """The archives saved, a row per product."""
     rows = tuple((p.label, str(path)) for p, path in files.items())
     return Shown(f"Job {job}: {len(files)} archive(s) saved", tables=(Table(("product", "file"), rows),))
 
 
-def _files_dict(files: dict[Product, Path]) -> dict[str, str]:
+def files_dict(files: dict[Product, Path]) -> dict[str, str]:
+    """The archives saved, by product short name (JSON)."""
     return {p.value: str(path) for p, path in files.items()}
 
 
@@ -111,14 +116,10 @@ def finished_status(status: JobStatus) -> int:
 # --- the commands ---------------------------------------------------------------------------------------
 
 
-async def _attach(args: argparse.Namespace, client: XRTClient) -> Job:
-    return await client.attach(args.job)
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     async def body() -> JobStatus:
         async with open_client(args) as client:
-            job = await _attach(args, client)
+            job = await client.attach(args.job)
             return await job.status()
 
     status = run_async(body)
@@ -132,7 +133,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_wait(args: argparse.Namespace) -> int:
     async def body() -> JobStatus:
         async with open_client(args, poll_interval=args.poll_interval) as client:
-            job = await _attach(args, client)
+            job = await client.attach(args.job)
             return await job.wait(timeout=args.timeout, on_progress=show_progress())
 
     status = run_async(body)
@@ -146,14 +147,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     async def body() -> dict[Product, Path]:
         async with open_client(args) as client:
-            job = await _attach(args, client)
+            job = await client.attach(args.job)
             return await job.download(
                 args.dir, products=args.products, format=args.format, overwrite=args.overwrite
             )
 
     files = run_async(body)
     if args.json:
-        emit_json({"job_id": args.job, "files": _files_dict(files)})
+        emit_json({"job_id": args.job, "files": files_dict(files)})
     else:
         show(files_view(args.job, files))
     return ExitStatus.OK
@@ -164,7 +165,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
     async def body() -> CancelResult:
         async with open_client(args) as client:
-            job = await _attach(args, client)
+            job = await client.attach(args.job)
             return await job.cancel(args.products)
 
     result = run_async(body)
@@ -177,7 +178,6 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     from xrt_prods_async.client import OldJob
-    from xrt_prods_async.client._views import Table
 
     async def body() -> list[OldJob]:
         async with open_client(args) as client:

@@ -26,9 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xrt_prods_async._errors import ConfigurationError, InvalidRequestError
+from xrt_prods_async.wire import API_NAME_KEY
 
 from ._exit import ExitStatus
-from ._jobs import add_download_options, add_poll_interval_option, files_view, finished_status, show_progress
+from ._jobs import (
+    add_download_options,
+    add_poll_interval_option,
+    files_dict,
+    files_view,
+    finished_status,
+    show_progress,
+)
 from ._output import emit_json, note, show
 from ._service import command_parser, open_client, run_async
 
@@ -38,9 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from xrt_prods_async.params import JobRequest
 
 __all__ = ["load_request", "register"]
-
-#: The key only swifttools' saved request (its wire body) has.
-_SWIFTTOOLS_MARK = "api_name"
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -69,7 +74,7 @@ def load_request(path: str | Path) -> JobRequest:
     source = Path(path)
     data = _read(source)
     try:
-        if _SWIFTTOOLS_MARK in data:
+        if API_NAME_KEY in data:  # only swifttools' saved request (its wire body) has the envelope
             return JobRequest.from_swifttools_json(data)
         return JobRequest(**data)
     except InvalidRequestError as exc:
@@ -110,7 +115,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         if status is not None:
             out["status"] = status.to_dict()
         if files is not None:
-            out["files"] = {p.value: str(path) for p, path in files.items()}
+            out["files"] = files_dict(files)
         emit_json(out)
     else:
         if status is not None:
