@@ -31,6 +31,7 @@ from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._events import summarise
 from xrt_prods_async.campaign._sources import load_campaign_file
 from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
+from xrt_prods_async.cli._report import add_report_command
 from xrt_prods_async.cli._service import add_base_url_option, add_user_option
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
@@ -326,6 +327,7 @@ def register(subparsers: Any) -> None:
         if name != "status":
             _common(p)
         p.set_defaults(func=func)
+    add_report_command(sub)
 
 
 if __name__ == "__main__":  # pragma: no cover
