@@ -122,6 +122,10 @@ class Position(Viewable, BaseModel):
             which_sxps=reply.which_sxps if reply.from_sxps else None,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the fields by their Python names (``product`` as its short name)."""
+        return self.model_dump(mode="json")
+
     def _coordinates(self) -> tuple[float, float, float]:
         if not self.found or self.ra is None or self.dec is None or self.err90 is None:
             raise ProductNotReadyError(
@@ -210,6 +214,10 @@ class SourceList(Viewable, SourceListReply):
     def total(self) -> tuple[SourceRow, ...]:
         """Sources of the ``Total`` band (empty if it was not searched)."""
         return self.bands.get("Total", ())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``bands``, each a list of rows by the service's column names (as ``to_pandas``)."""
+        return {"bands": {band: [dict(row.values) for row in rows] for band, rows in self.bands.items()}}
 
     def to_pandas(self, band: str = "Total") -> pandas.DataFrame:
         """One band as a pandas DataFrame (needs the ``pandas`` extra)."""
@@ -474,6 +482,11 @@ class LightCurveData(Viewable, LightCurveReply):
             found.setdefault(dataset.name, dataset)
         return list(found.values())
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``datasets`` by name (``columns``, ``rows``, ``url``), ``binning``, ``time_format``,
+        ``t0``."""
+        return self.model_dump(mode="json")
+
     def to_pandas(self) -> dict[str, pandas.DataFrame]:
         """Every dataset as a pandas DataFrame, by name (needs the ``pandas`` extra)."""
         return {name: d.to_pandas() for name, d in self.datasets.items()}
@@ -638,6 +651,10 @@ class SpectralFits(Viewable, SpecDataReply):
                     )
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``intervals`` -> ``modes`` -> ``models`` with their values, and the markers."""
+        return self.model_dump(mode="json")
+
     def to_pandas(self) -> pandas.DataFrame:
         """All fits as one pandas DataFrame, a row per (interval, mode, model); needs the ``pandas`` extra."""
         pd = require_extra("pandas", "pandas", "SpectralFits.to_pandas()")
@@ -719,6 +736,10 @@ class OldJob(Viewable, OldJobEntry):
     def from_entry(cls, entry: OldJobEntry) -> OldJob:
         """The client's view of a wire history entry."""
         return cls.model_validate(entry.model_dump())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the entry's fields (``submitted`` in ISO 8601) and its ``products`` by short name."""
+        return {**self.model_dump(mode="json"), "products": [p.value for p in self.products]}
 
     def _view(self, *, picture: bool = False) -> View:
         products = ", ".join(p.label for p in self.products) or "none listed"
