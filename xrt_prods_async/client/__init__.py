@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING
 from xrt_prods_async._lazy import lazy_names
 
 if TYPE_CHECKING:
-    from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, ProgressCallback, XRTClient
+    from ._api import JobRef, ProgressCallback, XRTClient
     from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
     from ._download import archive_filename, verify_archive
+    from ._env import ENV_BASE_URL, ENV_USER_ID
     from ._extract import extract
     from ._job import Job
     from ._plot import plot_light_curve
@@ -62,9 +63,10 @@ if not TYPE_CHECKING:
         {
             # Job through _api: _api imports _job at its end (Job is made from the finished XRTClient), so
             # _api must be imported first.
-            "._api": ("ENV_BASE_URL", "ENV_USER_ID", "Job", "JobRef", "ProgressCallback", "XRTClient"),
+            "._api": ("Job", "JobRef", "ProgressCallback", "XRTClient"),
             "._cancel": ("CANCEL_NAMES", "CancelOutcome", "CancelResult", "ProductCancel"),
             "._download": ("archive_filename", "verify_archive"),
+            "._env": ("ENV_BASE_URL", "ENV_USER_ID"),
             "._extract": ("extract",),
             "._plot": ("plot_light_curve",),
             "._results": (

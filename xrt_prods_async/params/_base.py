@@ -86,7 +86,7 @@ def snake_name(name: str) -> str:
 class ParamModel(BaseModel):
     """Base class of the parameter models: frozen, equal by value, built from any spelling of a name."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     __xrt__: ClassVar[Names]
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = ()
@@ -105,7 +105,7 @@ class ParamModel(BaseModel):
             if info.description != text:
                 info.description = text
                 changed = True
-        if changed:
+        if changed and cls.__pydantic_complete__:
             cls.model_rebuild(force=True)
 
     # ---------------------------------------------------------------- the construction pipeline

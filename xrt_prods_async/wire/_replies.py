@@ -101,7 +101,7 @@ def _excerpt(reply: Any) -> str:
 
 
 class _Reply(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
