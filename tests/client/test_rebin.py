@@ -41,6 +41,8 @@ from xrt_prods_async.http import NewerServiceVersionWarning, RetryPolicy
 from xrt_prods_async.params import LightCurve
 from xrt_prods_async.wire import DEFAULT_MAIN_API_URL, MAIN_API_PATH, StatusCode
 
+pytestmark = pytest.mark.usefixtures("no_backoff")
+
 MAIN = "http://127.0.0.1:9/API/main.php"
 STATUS = f"{LOOP}/checkProductStatus.php"
 LC = Product.LIGHT_CURVE
