@@ -291,6 +291,11 @@ async def test_the_main_api_sits_beside_the_service_root(monkeypatch: pytest.Mon
         assert given.main_api_url == "https://example.org/API/main.php"
     with pytest.raises(ConfigurationError, match=r"main_api_url 'http://example.org/API/main.php'"):
         XRTClient("u@example.org", main_api_url="http://example.org/API/main.php")
+    with pytest.raises(ConfigurationError, match="main_api_url must be a URL"):
+        XRTClient("u@example.org", main_api_url=5)  # type: ignore[arg-type]
+    monkeypatch.setenv(ENV_MAIN_API_URL, " ")  # blank: unset
+    async with XRTClient("u@example.org", base_url=LOOP) as blank:
+        assert blank.main_api_url == MAIN
 
 
 # --- odd replies (respx) ------------------------------------------------------------------------------------
