@@ -19,6 +19,7 @@ from xrt_prods_async._errors import (
     JobTimeoutError,
     ProductNotReadyError,
     ProtocolError,
+    RedirectRefusedError,
     ServerError,
     ServerRefusedError,
     ServiceUnavailableError,
@@ -381,6 +382,13 @@ async def test_idempotent_calls_retry_html_and_truncated_replies(client: XRTClie
     with pytest.raises(ServiceUnavailableError, match="502"):
         await client.cancel_rebin(77)  # cancelling is not repeated once sent
     assert route.call_count == 4
+
+
+@respx.mock
+async def test_the_url_guard_holds_for_the_main_api(client: XRTClient) -> None:
+    respx.post(MAIN).respond(302, headers={"Location": "https://elsewhere.example/API/main.php"})
+    with pytest.raises(RedirectRefusedError, match="API calls carry your user id"):
+        await client.rebin_status(77)
 
 
 @respx.mock
