@@ -37,11 +37,13 @@ from .campaign import (
     CampaignFile,
     CampaignItem,
     CampaignOptions,
+    CampaignReport,
     CampaignSummary,
     EntryState,
     EventKind,
     SourceOutcome,
     load_campaign_file,
+    write_report,
 )
 from .client import (
     CancelOutcome,
@@ -72,6 +74,7 @@ __all__ = [
     "CampaignFile",
     "CampaignItem",
     "CampaignOptions",
+    "CampaignReport",
     "CampaignSummary",
     "CancelCode",
     "CancelOutcome",
@@ -130,4 +133,5 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "write_report",
 ]
