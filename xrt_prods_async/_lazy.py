@@ -17,22 +17,30 @@ __all__ = ["lazy_names"]
 
 
 def lazy_names(
-    package: str, where: Mapping[str, Iterable[str]], subpackages: Iterable[str] = ()
+    package: str,
+    where: Mapping[str, Iterable[str]],
+    *,
+    subpackages: Iterable[str] = (),
+    after: Mapping[str, str] | None = None,
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of ``package``.
 
     ``where`` maps a module (relative to the package, as in ``{"._api": ("XRTClient",)}``) to the names it
     provides; a subpackage named in ``subpackages`` is imported when it is looked up as an attribute, as
-    if the package had imported it. A name, once loaded, is stored in the package's namespace, so it is
-    looked up only once.
+    if the package had imported it. ``after`` keeps an import order an eager ``__init__`` kept by its
+    order: ``{"._job": "._api"}`` imports ``_api`` before ``_job`` (``_api`` imports ``_job`` at its end).
+    A name, once loaded, is stored in the package's namespace, so it is looked up only once.
     """
     module_of = {name: module for module, names in where.items() for name in names}
+    first = dict(after or {})
     children = frozenset(subpackages)
     namespace = vars(sys.modules[package])
 
     def __getattr__(name: str) -> object:  # noqa: N807 - the PEP 562 hook
         module = module_of.get(name)
         if module is not None:
+            if module in first:
+                importlib.import_module(first[module], package)
             value = getattr(importlib.import_module(module, package), name)
         elif name in children:
             value = importlib.import_module(f"{package}.{name}")

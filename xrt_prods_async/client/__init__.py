@@ -1,17 +1,19 @@
-"""The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
+"""The async client: ``XRTClient``, the ``Job`` and ``RebinJob`` handles, typed status and results, downloads,
+rebinning, plotting."""
 
 from typing import TYPE_CHECKING
 
 from xrt_prods_async._lazy import lazy_names
 
 if TYPE_CHECKING:
-    from ._api import JobRef, ProgressCallback, XRTClient
+    from ._api import JobRef, ProgressCallback, RebinRef, XRTClient
     from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
     from ._download import archive_filename, verify_archive
-    from ._env import ENV_BASE_URL, ENV_USER_ID
+    from ._env import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID
     from ._extract import extract
     from ._job import Job
     from ._plot import plot_light_curve
+    from ._rebin import NOT_REBINNABLE, Binning, RebinJob, RebinStatus
     from ._results import (
         DATASET_KINDS,
         NO_POSITION_REASON,
@@ -30,11 +32,14 @@ __all__ = [
     "CANCEL_NAMES",
     "DATASET_KINDS",
     "ENV_BASE_URL",
+    "ENV_MAIN_API_URL",
     "ENV_USER_ID",
+    "NOT_REBINNABLE",
     "NOT_RETURNED_TEXT",
     "NO_POSITION_REASON",
     "STATUS_NAMES",
     "UPPER_LIMIT_COLUMN",
+    "Binning",
     "CancelOutcome",
     "CancelResult",
     "Job",
@@ -47,6 +52,9 @@ __all__ = [
     "ProductCancel",
     "ProductStatus",
     "ProgressCallback",
+    "RebinJob",
+    "RebinRef",
+    "RebinStatus",
     "SourceList",
     "SpectralFits",
     "XRTClient",
@@ -61,14 +69,14 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_names(
         __name__,
         {
-            # Job through _api: _api imports _job at its end (Job is made from the finished XRTClient), so
-            # _api must be imported first.
-            "._api": ("Job", "JobRef", "ProgressCallback", "XRTClient"),
+            "._api": ("JobRef", "ProgressCallback", "RebinRef", "XRTClient"),
             "._cancel": ("CANCEL_NAMES", "CancelOutcome", "CancelResult", "ProductCancel"),
             "._download": ("archive_filename", "verify_archive"),
-            "._env": ("ENV_BASE_URL", "ENV_USER_ID"),
+            "._env": ("ENV_BASE_URL", "ENV_MAIN_API_URL", "ENV_USER_ID"),
             "._extract": ("extract",),
+            "._job": ("Job",),
             "._plot": ("plot_light_curve",),
+            "._rebin": ("NOT_REBINNABLE", "Binning", "RebinJob", "RebinStatus"),
             "._results": (
                 "DATASET_KINDS",
                 "NO_POSITION_REASON",
@@ -83,4 +91,7 @@ if not TYPE_CHECKING:
             ),
             "._status": ("NOT_RETURNED_TEXT", "STATUS_NAMES", "JobStatus", "ProductStatus"),
         },
+        # The handles' methods are made from the finished XRTClient class: _api imports _job and _rebin at
+        # its end, so it comes first.
+        after={"._job": "._api", "._rebin": "._api"},
     )
