@@ -101,6 +101,7 @@ def _excerpt(reply: Any) -> str:
 
 
 class _Reply(BaseModel):
+    # defer_build: each reply's validator is built when a reply of its kind first arrives, not at import.
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
