@@ -56,6 +56,22 @@ if TYPE_CHECKING:
         to_int,
         to_text,
     )
+    from ._mainapi import (
+        MAIN_ERROR_TEXT_KEY,
+        MAIN_FUNCTION_KEY,
+        MAIN_VERSION_KEY,
+        OBJECT_ID_KEY,
+        OBJECT_NAME_KEY,
+        OBJECT_TYPE_KEY,
+        REBIN_ID_KEY,
+        RebinReply,
+        RebinStatusReply,
+        check_main_api_reply,
+        main_api_endpoint,
+        main_api_error,
+        main_api_request,
+        main_api_url_for,
+    )
     from ._replies import (
         NO_PROGRESS_TEXT,
         CancelReply,
