@@ -2,10 +2,13 @@
 
 Each figure is one fresh process, timed from start to exit (wall clock, and the CPU time the process used,
 which other load on the machine disturbs less): the interpreter alone (``python -c pass``, the floor every
-row includes), ``import xrt_prods_async``, ``import swifttools.ukssdc.xrt_prods``, and the command line's
-``--help``, ``count`` and ``status JOB`` against an emulator started by the script (``serve`` in its own
-process, with one job submitted). The rows are measured in turn, one process each per round, so that a
-change of load on the machine touches all of them alike; one warm-up round is not counted.
+row includes), ``import xrt_prods_async``, ``import swifttools.ukssdc.xrt_prods``, a notebook's first line
+(``from xrt_prods_async import XRTClient, JobRequest``), and the command line's ``--help``, ``count`` and
+``status JOB`` against an emulator started by the script (``serve`` in its own process, with one job
+submitted). The last row is the floor under any client command: the libraries the client stands on,
+imported, and one request through them, without our code. The rows are measured in turn, one process each
+per round, so that a change of load on the machine touches all of them alike; one warm-up round is not
+counted.
 
 Targets (issue 11): ``--help``, ``count`` and ``status JOB`` in at most 0.2 s; ``import xrt_prods_async`` in
 at most 0.2 x the reference client's import (best and median). tests/test_startup.py guards the same budget
@@ -71,31 +74,50 @@ def _timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def _start_emulator() -> tuple[subprocess.Popen[str], str, int]:
-    """``serve`` on a free port with one job submitted: (process, base URL, JobID)."""
-    server = subprocess.Popen(
+def _start_emulator() -> subprocess.Popen[str]:
+    """``serve`` on a free port, for the commands to ask; it prints its base URL once it listens."""
+    return subprocess.Popen(
         [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER],
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+def _submit(server: subprocess.Popen[str]) -> tuple[str, int]:
+    """The emulator's base URL and the JobID of one job submitted to it (for ``status``)."""
     assert server.stdout is not None
     base = server.stdout.readline().rsplit(" ", 1)[1].strip()
     with httpx.Client(base_url=base) as client:
         job_id = int(client.post("/run_userobject.php", json=REQUEST).json()["JobID"])
-    return server, base, job_id
+    return base, job_id
 
 
-def _rows(job_id: int) -> dict[str, list[str]]:
+#: What any client command needs at least: the libraries the client stands on, imported, and one request
+#: through them (the ``getNumJobs`` that ``count`` makes), without a line of ours.
+_STACK = """
+import anyio, httpx, pydantic.main, stamina
+async def ask(url):
+    async with httpx.AsyncClient() as client:
+        await client.post(url + "/getNumJobs.php", json={"UserID": "%s"})
+anyio.run(ask, "%s")
+"""
+
+
+def _rows(base: str, job_id: int) -> dict[str, list[str]]:
     py = sys.executable
     cli = [py, "-m", "xrt_prods_async"]
     return {
         "python -c pass (floor)": [py, "-c", "pass"],
         "import xrt_prods_async": [py, "-c", "import xrt_prods_async"],
         "import swifttools.ukssdc.xrt_prods": [py, "-c", "import swifttools.ukssdc.xrt_prods"],
+        "from xrt_prods_async import XRTClient, JobRequest": [
+            py, "-c", "from xrt_prods_async import XRTClient, JobRequest"
+        ],
         "xrt-prods-async --help": [*cli, "--help"],
         "xrt-prods-async count": [*cli, "count"],
         f"xrt-prods-async status {job_id}": [*cli, "status", str(job_id)],
-    }
+        "stack floor: anyio, httpx, pydantic, stamina + 1 request": [py, "-c", _STACK % (USER, base)],
+    }  # fmt: skip
 
 
 def _ms(seconds: float) -> str:
@@ -108,13 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="a checkout of the package to measure instead of the installed one")
     args = parser.parse_args(argv)
 
-    server, base, job_id = _start_emulator()
+    server = _start_emulator()
     try:
+        base, job_id = _submit(server)
         env = {**os.environ, "XRT_PRODS_USER_ID": USER, "XRT_PRODS_BASE_URL": base, "COLUMNS": "100"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run: from cached bytecode (the warm-up writes it)
         if args.source:
             env["PYTHONPATH"] = os.path.abspath(args.source)
-        rows = _rows(job_id)
+        rows = _rows(base, job_id)
         wall: dict[str, list[float]] = {name: [] for name in rows}
         cpu: dict[str, list[float]] = {name: [] for name in rows}
         for round_ in range(args.runs + 1):

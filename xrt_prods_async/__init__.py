@@ -3,6 +3,8 @@ Swift-XRT product-building service of the UK Swift Science Data Centre.
 
 Everything a user needs is importable from here (as in httpx); the subpackages are the layers behind it and
 their ``_``-prefixed modules are private. ``xrt_prods_async.emulator`` is the local stand-in for the service.
+Each name is loaded on first use (:mod:`._lazy`), so importing the package costs next to nothing; the imports
+under ``TYPE_CHECKING`` are what type checkers and IDEs read.
 """
 
 from typing import TYPE_CHECKING
