@@ -28,7 +28,7 @@ from ._fields import param_of
 from ._globals import Globals
 from ._image import Image
 from ._light_curve import LightCurve
-from ._naming import Namer, Names, Style
+from ._naming import Known, Namer, Names, Spelling, Style
 from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from ._source_det import SourceDet
 from ._spectrum import Spectrum
@@ -136,7 +136,7 @@ class JobRequest(Globals):
         namer = cls._namer(resolved, style=style)
         parts = _Parts.of(resolved)
         pos_namer = cls._pos_namer(namer.style, parts.pos_spelling)
-        problems = resolved.problems(namer)
+        problems = cls._resolve_problems(resolved, namer, style)
         models = {product: model for product, (_, model) in cls.slots().items()}
         builder = ProductBuilder(models, namer.style, problems)
         products, names = builder.build(parts.wanted, parts.pos_given, pos_namer)
@@ -161,16 +161,20 @@ class JobRequest(Globals):
         )
 
     @classmethod
-    def _unknown(cls, key: str) -> str:
-        """The problem with an unknown request keyword: a product parameter given flat, or a typo."""
-        owners = [
-            (product, name) for product, (name, model) in cls.slots().items() if key in model.__xrt__.lookup
-        ]
+    def _unknown(cls, key: str, spelling: Spelling) -> str:
+        """The problem with an unknown request keyword: a product parameter given flat, or a typo (whose
+        "did you mean" may be a product's parameter, with where it goes)."""
+        owners = [product for product, (_, model) in cls.slots().items() if key in model.__xrt__.lookup]
         if owners:
-            where = " or ".join(f"{name}={{...}}" for _, name in owners)
-            labels = ", ".join(product.label for product, _ in owners)
-            return f"not a global parameter but one of the {labels}: pass it inside {where}"
-        return super()._unknown(key)
+            labels = ", ".join(product.label for product in owners)
+            return f"not a global parameter but one of the {labels}: pass it{_inside(owners, spelling)}"
+        return super()._unknown(key, spelling)
+
+    @classmethod
+    def _candidates(cls) -> tuple[Known, ...]:
+        """The globals, the position options given as globals, the products, then (ranked after equally
+        close globals) the products' own parameters, each with where it goes."""
+        return _request_candidates(cls)
 
     @classmethod
     def _given_twice(cls, target: str, first: str, key: str) -> str:
@@ -415,6 +419,45 @@ def _request_keywords(cls: type[JobRequest]) -> Names:
     return dataclasses.replace(
         own,
         lookup=lookup,
+        wire_only=own.wire_only,
         python_only=own.python_only | pos_python | snake,
         swifttools_only=own.swifttools_only | (set(pos) - pos_python) | long_names,
     )
+
+
+def _inside(products: list[Product], spelling: Spelling) -> str:
+    """`` inside light_curve={...} or spectrum={...}`` (Python), `` inside LightCurve={...}`` (otherwise)."""
+    slots = JobRequest.slots()
+    names = [slots[p][0] if spelling == "python" else p.long_name for p in products]
+    return " inside " + " or ".join(f"{name}={{...}}" for name in names)
+
+
+@functools.cache
+def _request_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
+    """See :meth:`JobRequest._candidates`. A product parameter is one candidate however many products hold
+    it (``which_data``); a position product's shared options are left to the request-level ones."""
+    known = list(cls.__xrt__.known)
+    for name in PositionOptions.shared_fields():
+        python, wire = cls._pos_python_name(name), PositionOptions.__xrt__.wire[name]
+        known.append(Known((python, wire), {"python": python, "swifttools": wire}))
+    for product, (slot, _) in cls.slots().items():
+        spellings = (slot, product.long_name, product.short)
+        known.append(Known(spellings, {"python": slot, "swifttools": product.long_name}))
+    holders: dict[str, list[Product]] = {}
+    spellings_of: dict[str, list[str]] = {}
+    shown_of: dict[str, dict[str, str]] = {}
+    shared = set(PositionOptions.shared_fields())
+    for product, (_, model) in cls.slots().items():
+        for item in model.__xrt__.known:
+            name = item.shown["python"]
+            if issubclass(model, PositionOptions) and name in shared:
+                continue
+            holders.setdefault(name, []).append(product)
+            spellings_of.setdefault(name, []).extend(item.spellings)
+            shown_of.setdefault(name, {"python": name, "swifttools": item.shown["swifttools"]})
+    for name, products in holders.items():
+        where = {
+            spelling: f" ({_inside(products, spelling).strip()})" for spelling in ("python", "swifttools")
+        }
+        known.append(Known(tuple(dict.fromkeys(spellings_of[name])), shown_of[name], where, tier=1))
+    return tuple(known)
