@@ -111,6 +111,16 @@ def test_plain_http_off_loopback_names_the_option(run: Run) -> None:
     assert ran.err.startswith("error: --base-url 'http://example.org/user_objects' uses plain http://")
 
 
+def test_a_base_url_without_user_objects_names_the_option_and_the_fix(run: Run, emu: RunningEmulator) -> None:
+    ran = run("count", "--user", USER, "--base-url", emu.root_url, "--json")
+    assert ran.err == (
+        f"error: The service answered HTTP 404 (Not Found) for {emu.root_url}/getNumJobs.php: 'UKSSDC | "
+        "404 page not found'; there is no API endpoint at that URL: --base-url must be the service's root, "
+        f"ending in /user_objects; try --base-url {emu.base_url}\n"
+    )
+    assert ran.json()["error"] == "ServiceUnavailableError"
+
+
 def test_too_fast_polling_off_loopback_names_the_option(run: Run) -> None:
     ran = run("wait", "1001", "--user", USER, "--base-url", "https://example.org/x", "--poll-interval", "1")
     assert ran.status == ExitStatus.USAGE

@@ -96,7 +96,9 @@ def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
     return Attempt(ServiceUnavailableError(f"HTTP failure talking to {url}: {detail}", url=url), sent, False)
 
 
-def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
+def _bad_status(response: httpx.Response, url: str, body: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a non-200 answer; ``base_url`` is given for API calls, whose 404 says the base URL is
+    wrong (archive downloads, which may simply be gone, are not)."""
     code = response.status_code
     title = html_title(body) if is_html(body) else None
     reason = response.reason_phrase or "error"
@@ -105,7 +107,28 @@ def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
         message += f": {title!r}"
     transient = code in _TRANSIENT_STATUS
     message += "; it may be down or overloaded, try again later" if transient else ""
+    if code == 404 and base_url is not None:
+        message += _not_found_advice(base_url)
     return Attempt(ServiceUnavailableError(message, url=url, status_code=code), True, transient)
+
+
+#: The last part of the service's root, under which every API endpoint lives.
+_ROOT = "/user_objects"
+
+
+def _not_found_advice(base_url: str) -> str:
+    """What to do when an API endpoint is not found under ``base_url``: usually a base URL missing its
+    ``/user_objects`` (``http://127.0.0.1:8000`` for an emulator), or one with too much after it."""
+    message = "; there is no API endpoint at that URL"
+    if base_url.endswith(_ROOT):
+        if base_url == DEFAULT_BASE_URL:
+            return (
+                f"{message}: the service may have moved or changed its API; look for a newer xrt_prods_async"
+            )
+        return f"{message}: check that base_url is the service's root (the real one is {DEFAULT_BASE_URL})"
+    head, inside, _ = base_url.partition(_ROOT + "/")
+    fixed = head + _ROOT if inside else base_url + _ROOT
+    return f"{message}: base_url must be the service's root, ending in {_ROOT}; try base_url='{fixed}'"
 
 
 class Session:
@@ -262,7 +285,7 @@ class Session:
             raise _AttemptFailedError(_from_httpx(exc, url)) from exc
         body = response.text
         if response.status_code != 200:
-            raise _AttemptFailedError(_bad_status(response, url, body))
+            raise _AttemptFailedError(_bad_status(response, url, body, base_url=self.base_url))
         if is_html(body):
             title = html_title(body)
             message = f"The service returned an HTML page instead of JSON for {url}"
