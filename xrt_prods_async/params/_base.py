@@ -218,6 +218,21 @@ class ParamModel(BaseModel):
         return resolved.problems(namer, lambda key: cls._unknown(key, spelling_style(key, context)))
 
     @classmethod
+    def _split_unknown_keys(
+        cls, data: Mapping[Any, Any], *, prefix: str | None, style: Style | None
+    ) -> tuple[dict[Any, Any], list[Problem]]:
+        """``data`` without its keywords that name nothing, and the problems with those (step 1 alone)."""
+        resolved = cls._resolve(data)
+        namer = cls._namer(resolved, prefix=prefix, style=style)
+        context = cls._spelling_of(resolved.spelling) or style
+        unknown = set(resolved.unknown)
+        problems = [
+            Problem(namer.key(key), cls._unknown(key, spelling_style(key, context)))
+            for key in resolved.unknown
+        ]
+        return {k: v for k, v in data.items() if k not in unknown}, problems
+
+    @classmethod
     def _spelling_of(cls, spelling: Mapping[str, str]) -> Spelling | None:
         """The spelling the written parameters show: swifttools names, wire keys, Python names, or ``None``
         (a request's products and position options are left out: wire-key callers name those as swifttools

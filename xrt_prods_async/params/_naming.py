@@ -188,7 +188,7 @@ class Namer:
 #: How close (difflib's ratio, case and underscores ignored) a name must be to be suggested at all...
 _CUTOFF = 0.6
 #: ... and to the closest one, to be suggested beside it.
-_NEAR = 0.1
+_NEAR = 0.05
 #: What being elsewhere (``Known.tier`` 1) costs against names of the place the keyword was written.
 _ELSEWHERE = 0.05
 

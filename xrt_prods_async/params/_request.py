@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,7 +28,7 @@ from ._fields import param_of
 from ._globals import Globals
 from ._image import Image
 from ._light_curve import LightCurve
-from ._naming import Known, Namer, Names, Spelling, Style
+from ._naming import Known, Namer, Names, Spelling, Style, spelling_style, suggest
 from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from ._source_det import SourceDet
 from ._spectrum import Spectrum
@@ -109,6 +109,46 @@ class JobRequest(Globals):
         the products (as ``product:<short name>``)."""
         return _request_keywords(cls)
 
+    @classmethod
+    def global_keywords(cls) -> frozenset[str]:
+        """Every spelling of a global parameter, the position options given as globals included: what a flat
+        table of one source (a campaign's CSV columns) may set."""
+        return frozenset(cls.__xrt__.lookup) | frozenset(cls._pos_lookup())
+
+    @classmethod
+    def keyword_target(cls, key: str, product: Product | None = None) -> str | None:
+        """What a keyword of the request (or, with ``product``, of that product's table) names, the same
+        for each of its spellings (``posErr``, ``pos_err``, ``poserr``); ``None`` when it names nothing.
+        For merging two sets of keywords written in different spellings."""
+        if product is not None:
+            return cls.slots()[product][1].__xrt__.lookup.get(key)
+        return cls._keywords().lookup.get(key)
+
+    @classmethod
+    def suggest_global(cls, key: str, written: Iterable[str] = (), extra: Iterable[str] = ()) -> str:
+        """A "did you mean" for ``key`` among the global parameters and ``extra`` names
+        (``"; did you mean 'posErr'?"``, or ``""``): spelt as ``key`` is, else as the ``written`` keywords are
+        (:func:`~._naming.spelling_style`)."""
+        context = cls._spelling_of({k: k for k in written if isinstance(k, str)})
+        known = (*cls._global_candidates(), *(Known.plain(name) for name in extra))
+        return suggest(key, known, spelling_style(key, context))
+
+    @classmethod
+    def split_unknown(cls, data: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[Problem]]:
+        """``data`` (globals and product tables, as a request is written) without the keywords that name
+        nothing, and the problems with those (each with its "did you mean"), checking nothing else: for a
+        template, checked once before it is merged into many requests."""
+        kept, problems = cls._split_unknown_keys(data, prefix=None, style=None)
+        keywords = cls._keywords().lookup
+        slots = cls.slots()
+        for key, value in list(kept.items()):
+            target = keywords.get(key) if isinstance(key, str) else None
+            if target is not None and target.startswith(_PRODUCT) and isinstance(value, Mapping):
+                model = slots[Product(target[len(_PRODUCT) :])][1]
+                kept[key], more = model._split_unknown_keys(value, prefix=key, style=None)
+                problems += more
+        return kept, problems
+
     # ---------------------------------------------------------------- construction
 
     @classmethod
@@ -175,6 +215,12 @@ class JobRequest(Globals):
         """The globals, the position options given as globals, the products, then (ranked after equally
         close globals) the products' own parameters, each with where it goes."""
         return _request_candidates(cls)
+
+    @classmethod
+    def _global_candidates(cls) -> tuple[Known, ...]:
+        """The globals and the position options given as globals: what a flat table of one source (a CSV
+        row) can set."""
+        return _global_candidates(cls)
 
     @classmethod
     def _given_twice(cls, target: str, first: str, key: str) -> str:
@@ -433,13 +479,20 @@ def _inside(products: list[Product], spelling: Spelling) -> str:
 
 
 @functools.cache
-def _request_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
-    """See :meth:`JobRequest._candidates`. A product parameter is one candidate however many products hold
-    it (``which_data``); a position product's shared options are left to the request-level ones."""
+def _global_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
+    """See :meth:`JobRequest._global_candidates`."""
     known = list(cls.__xrt__.known)
     for name in PositionOptions.shared_fields():
         python, wire = cls._pos_python_name(name), PositionOptions.__xrt__.wire[name]
         known.append(Known((python, wire), {"python": python, "swifttools": wire}))
+    return tuple(known)
+
+
+@functools.cache
+def _request_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
+    """See :meth:`JobRequest._candidates`. A product parameter is one candidate however many products hold
+    it (``which_data``); a position product's shared options are left to the request-level ones."""
+    known = list(_global_candidates(cls))
     for product, (slot, _) in cls.slots().items():
         spellings = (slot, product.long_name, product.short)
         known.append(Known(spellings, {"python": slot, "swifttools": product.long_name}))
