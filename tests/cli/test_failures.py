@@ -57,6 +57,9 @@ def test_an_unreachable_service_is_exit_status_3(
     assert ran.json()["error"] == "ServiceUnavailableError"
     *retries, last = ran.err.splitlines()
     assert last.startswith("error: Could not connect to http://127.0.0.1:")
+    assert last.endswith(
+        "; check that --base-url is right and the service is running there, or try again later"
+    )
     assert retries  # each retry said so
     assert all(line.startswith("no usable answer from the service; retry ") for line in retries)
 

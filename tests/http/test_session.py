@@ -215,6 +215,30 @@ async def test_timeouts_and_connection_errors_are_retried_up_to_the_attempt_boun
 
 
 @respx.mock
+async def test_no_answer_says_what_to_do() -> None:
+    respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ReadTimeout("slow"))
+    respx.post(f"{BASE}/listOldJobs.php").mock(side_effect=httpx.ConnectError("refused"))
+    respx.post(f"{BASE}/checkProductStatus.php").mock(side_effect=httpx.ReadError("reset"))
+    async with session(retry=RetryPolicy(attempts=1)) as s:
+        with pytest.raises(RequestTimeoutError) as slow:
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+        with pytest.raises(ServiceUnavailableError) as down:
+            await s.post(Endpoint.OLD_JOBS, {"UserID": "x"})
+        with pytest.raises(ServiceUnavailableError) as reset:
+            await s.post(Endpoint.STATUS, {"UserID": "x"})
+    assert str(slow.value) == (
+        f"Timed out waiting for the reply from {BASE}/getNumJobs.php; the service may be busy or down, try "
+        "again later"
+    )
+    assert str(down.value) == (
+        f"Could not connect to {BASE}/listOldJobs.php: refused; check that base_url is right and the service "
+        "is running there, or try again later"
+    )
+    # the request reached the service, so its address was right
+    assert str(reset.value) == f"The connection failed while talking to {BASE}/checkProductStatus.php: reset"
+
+
+@respx.mock
 async def test_never_policy_tries_once() -> None:
     route = respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ConnectError("refused"))
     async with session(retry=RetryPolicy.never()) as s:

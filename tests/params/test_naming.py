@@ -215,3 +215,20 @@ def test_a_typo_hears_only_names_of_its_own_style(model: type[ProductModel]) -> 
                 # the one meant, unless as many others are as close ('rname' -> 'rname1', 'rname2'...)
                 assert written in suggested or len(suggested) == 3, (typo, message)
                 assert set(suggested) <= style, (typo, message)
+
+
+def test_rules_name_other_parameters_in_the_users_style() -> None:
+    st = {k: v for k, v in ST_GLOBALS.items() if k != "name"}
+    assert ("name", "required: the object's name (used in titles; resolved when getCoords)") in problems_of(
+        lambda: JobRequest(**st, Image={})
+    )
+    py = {k: v for k, v in PY_GLOBALS.items() if k != "name"}
+    assert ("name", "required: the object's name (used in titles; resolved when get_coords)") in problems_of(
+        lambda: JobRequest(**py, image={})
+    )
+    assert problems_of(lambda: JobRequest(**ST_GLOBALS, SourceDet={"whichBands": "total"})) == [
+        (
+            "SourceDet.whichData",
+            "required: 'all' (may exceed the 12-hour job limit) or 'user' with SourceDet.useObs",
+        )
+    ]

@@ -78,7 +78,9 @@ class _AttemptFailedError(Exception):
         super().__init__(str(attempt.error))
 
 
-def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
+def _from_httpx(exc: httpx.HTTPError, url: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a call that got no answer; ``base_url`` is given for API calls, where a connection
+    never made may mean a wrong base URL (a download's URL came from the service)."""
     sent = not isinstance(exc, _NOT_SENT)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.UnsupportedProtocol):
@@ -89,10 +91,14 @@ def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
             httpx.PoolTimeout: "waiting for a free connection to",
             httpx.WriteTimeout: "sending the request to",
         }.get(type(exc), "waiting for the reply from")
-        return Attempt(RequestTimeoutError(f"Timed out {phase} {url}", url=url), sent, True)
+        message = f"Timed out {phase} {url}; the service may be busy or down, try again later"
+        return Attempt(RequestTimeoutError(message, url=url), sent, True)
     if isinstance(exc, httpx.TransportError):
         what = "Could not connect to" if not sent else "The connection failed while talking to"
-        return Attempt(ServiceUnavailableError(f"{what} {url}: {detail}", url=url), sent, True)
+        message = f"{what} {url}: {detail}"
+        if not sent and base_url is not None:
+            message += "; check that base_url is right and the service is running there, or try again later"
+        return Attempt(ServiceUnavailableError(message, url=url), sent, True)
     return Attempt(ServiceUnavailableError(f"HTTP failure talking to {url}: {detail}", url=url), sent, False)
 
 
@@ -282,7 +288,7 @@ class Session:
         try:
             response = await self._client.post(url, json=payload)
         except httpx.HTTPError as exc:
-            raise _AttemptFailedError(_from_httpx(exc, url)) from exc
+            raise _AttemptFailedError(_from_httpx(exc, url, base_url=self.base_url)) from exc
         body = response.text
         if response.status_code != 200:
             raise _AttemptFailedError(_bad_status(response, url, body, base_url=self.base_url))

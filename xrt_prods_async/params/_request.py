@@ -286,7 +286,9 @@ class JobRequest(Globals):
     def _target_rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
         """Every job names its object and its targets (or lets the service find them)."""
         if v.get("name") is None:
-            yield Issue("name", "required: the object's name (used in titles; resolved when get_coords)")
+            yield Issue(
+                "name", f"required: the object's name (used in titles; resolved when {name('get_coords')})"
+            )
         if v.get("targ") is None and not v.get("get_targs"):
             yield Issue(
                 "targ",
