@@ -27,11 +27,19 @@ from xrt_prods_async._errors import (
     TransportError,
 )
 from xrt_prods_async._version import __version__
-from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION, DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._endpoints import (
+    API_NAME,
+    API_VERSION,
+    DEFAULT_BASE_URL,
+    MAIN_API_VERSION,
+    Endpoint,
+    MainApiFunction,
+)
 from xrt_prods_async.wire._envelope import (
     API_NAME_KEY,
     API_VERSION_KEY,
     REPLY_VERSION_KEY,
+    decode_reply_object,
     deprecation_notice,
     error_from_reply,
     html_title,
@@ -40,6 +48,7 @@ from xrt_prods_async.wire._envelope import (
     parse_reply_text,
     version_is_newer,
 )
+from xrt_prods_async.wire._mainapi import MAIN_VERSION_KEY, check_main_api_reply, main_api_request
 
 from ._policy import Politeness, RetryPolicy, unsafe_url_reason
 from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
@@ -171,6 +180,7 @@ class Session:
         )
         self._deprecations_seen: set[str] = set()
         self._version_warned = False
+        self._main_version_warned = False
 
     async def __aenter__(self) -> Session:
         return self
@@ -268,23 +278,63 @@ class Session:
         payload = dict(body)
         payload.setdefault(API_NAME_KEY, API_NAME)
         payload.setdefault(API_VERSION_KEY, API_VERSION)
-        idempotent = endpoint.idempotent
-        reply: dict[str, Any] = {}
-        try:
-            async for attempt in self._retrying(idempotent=idempotent):
-                with attempt:
-                    reply = await self._post_once(url, payload)
-        except _AttemptFailedError as failed:
-            error = failed.attempt.error
-            if not idempotent and failed.attempt.sent and on_uncertain is not None:
-                raise on_uncertain(error) from error
-            raise error from failed.__cause__
+        reply = await self._post_json(
+            url, payload, idempotent=endpoint.idempotent, parse=parse_reply_text, on_uncertain=on_uncertain
+        )
         self._notices(reply, url)
         if is_error_reply(reply):
             raise error_from_reply(reply, endpoint=endpoint.value)
         return reply
 
-    async def _post_once(self, url: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    async def call_main_api(
+        self, url: str, function: MainApiFunction, arguments: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Call one function of the UKSSDC main API at ``url`` (docs/protocol.md §15); return the reply.
+
+        The same transport policy as ``post``: the URL guard, retries of idempotent functions only
+        (``MainApiFunction.idempotent``), HTML pages and non-200 statuses as ``ServiceUnavailableError``.
+        Its own envelope: ``APIFunc``/``APIVersion`` in the body; a reply holding ``ERROR`` (or lacking
+        ``OK``) raises a ``ServerError``; a newer ``APIVersion`` than ours is warned about once.
+        """
+        payload = main_api_request(function, arguments)
+        reply = await self._post_json(url, payload, idempotent=function.idempotent, parse=decode_reply_object)
+        version = reply.get(MAIN_VERSION_KEY)
+        if not self._main_version_warned and version_is_newer(version, MAIN_API_VERSION):
+            self._main_version_warned = True
+            warnings.warn(
+                f"You are using version {MAIN_API_VERSION} of the UKSSDC API component; the service speaks "
+                f"version {version}. It would be advisable to update xrt_prods_async.",
+                NewerServiceVersionWarning,
+                stacklevel=4,
+            )
+        check_main_api_reply(reply, function=function)
+        return reply
+
+    async def _post_json(
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        idempotent: bool,
+        parse: Callable[..., dict[str, Any]],
+        on_uncertain: UncertainHandler | None = None,
+    ) -> dict[str, Any]:
+        """POST ``payload`` to ``url`` under the retry policy; ``parse(text, url=url)`` reads a 200 body."""
+        reply: dict[str, Any] = {}
+        try:
+            async for attempt in self._retrying(idempotent=idempotent):
+                with attempt:
+                    reply = await self._post_once(url, payload, parse)
+        except _AttemptFailedError as failed:
+            error = failed.attempt.error
+            if not idempotent and failed.attempt.sent and on_uncertain is not None:
+                raise on_uncertain(error) from error
+            raise error from failed.__cause__
+        return reply
+
+    async def _post_once(
+        self, url: str, payload: Mapping[str, Any], parse: Callable[..., dict[str, Any]]
+    ) -> dict[str, Any]:
         try:
             response = await self._client.post(url, json=payload)
         except httpx.HTTPError as exc:
@@ -301,7 +351,7 @@ class Session:
                 Attempt(ServiceUnavailableError(message, url=url, status_code=200), True, True)
             )
         try:
-            return parse_reply_text(body, url=url)
+            return parse(body, url=url)
         except ProtocolError as exc:
             # Undecodable JSON is most likely a reply cut short: worth another try. A well-formed reply
             # missing OK/APIVersion will not get better by asking again.
