@@ -29,7 +29,7 @@ from xrt_prods_async.http import (
     ServiceDeprecationWarning,
     Session,
 )
-from xrt_prods_async.wire import DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire import DEFAULT_BASE_URL, Endpoint, MainApiFunction
 
 BASE = "https://xrt.test/user_objects"
 
@@ -199,6 +199,16 @@ async def test_an_api_call_not_found_says_what_to_do_with_the_base_url(
     )
     assert message.endswith(advice)
     assert info.value.status_code == 404
+
+
+@respx.mock
+async def test_a_main_api_call_not_found_says_nothing_of_base_url() -> None:
+    url = "http://127.0.0.1:8000/API/main.php"
+    respx.post(url).respond(404, text="Not Found")
+    async with session(base_url="http://127.0.0.1:8000") as s:
+        with pytest.raises(ServiceUnavailableError) as info:
+            await s.call_main_api(url, MainApiFunction.REBIN_STATUS, {"JobID": 1})
+    assert str(info.value) == f"The service answered HTTP 404 (Not Found) for {url}"
 
 
 @respx.mock

@@ -335,13 +335,15 @@ class Session:
     async def _post_once(
         self, url: str, payload: Mapping[str, Any], parse: Callable[..., dict[str, Any]]
     ) -> dict[str, Any]:
+        # Advice about base_url only for its endpoints, not for the main API, which has its own URL.
+        base_url = self.base_url if any(url == self.url_for(e) for e in Endpoint) else None
         try:
             response = await self._client.post(url, json=payload)
         except httpx.HTTPError as exc:
-            raise _AttemptFailedError(_from_httpx(exc, url, base_url=self.base_url)) from exc
+            raise _AttemptFailedError(_from_httpx(exc, url, base_url=base_url)) from exc
         body = response.text
         if response.status_code != 200:
-            raise _AttemptFailedError(_bad_status(response, url, body, base_url=self.base_url))
+            raise _AttemptFailedError(_bad_status(response, url, body, base_url=base_url))
         if is_html(body):
             title = html_title(body)
             message = f"The service returned an HTML page instead of JSON for {url}"
