@@ -65,7 +65,7 @@ class Known:
         return cls((name,), {"swifttools": name})
 
     def show(self, spelling: Spelling) -> str:
-        """The suggestion as the message quotes it: ``'pcCounts'``, ``'binMeth' inside LightCurve={...}``."""
+        """As a message quotes it: ``'pcCounts'``, ``'binMeth' (inside LightCurve={...})``."""
         name = self.shown.get(spelling) or self.shown["swifttools"]
         return repr(name) + self.where.get(spelling, self.where.get("swifttools", ""))
 
