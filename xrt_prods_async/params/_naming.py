@@ -49,9 +49,9 @@ class Known:
 
     ``spellings`` are matched against the keyword (every accepted spelling, deprecated ones too, so that a
     typo of any of them finds it); ``shown`` is its name in each :data:`Spelling` (swifttools when one is
-    missing); ``where`` says where it goes when that is not where the keyword was written (`` inside
-    LightCurve={...}``), by spelling too; ``tier`` 1 marks such a place, ranked after names of the place
-    itself that are about as close.
+    missing); ``where`` says where it goes when that is not where the keyword was written
+    (`` (inside LightCurve={...})``), by spelling too; ``tier`` 1 marks such a place, ranked after names
+    of the place itself that are about as close.
     """
 
     spellings: tuple[str, ...]
