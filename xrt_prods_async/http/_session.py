@@ -87,7 +87,9 @@ class _AttemptFailedError(Exception):
         super().__init__(str(attempt.error))
 
 
-def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
+def _from_httpx(exc: httpx.HTTPError, url: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a call that got no answer; ``base_url`` is given for API calls, where a connection
+    never made may mean a wrong base URL (a download's URL came from the service)."""
     sent = not isinstance(exc, _NOT_SENT)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.UnsupportedProtocol):
@@ -98,14 +100,20 @@ def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
             httpx.PoolTimeout: "waiting for a free connection to",
             httpx.WriteTimeout: "sending the request to",
         }.get(type(exc), "waiting for the reply from")
-        return Attempt(RequestTimeoutError(f"Timed out {phase} {url}", url=url), sent, True)
+        message = f"Timed out {phase} {url}; the service may be busy or down, try again later"
+        return Attempt(RequestTimeoutError(message, url=url), sent, True)
     if isinstance(exc, httpx.TransportError):
         what = "Could not connect to" if not sent else "The connection failed while talking to"
-        return Attempt(ServiceUnavailableError(f"{what} {url}: {detail}", url=url), sent, True)
+        message = f"{what} {url}: {detail}"
+        if not sent and base_url is not None:
+            message += "; check that base_url is right and the service is running there, or try again later"
+        return Attempt(ServiceUnavailableError(message, url=url), sent, True)
     return Attempt(ServiceUnavailableError(f"HTTP failure talking to {url}: {detail}", url=url), sent, False)
 
 
-def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
+def _bad_status(response: httpx.Response, url: str, body: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a non-200 answer; ``base_url`` is given for API calls, whose 404 says the base URL is
+    wrong (archive downloads, which may simply be gone, are not)."""
     code = response.status_code
     title = html_title(body) if is_html(body) else None
     reason = response.reason_phrase or "error"
@@ -114,7 +122,28 @@ def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
         message += f": {title!r}"
     transient = code in _TRANSIENT_STATUS
     message += "; it may be down or overloaded, try again later" if transient else ""
+    if code == 404 and base_url is not None:
+        message += _not_found_advice(base_url)
     return Attempt(ServiceUnavailableError(message, url=url, status_code=code), True, transient)
+
+
+#: The last part of the service's root, under which every API endpoint lives.
+_ROOT = "/user_objects"
+
+
+def _not_found_advice(base_url: str) -> str:
+    """What to do when an API endpoint is not found under ``base_url``: usually a base URL missing its
+    ``/user_objects`` (``http://127.0.0.1:8000`` for an emulator), or one with too much after it."""
+    message = "; there is no API endpoint at that URL"
+    if base_url.endswith(_ROOT):
+        if base_url == DEFAULT_BASE_URL:
+            return (
+                f"{message}: the service may have moved or changed its API; look for a newer xrt_prods_async"
+            )
+        return f"{message}: check that base_url is the service's root (the real one is {DEFAULT_BASE_URL})"
+    head, inside, _ = base_url.partition(_ROOT + "/")
+    fixed = head + _ROOT if inside else base_url + _ROOT
+    return f"{message}: base_url must be the service's root, ending in {_ROOT}; try base_url='{fixed}'"
 
 
 class Session:
@@ -306,13 +335,15 @@ class Session:
     async def _post_once(
         self, url: str, payload: Mapping[str, Any], parse: Callable[..., dict[str, Any]]
     ) -> dict[str, Any]:
+        # Advice about base_url only for its endpoints, not for the main API, which has its own URL.
+        base_url = self.base_url if any(url == self.url_for(e) for e in Endpoint) else None
         try:
             response = await self._client.post(url, json=payload)
         except httpx.HTTPError as exc:
-            raise _AttemptFailedError(_from_httpx(exc, url)) from exc
+            raise _AttemptFailedError(_from_httpx(exc, url, base_url=base_url)) from exc
         body = response.text
         if response.status_code != 200:
-            raise _AttemptFailedError(_bad_status(response, url, body))
+            raise _AttemptFailedError(_bad_status(response, url, body, base_url=base_url))
         if is_html(body):
             title = html_title(body)
             message = f"The service returned an HTML page instead of JSON for {url}"
