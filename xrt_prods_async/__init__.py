@@ -3,70 +3,93 @@ Swift-XRT product-building service of the UK Swift Science Data Centre.
 
 Everything a user needs is importable from here (as in httpx); the subpackages are the layers behind it and
 their ``_``-prefixed modules are private. ``xrt_prods_async.emulator`` is the local stand-in for the service.
+Each name is loaded on first use (:mod:`._lazy`), so importing the package costs next to nothing; the imports
+under ``TYPE_CHECKING`` are what type checkers and IDEs read.
 """
 
-from ._errors import (
-    ConfigurationError,
-    DownloadError,
-    ExtractError,
-    InvalidRequestError,
-    JobLimitError,
-    JobTimeoutError,
-    LedgerLockedError,
-    NotOwnerError,
-    Problem,
-    ProblemGroup,
-    ProductNotReadyError,
-    ProtocolError,
-    RedirectRefusedError,
-    RequestTimeoutError,
-    ServerError,
-    ServerRefusedError,
-    ServiceUnavailableError,
-    SubmitUncertainError,
-    TransportError,
-    UnknownUserError,
-    UnsafeURLError,
-    XRTError,
-)
-from ._products import ALL_PRODUCTS, Product
+from typing import TYPE_CHECKING
+
+from xrt_prods_async._lazy import lazy_names
+
 from ._version import __version__
-from .campaign import (
-    Campaign,
-    CampaignEvent,
-    CampaignFile,
-    CampaignItem,
-    CampaignOptions,
-    CampaignReport,
-    CampaignSummary,
-    EntryState,
-    EventKind,
-    SourceOutcome,
-    load_campaign_file,
-    write_report,
-)
-from .client import (
-    CancelOutcome,
-    CancelResult,
-    Job,
-    JobStatus,
-    LightCurveData,
-    LightCurveDataset,
-    OldJob,
-    Position,
-    ProductCancel,
-    ProductStatus,
-    RebinJob,
-    RebinStatus,
-    SourceList,
-    SpectralFits,
-    XRTClient,
-    extract,
-    plot_light_curve,
-)
-from .http import NewerServiceVersionWarning, Politeness, RetryPolicy, ServiceDeprecationWarning, XRTWarning
-from .params import AstromPos, EnhancedPos, Image, JobRequest, LightCurve, SourceDet, Spectrum, StandardPos
-from .wire import CancelCode, StatusCode
+
+if TYPE_CHECKING:
+    from ._errors import (
+        ConfigurationError,
+        DownloadError,
+        ExtractError,
+        InvalidRequestError,
+        JobLimitError,
+        JobTimeoutError,
+        LedgerLockedError,
+        NotOwnerError,
+        Problem,
+        ProblemGroup,
+        ProductNotReadyError,
+        ProtocolError,
+        RedirectRefusedError,
+        RequestTimeoutError,
+        ServerError,
+        ServerRefusedError,
+        ServiceUnavailableError,
+        SubmitUncertainError,
+        TransportError,
+        UnknownUserError,
+        UnsafeURLError,
+        XRTError,
+    )
+    from ._products import ALL_PRODUCTS, Product
+    from .campaign import (
+        Campaign,
+        CampaignEvent,
+        CampaignFile,
+        CampaignItem,
+        CampaignOptions,
+        CampaignReport,
+        CampaignSummary,
+        EntryState,
+        EventKind,
+        SourceOutcome,
+        load_campaign_file,
+        write_report,
+    )
+    from .client import (
+        CancelOutcome,
+        CancelResult,
+        Job,
+        JobStatus,
+        LightCurveData,
+        LightCurveDataset,
+        OldJob,
+        Position,
+        ProductCancel,
+        ProductStatus,
+        RebinJob,
+        RebinStatus,
+        SourceList,
+        SpectralFits,
+        XRTClient,
+        extract,
+        plot_light_curve,
+    )
+    from .http import (
+        NewerServiceVersionWarning,
+        Politeness,
+        RetryPolicy,
+        ServiceDeprecationWarning,
+        XRTWarning,
+    )
+    from .params import (
+        AstromPos,
+        EnhancedPos,
+        Image,
+        JobRequest,
+        LightCurve,
+        SourceDet,
+        Spectrum,
+        StandardPos,
+    )
+    from .wire import CancelCode, StatusCode
 
 __all__ = [
     "ALL_PRODUCTS",
@@ -139,3 +162,87 @@ __all__ = [
     "plot_light_curve",
     "write_report",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_names(
+        __name__,
+        {
+            "._errors": (
+                "ConfigurationError",
+                "DownloadError",
+                "ExtractError",
+                "InvalidRequestError",
+                "JobLimitError",
+                "JobTimeoutError",
+                "LedgerLockedError",
+                "NotOwnerError",
+                "Problem",
+                "ProblemGroup",
+                "ProductNotReadyError",
+                "ProtocolError",
+                "RedirectRefusedError",
+                "RequestTimeoutError",
+                "ServerError",
+                "ServerRefusedError",
+                "ServiceUnavailableError",
+                "SubmitUncertainError",
+                "TransportError",
+                "UnknownUserError",
+                "UnsafeURLError",
+                "XRTError",
+            ),
+            "._products": ("ALL_PRODUCTS", "Product"),
+            ".campaign": (
+                "Campaign",
+                "CampaignEvent",
+                "CampaignFile",
+                "CampaignItem",
+                "CampaignOptions",
+                "CampaignReport",
+                "CampaignSummary",
+                "EntryState",
+                "EventKind",
+                "SourceOutcome",
+                "load_campaign_file",
+                "write_report",
+            ),
+            ".client": (
+                "CancelOutcome",
+                "CancelResult",
+                "Job",
+                "JobStatus",
+                "LightCurveData",
+                "LightCurveDataset",
+                "OldJob",
+                "Position",
+                "ProductCancel",
+                "ProductStatus",
+                "RebinJob",
+                "RebinStatus",
+                "SourceList",
+                "SpectralFits",
+                "XRTClient",
+                "extract",
+                "plot_light_curve",
+            ),
+            ".http": (
+                "NewerServiceVersionWarning",
+                "Politeness",
+                "RetryPolicy",
+                "ServiceDeprecationWarning",
+                "XRTWarning",
+            ),
+            ".params": (
+                "AstromPos",
+                "EnhancedPos",
+                "Image",
+                "JobRequest",
+                "LightCurve",
+                "SourceDet",
+                "Spectrum",
+                "StandardPos",
+            ),
+            ".wire": ("CancelCode", "StatusCode"),
+        },
+        subpackages=("campaign", "cli", "client", "emulator", "http", "params", "sync", "wire"),
+    )

@@ -13,14 +13,14 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
-from typing import Any
-
-import anyio
+from typing import TYPE_CHECKING, Any
 
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign._store import Entry
-from xrt_prods_async.client import Job, XRTClient
 from xrt_prods_async.wire import StatusCode
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; the command line reads RETRIEVABLE without loading these
+    from xrt_prods_async.campaign._store import Entry
+    from xrt_prods_async.client import Job, XRTClient
 
 #: What a campaign can retrieve as data for each finished job, beyond the archives.
 RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
@@ -95,6 +95,8 @@ class Retrieve(Step):
         data = jsonable(await self.getter(self.job))
         if self.target is None:
             return None, data
+        import anyio.to_thread
+
         await anyio.to_thread.run_sync(write_json_atomically, self.target, data)
         return str(self.target), None
 

@@ -11,7 +11,6 @@ Exit status: 0 done, 1 some source failed, 2 bad input or an error, 130/143 stop
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import signal
@@ -19,23 +18,22 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
-
-import anyio
-from rich.console import Console
+from typing import IO, TYPE_CHECKING, Any
 
 from xrt_prods_async._errors import ConfigurationError, XRTError
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, lock_ledger
 from xrt_prods_async.campaign._collect import RETRIEVABLE
-from xrt_prods_async.campaign._events import summarise
-from xrt_prods_async.campaign._sources import load_campaign_file
-from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
 from xrt_prods_async.cli._report import add_report_command
 from xrt_prods_async.cli._service import add_base_url_option, add_user_option
-from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
-from xrt_prods_async.http import Politeness
+from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
+
+# The campaign machinery, rich and anyio are imported by the functions that run a command, not here:
+# registering the command line must not load them (tests/test_startup.py).
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import CampaignOptions, CampaignStore
 
 _SETTINGS = "settings"
 
@@ -69,6 +67,8 @@ def _setting(settings: dict[str, Any], key: str, kind: type[Any], default: Any) 
 
 
 def _options(settings: dict[str, Any]) -> CampaignOptions:
+    from xrt_prods_async.campaign import CampaignOptions
+
     download = settings.get("download")
     try:
         products = None if download is None else Product.parse_many(download)
@@ -94,6 +94,10 @@ async def execute(
     cancel: bool = False,
 ) -> int:
     """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``."""
+    from xrt_prods_async.campaign import Campaign
+    from xrt_prods_async.cli._progress import run_with_view, say, summary_table
+    from xrt_prods_async.client import XRTClient
+
     options = _options(settings)
     user = settings.get("user_id") or os.environ.get(ENV_USER_ID)
     async with XRTClient(
@@ -117,6 +121,10 @@ class _TerminatedError(Exception):
 
 async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
     """Run ``coro_fn``; SIGTERM (a service manager, ``docker stop``, a CI cancel) stops it like Ctrl-C."""
+    import asyncio
+
+    import anyio
+
     if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
         return await coro_fn()  # signals reach only the main thread (and no handlers on Windows)
     loop = asyncio.get_running_loop()  # anyio.run's default backend
@@ -130,6 +138,10 @@ async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
 
 
 def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: Console) -> int:
+    import anyio
+
+    from xrt_prods_async.cli._progress import say_error
+
     try:
         return int(anyio.run(_until_terminated, coro_fn))
     except KeyboardInterrupt:
@@ -144,6 +156,8 @@ def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: C
 
 
 def _stopped(console: Console, ledger: Path) -> None:
+    from xrt_prods_async.cli._progress import say
+
     say(
         console,
         f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
@@ -152,6 +166,9 @@ def _stopped(console: Console, ledger: Path) -> None:
 
 
 def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:
+    from xrt_prods_async.campaign import CampaignStore
+    from xrt_prods_async.cli._progress import say_error
+
     try:
         return CampaignStore.open(path, create=create)
     except (XRTError, OSError) as exc:
@@ -161,6 +178,13 @@ def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start a campaign from a CSV or TOML file (or continue it, if its ledger exists)."""
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import lock_ledger
+    from xrt_prods_async.campaign._sources import load_campaign_file
+    from xrt_prods_async.cli._progress import say, say_error
+    from xrt_prods_async.http import Politeness
+
     console = Console()
     source = Path(args.file)
     try:
@@ -226,6 +250,9 @@ def _same_url(url: object) -> str:
 def _open_existing(
     path_text: str, console: Console, *, lock: bool = False
 ) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | None:
+    from xrt_prods_async.campaign import lock_ledger
+    from xrt_prods_async.cli._progress import say_error
+
     ledger = ledger_for(Path(path_text))
     store = _open_ledger(ledger, console, create=False)
     if store is None:
@@ -244,6 +271,8 @@ def _open_existing(
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Continue a campaign from its ledger after a stop, crash or reboot."""
+    from rich.console import Console
+
     console = Console()
     opened = _open_existing(args.ledger, console, lock=True)
     if opened is None:
@@ -260,6 +289,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel every active server job of a campaign and every source not yet submitted."""
+    from rich.console import Console
+
     console = Console()
     opened = _open_existing(args.ledger, console, lock=True)
     if opened is None:
@@ -276,6 +307,12 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the state of every source of a campaign from its ledger (no request to the service)."""
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import EntryState
+    from xrt_prods_async.campaign._events import summarise
+    from xrt_prods_async.cli._progress import say, summary_table
+
     console = Console()
     opened = _open_existing(args.ledger, console)
     if opened is None:

@@ -10,18 +10,16 @@ from __future__ import annotations
 import argparse
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-from rich.console import Console
-
-from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore, write_report
-from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
-from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
-from xrt_prods_async.client import XRTClient
-from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
 from xrt_prods_async.emulator._catalogue import CATALOGUE, KnownObject
-from xrt_prods_async.params import JobRequest
+
+# The campaign, the client, the emulator's server and rich are imported by the functions that run the demo,
+# not here: registering the command line must not load them (tests/test_startup.py).
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import CampaignItem
 
 #: Simulated seconds between two rounds of the demo campaign: the real service's polite default.
 DEMO_POLL_SECONDS = 60.0
@@ -40,17 +38,25 @@ def demo_objects(count: int) -> list[KnownObject]:
     return chosen
 
 
-#: What the demo asks for each object: a campaign's default template plus the enhanced position.
-DEMO_TEMPLATE: dict[str, Any] = merge(DEFAULT_TEMPLATE, {"EnhancedPos": {}})
+def demo_template() -> dict[str, Any]:
+    """What the demo asks for each object: a campaign's default template plus the enhanced position."""
+    from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
+
+    return merge(DEFAULT_TEMPLATE, {"EnhancedPos": {}})
 
 
 def demo_items(count: int) -> list[CampaignItem]:
-    """Requests for ``count`` varied catalogue objects (:data:`DEMO_TEMPLATE`), each with the object's real
+    """Requests for ``count`` varied catalogue objects (:func:`demo_template`), each with the object's real
     coordinates, target IDs and reference time."""
+    from xrt_prods_async.campaign import CampaignItem
+    from xrt_prods_async.campaign._sources import merge
+    from xrt_prods_async.params import JobRequest
+
+    template = demo_template()
     items = []
     for obj in demo_objects(count):
         source = {"name": obj.name, "RA": obj.ra, "Dec": obj.dec, "targ": ",".join(obj.targets), "T0": obj.t0}
-        items.append(CampaignItem(obj.name, JobRequest(**merge(DEMO_TEMPLATE, source))))
+        items.append(CampaignItem(obj.name, JobRequest(**merge(template, source))))
     return items
 
 
@@ -72,6 +78,13 @@ async def run_demo(
     console: Console,
 ) -> int:
     """Start the emulator, run the demo campaign against it, print the summary; returns the exit status."""
+    import anyio.to_thread
+
+    from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, write_report
+    from xrt_prods_async.cli._progress import run_with_view, say, summary_table
+    from xrt_prods_async.client import XRTClient
+    from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
+
     ledger = output / "demo.campaign.sqlite"
     await anyio.to_thread.run_sync(_fresh_ledger, output, ledger)
     config = EmulatorConfig(time_scale=time_scale, seed=seed)
@@ -118,6 +131,11 @@ def _problems(args: argparse.Namespace) -> list[str]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
+    import anyio
+    from rich.console import Console
+
+    from xrt_prods_async.cli._progress import say_error
+
     console = Console()
     problems = _problems(args)
     if problems:
