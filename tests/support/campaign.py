@@ -195,18 +195,29 @@ class LatencyTransport(httpx.AsyncBaseTransport):
     """The emulator app in process; each request first costs ``latency(endpoint, n)`` simulated seconds.
 
     ``n`` counts earlier requests to the same endpoint, so a test can make one round slower than the next.
+    While ``down(now, endpoint)`` holds (simulated seconds; ``endpoint`` is the last part of the path, e.g.
+    ``getNumJobs.php`` or ``psf.tar.gz``), the request fails to connect, as to a host that is off.
     """
 
     def __init__(
-        self, state: EmulatorState, clock: ManualClock, latency: Callable[[str, int], float] | None = None
+        self,
+        state: EmulatorState,
+        clock: ManualClock,
+        latency: Callable[[str, int], float] | None = None,
+        down: Callable[[float, str], bool] | None = None,
     ) -> None:
         self._inner = httpx.ASGITransport(app=create_app(state=state))
         self.clock = clock
         self.latency = latency or (lambda endpoint, n: 0.0)
+        self.down = down or (lambda now, endpoint: False)
         self.calls: list[Call] = []
+        self.refused = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         endpoint = request.url.path.rsplit("/", 1)[-1]
+        if self.down(self.clock.now, endpoint):
+            self.refused += 1
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         self.clock.now += self.latency(endpoint, sum(1 for c in self.calls if c.endpoint == endpoint))
         job = json.loads(request.content or b"{}").get("JobID") if request.method == "POST" else None
         self.calls.append(Call(endpoint, self.clock.now, None if job is None else int(job)))
@@ -218,14 +229,23 @@ class LatencyTransport(httpx.AsyncBaseTransport):
 
 
 def simulated_service(
-    clock: ManualClock, latency: Callable[[str, int], float] | None = None, **config: Any
+    clock: ManualClock,
+    latency: Callable[[str, int], float] | None = None,
+    *,
+    down: Callable[[float, str], bool] | None = None,
+    **config: Any,
 ) -> tuple[EmulatorState, XRTClient, LatencyTransport]:
-    """An emulator running on ``clock`` (scale 1) and a client that reaches it in process."""
+    """An emulator running on ``clock`` (scale 1) and a client that reaches it in process (unreachable
+    while ``down(now, endpoint)``; the client then retries at once, a few times, in real time)."""
     config.setdefault("workers", 50)
     state = EmulatorState(EmulatorConfig(time_scale=1.0, **config))
-    state.clock = SimClock(1.0, monotonic=clock.monotonic)
-    transport = LatencyTransport(state, clock, latency)
+    state.clock = SimClock(1.0, monotonic=clock.monotonic, wall=clock.utcnow)
+    transport = LatencyTransport(state, clock, latency, down)
     xrt = XRTClient(
-        user_id=USER, base_url="http://127.0.0.1/user_objects", poll_interval=60, transport=transport
+        user_id=USER,
+        base_url="http://127.0.0.1/user_objects",
+        poll_interval=60,
+        transport=transport,
+        retry=RetryPolicy(attempts=3, timeout=5.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0),
     )
     return state, xrt, transport

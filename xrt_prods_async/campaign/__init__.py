@@ -2,6 +2,7 @@
 
 from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
 from ._lock import lock_ledger
+from ._outage import Outage, Recovery
 from ._scheduler import Campaign, CampaignItem, CampaignOptions
 from ._sources import CampaignFile, load_campaign_file
 from ._store import CampaignStore, Entry, EntryState, NewEntry
@@ -18,6 +19,8 @@ __all__ = [
     "EntryState",
     "EventKind",
     "NewEntry",
+    "Outage",
+    "Recovery",
     "SourceOutcome",
     "load_campaign_file",
     "lock_ledger",
