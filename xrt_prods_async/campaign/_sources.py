@@ -50,6 +50,7 @@ CAMPAIGN_SETTINGS: frozenset[str] = frozenset(
         "download",
         "retrieve",
         "track_progress",
+        "outage_budget",
     }
 )
 

@@ -5,7 +5,9 @@ the settings a campaign was started with, so ``resume`` and ``cancel`` need only
 time works a ledger (``lock_ledger``); Ctrl-C and SIGTERM stop between steps and print how to resume, and a
 ``kill -9`` loses nothing either: the ledger is committed before every step it enables.
 
-Exit status: 0 done, 1 some source failed, 2 bad input or an error, 130/143 stopped by SIGINT/SIGTERM.
+Exit statuses (:mod:`._exit`): 0 every source done, every file on disk; 1 some source failed or is
+incomplete; 2 bad input; 3 the service failed for longer than the outage budget; 4 a local disk refused to
+write; 130/143 stopped by SIGINT/SIGTERM. The last four leave a consistent ledger to resume.
 """
 
 from __future__ import annotations
@@ -24,12 +26,28 @@ from typing import IO, Any
 import anyio
 from rich.console import Console
 
-from xrt_prods_async._errors import ConfigurationError, XRTError
+from xrt_prods_async._errors import (
+    ConfigurationError,
+    LocalIOError,
+    ServerError,
+    TransportError,
+    XRTError,
+)
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, lock_ledger
-from xrt_prods_async.campaign._collect import RETRIEVABLE
+from xrt_prods_async.campaign import (
+    Campaign,
+    CampaignOptions,
+    CampaignStore,
+    CampaignSummary,
+    EntryState,
+    lock_ledger,
+)
+from xrt_prods_async.campaign._collect import RETRIEVABLE, check_writable
 from xrt_prods_async.campaign._events import summarise
+from xrt_prods_async.campaign._scheduler import DEFAULT_OUTAGE_BUDGET
 from xrt_prods_async.campaign._sources import load_campaign_file
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
+from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
@@ -79,7 +97,37 @@ def _options(settings: dict[str, Any]) -> CampaignOptions:
         download=products,
         retrieve=frozenset(_names(settings.get("retrieve", sorted(RETRIEVABLE)))),
         track_progress=_setting(settings, "track_progress", bool, False),
+        outage_budget=_setting(settings, "outage_budget", float, DEFAULT_OUTAGE_BUDGET),
     )
+
+
+def outcome_status(summary: CampaignSummary) -> ExitStatus:
+    """OK when every source is done (or cancelled on purpose); INCOMPLETE when one failed or misses files
+    or is not finished."""
+    unfinished = [s for s in summary.sources if s.state not in (EntryState.DONE, EntryState.CANCELLED)]
+    return ExitStatus.INCOMPLETE if unfinished else ExitStatus.OK
+
+
+def exit_status_for(error: BaseException) -> ExitStatus:
+    """The exit status of a command stopped by ``error``."""
+    if isinstance(error, LocalIOError | OSError):
+        return ExitStatus.LOCAL_IO
+    if isinstance(error, TransportError) or type(error) is ServerError:
+        return ExitStatus.UNREACHABLE
+    return ExitStatus.USAGE
+
+
+def say_incomplete(console: Console, summary: CampaignSummary, ledger: Path | str) -> None:
+    """Name every source whose job finished but whose results are not all on disk, with each item's why."""
+    incomplete = summary.incomplete
+    if not incomplete:
+        return
+    say(console, f"{len(incomplete)} source(s) incomplete: their jobs finished, but these are not on disk:")
+    for source in incomplete:
+        job = f" (job {source.job_id})" if source.job_id is not None else ""
+        for kind, why in source.missing.items():
+            say(console, f"  {source.label}{job}  {kind}: {why.splitlines()[0] if why else 'not saved'}")
+    say(console, f"Resuming fetches exactly these: xrt-prods-async campaign resume {ledger}")
 
 
 async def execute(
@@ -106,7 +154,8 @@ async def execute(
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
         console.print(summary_table(summary))
-        return 0 if summary.counts.get("failed", 0) == 0 else 1
+        say_incomplete(console, summary, store.path)
+        return int(outcome_status(summary))
 
 
 class _TerminatedError(Exception):
@@ -127,34 +176,44 @@ async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
     raise _TerminatedError  # only reached when SIGTERM cancelled the scope
 
 
-def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: Console) -> int:
+def run_guarded(
+    coro_fn: Callable[[], Awaitable[int]], console: Console, on_stop: Callable[[str], None]
+) -> int:
+    """Run a command's coroutine to its exit status. Ctrl-C (130), SIGTERM (143), an outage longer than the
+    budget (3) and a disk that refuses to write (4) stop it cleanly: ``on_stop(why)`` says how to go on."""
     try:
         return int(anyio.run(_until_terminated, coro_fn))
     except KeyboardInterrupt:
-        _stopped(console, ledger)
-        return 130  # 128 + SIGINT, as shells report Ctrl-C
+        on_stop("\nStopped.")
+        return ExitStatus.INTERRUPTED  # 128 + SIGINT, as shells report Ctrl-C
     except _TerminatedError:
-        _stopped(console, ledger)
-        return 143  # 128 + SIGTERM
-    except XRTError as exc:
+        on_stop("\nStopped.")
+        return ExitStatus.TERMINATED  # 128 + SIGTERM
+    except (XRTError, OSError) as exc:
         say_error(console, exc)
-        return 2
+        status = exit_status_for(exc)
+        if status in (ExitStatus.UNREACHABLE, ExitStatus.LOCAL_IO):
+            on_stop("Stopped.")
+        return status
 
 
-def _stopped(console: Console, ledger: Path) -> None:
-    say(
-        console,
-        f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
-        f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
-    )
+def _resumable(console: Console, ledger: Path) -> Callable[[str], None]:
+    def stopped(why: str) -> None:
+        say(
+            console,
+            f"{why} Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
+            f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
+        )
+
+    return stopped
 
 
-def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:
+def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | ExitStatus:
     try:
         return CampaignStore.open(path, create=create)
     except (XRTError, OSError) as exc:
         say_error(console, exc)
-        return None
+        return exit_status_for(exc)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -165,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         parsed = load_campaign_file(source)
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return ExitStatus.USAGE
     settings: dict[str, Any] = {
         "max_active": 5,
         "poll_interval": 60.0,
@@ -174,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "base_url": os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
     }
     settings.update(parsed.settings)
-    for key in ("max_active", "poll_interval", "format", "output", "base_url", "user_id", "download"):
+    for key in _RUN_OPTIONS:
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
@@ -189,16 +248,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         politeness.check_poll_interval(options.poll_interval, str(settings["base_url"]))
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return ExitStatus.USAGE
+    try:  # a folder that cannot be written is found before anything is recorded or sent
+        check_writable(Path(settings["output"]), what="output folder")
+    except LocalIOError as exc:
+        say_error(console, exc)
+        return ExitStatus.LOCAL_IO
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)
     store = _open_ledger(ledger, console, create=True)
-    if store is None:
-        return 2
+    if isinstance(store, ExitStatus):
+        return store
     try:
         lock = lock_ledger(ledger)
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return exit_status_for(exc)
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
         say_error(
@@ -206,15 +270,32 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{ledger} belongs to a campaign against {previous.get('base_url')}, not {settings['base_url']}; "
             "its jobs do not exist there. Use --ledger to start a separate campaign",
         )
-        return 2
-    store.set_meta(_SETTINGS, settings)
-    say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+        return ExitStatus.USAGE
     with lock or _NO_LOCK:
-        return _run_guarded(
+        try:
+            store.set_meta(_SETTINGS, settings)
+        except LocalIOError as exc:
+            say_error(console, exc)
+            return ExitStatus.LOCAL_IO
+        say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+        return run_guarded(
             lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
-            ledger,
             console,
+            _resumable(console, ledger),
         )
+
+
+#: ``campaign run`` options that override the campaign file's settings of the same names.
+_RUN_OPTIONS = (
+    "max_active",
+    "poll_interval",
+    "format",
+    "output",
+    "base_url",
+    "user_id",
+    "download",
+    "outage_budget",
+)
 
 
 def _same_url(url: object) -> str:
@@ -223,86 +304,133 @@ def _same_url(url: object) -> str:
 
 def _open_existing(
     path_text: str, console: Console, *, lock: bool = False
-) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | None:
+) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | ExitStatus:
     ledger = ledger_for(Path(path_text))
     store = _open_ledger(ledger, console, create=False)
-    if store is None:
-        return None
+    if isinstance(store, ExitStatus):
+        return store
     try:
         held = lock_ledger(ledger) if lock else None
     except XRTError as exc:
         say_error(console, exc)
-        return None
+        return exit_status_for(exc)
     settings = store.get_meta(_SETTINGS)
     if settings is None:
         say_error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
-        return None
+        return ExitStatus.USAGE
     return store, settings, held
 
 
-def cmd_resume(args: argparse.Namespace) -> int:
-    """Continue a campaign from its ledger after a stop, crash or reboot."""
+def _remember(store: CampaignStore, settings: dict[str, Any], args: argparse.Namespace) -> None:
+    """Keep the options given to resume or cancel (the next command needs them no more)."""
+    changed = False
+    for key in ("user_id", "outage_budget"):
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
+            changed = True
+    if changed:
+        _options(settings)  # a bad value is refused before it is kept
+        store.set_meta(_SETTINGS, settings)
+
+
+def _continue(args: argparse.Namespace, *, cancel: bool) -> int:
     console = Console()
     opened = _open_existing(args.ledger, console, lock=True)
-    if opened is None:
-        return 2
+    if isinstance(opened, ExitStatus):
+        return opened
     store, settings, lock = opened
-    if args.user_id:  # remembered: the next resume needs it no more
-        settings["user_id"] = args.user_id
-        store.set_meta(_SETTINGS, settings)
     with lock or _NO_LOCK:
-        return _run_guarded(
-            lambda: execute(store, settings, console=console, plain=args.plain), store.path, console
+        try:
+            _remember(store, settings, args)
+        except XRTError as exc:
+            say_error(console, exc)
+            return exit_status_for(exc)
+        plain = True if cancel else args.plain
+        return run_guarded(
+            lambda: execute(store, settings, console=console, plain=plain, cancel=cancel),
+            console,
+            _resumable(console, store.path),
         )
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Continue a campaign from its ledger after a stop, crash or reboot; fetch what incomplete ones miss."""
+    return _continue(args, cancel=False)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel every active server job of a campaign and every source not yet submitted."""
-    console = Console()
-    opened = _open_existing(args.ledger, console, lock=True)
-    if opened is None:
-        return 2
-    store, settings, lock = opened
-    if args.user_id:
-        settings["user_id"] = args.user_id
-        store.set_meta(_SETTINGS, settings)
-    with lock or _NO_LOCK:
-        return _run_guarded(
-            lambda: execute(store, settings, console=console, plain=True, cancel=True), store.path, console
-        )
+    return _continue(args, cancel=True)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the state of every source of a campaign from its ledger (no request to the service)."""
     console = Console()
     opened = _open_existing(args.ledger, console)
-    if opened is None:
-        return 2
+    if isinstance(opened, ExitStatus):
+        return opened
     store, settings, _ = opened
     entries = store.entries()
     summary = summarise(store)
     say(console, f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}")
     console.print(summary_table(summary))
-    unfinished = sum(1 for e in entries if not e.state.terminal)
+    say_incomplete(console, summary, store.path)
+    unfinished = sum(1 for e in entries if not e.state.terminal and e.state is not EntryState.INCOMPLETE)
     if unfinished:
         say(console, f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
     waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
     if waiting:
         say(console, f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
-    return 0
+    return int(outcome_status(summary))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", dest="user_id", help=f"registered e-mail (default: ${ENV_USER_ID})")
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    add_logging_options(parser)
+
+
+def _outage_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outage-budget",
+        dest="outage_budget",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "stop (exit 3, resumable) after the service has failed every request for this long "
+            f"(default {DEFAULT_OUTAGE_BUDGET:g}, i.e. 30 min)"
+        ),
+    )
+
+
+def _with_logging(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command with its log records sent where ``-v``/``--log-file`` say (none printed by default)."""
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            with logging_for(args):
+                return func(args)
+        except OSError as exc:  # the log file cannot be opened
+            say_error(Console(), f"cannot write the log file {args.log_file}: {exc.strerror or exc}")
+            return ExitStatus.LOCAL_IO
+
+    command.__doc__ = func.__doc__
+    return command
 
 
 def register(subparsers: Any) -> None:
     """Add ``campaign`` and its sub-commands to the command line."""
-    campaign = subparsers.add_parser("campaign", help="run many jobs through a throttled, resumable queue")
+    help_format: dict[str, Any] = {
+        "epilog": EXIT_STATUS_HELP,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+    campaign = subparsers.add_parser(
+        "campaign", help="run many jobs through a throttled, resumable queue", **help_format
+    )
     sub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
 
-    run = sub.add_parser("run", help="start (or continue) a campaign from a CSV or TOML file")
+    run = sub.add_parser("run", help="start (or continue) a campaign from a CSV or TOML file", **help_format)
     run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
     run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
@@ -316,19 +444,22 @@ def register(subparsers: Any) -> None:
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
+    _outage_budget(run)
     _common(run)
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=_with_logging(cmd_run))
 
     for name, func, text in (
         ("status", cmd_status, "print the state of a campaign"),
-        ("resume", cmd_resume, "continue a stopped or crashed campaign"),
+        ("resume", cmd_resume, "continue a stopped or crashed campaign; fetch what incomplete sources miss"),
         ("cancel", cmd_cancel, "cancel a campaign's server jobs and pending sources"),
     ):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, **help_format)
         p.add_argument("ledger", help="the campaign's ledger, or its campaign file")
+        if name == "resume":
+            _outage_budget(p)
         if name != "status":
             _common(p)
-        p.set_defaults(func=func)
+        p.set_defaults(func=_with_logging(func))
 
 
 if __name__ == "__main__":  # pragma: no cover
