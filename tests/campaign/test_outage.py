@@ -135,3 +135,15 @@ async def test_collection_after_the_budget_stops_the_campaign_resumable(tmp_path
         down["until"] = 0
         summary = await Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock).run()
     assert summary.counts["done"] == 3
+
+
+async def test_the_budget_ends_the_run_when_it_is_spent_not_at_the_next_round(tmp_path: Path) -> None:
+    clock = ManualClock()
+    _state, xrt, _transport = simulated_service(clock, down=lambda now, endpoint: True)
+    async with xrt:
+        options = CampaignOptions(poll_interval=60, round_interval=600, outage_budget=90, **NO_COLLECTION)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(1))
+        with pytest.raises(ServiceOutageError, match=r"\(1 min 30 s, 1 failed request; "):
+            await campaign.run()
+    assert clock.now == 90  # not 600, when the next round would have asked

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import stamina
 
 from tests.support.campaign import USER, CampaignProcess, ledger_states
 from xrt_prods_async.campaign import Campaign
@@ -262,3 +263,42 @@ def test_the_readme_lists_every_exit_status() -> None:
     rows = {line.split("|")[1].strip() for line in readme.splitlines() if line.startswith("| ")}
     listed = {part.strip() for row in rows for part in row.split("/")}
     assert {str(int(status)) for status in ExitStatus} <= listed
+
+
+def test_sources_the_ledger_could_not_record_are_never_forgotten(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xrt_prods_async.campaign import CampaignStore
+
+    names = [f"s{i:03d}" for i in range(250)]  # two batches of the ledger's 200
+    text = "[template]\ncentroid = true\nposErr = 1\n[template.StandardPos]\n" + "".join(
+        f'[[source]]\nname = "{name}"\nRA = 52.8\nDec = 43.9043\ntarg = "00010873"\n' for name in names
+    )
+    path = tmp_path / "many.toml"
+    path.write_text(text, encoding="utf-8")
+    ledger = tmp_path / "many.sqlite"
+    recorded = CampaignStore.add_entries
+
+    def then_the_disk_is_full(self: CampaignStore, items: Any) -> int:
+        count = recorded(self, items)
+        self._db.execute("PRAGMA query_only=ON")
+        return count
+
+    unreachable = ["--base-url", f"http://127.0.0.1:{closed_port()}/user_objects", "--outage-budget", "0.2"]
+    args = ["campaign", "run", str(path), "--ledger", str(ledger), "--user", USER, *unreachable, "--plain"]
+    with monkeypatch.context() as patch:
+        patch.setattr(CampaignStore, "add_entries", then_the_disk_is_full)
+        status, out = cli(*args)
+    assert status == ExitStatus.LOCAL_IO
+    advice = f"Only 200 of the 250 sources of {path} are in the ledger: add the others with  "
+    assert advice + f"xrt-prods-async campaign run {path} --ledger {ledger}" in out
+    status, out = cli("campaign", "status", str(ledger))
+    assert status == ExitStatus.INCOMPLETE
+    assert advice in out
+
+    # Running the file again adds the others (here the service is down: it stops at once, all recorded).
+    with stamina.set_testing(True, attempts=2, cap=True):  # no backoff between the client's retries
+        status, out = cli(*args)
+    assert status == ExitStatus.UNREACHABLE
+    assert "Only " not in out
+    assert len(ledger_states(ledger)) == 250

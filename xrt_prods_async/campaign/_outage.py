@@ -85,6 +85,11 @@ class OutageWatch:
         """True while an outage is open."""
         return self.current is not None
 
+    @property
+    def deadline(self) -> float | None:
+        """When (campaign clock) the outage in progress will have spent the budget; None while up."""
+        return None if self.current is None else self.current.started + self.budget
+
     def failed(self, error: BaseException, started: float) -> Outage:
         """A request begun at ``started`` (campaign clock) failed with ``error``: open or extend an outage."""
         message = str(error) or type(error).__name__
@@ -112,7 +117,8 @@ class OutageWatch:
             return
         raise ServiceOutageError(
             f"the service has been unreachable or failing since {_clock_time(outage.since)} "
-            f"({_duration(lasted)}, {outage.failures} failed requests; the outage budget is "
+            f"({_duration(lasted)}, {outage.failures} failed request{'s' if outage.failures != 1 else ''}; "
+            f"the outage budget is "
             f"{_duration(self.budget)}); last error: {outage.last_error}",
             since=outage.since,
             duration=lasted,

@@ -302,7 +302,11 @@ class Campaign:
     async def add(
         self, items: Iterable[CampaignItem | tuple[str, JobRequest]] | AsyncIterable[CampaignItem]
     ) -> int:
-        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless)."""
+        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless).
+
+        They are recorded in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the
+        batches before it are kept and adding the same requests again records the rest.
+        """
         added = 0
         batch: list[NewEntry] = []
 
@@ -390,9 +394,8 @@ class Campaign:
         expected: int | None = None
         next_round = self.clock.monotonic()
         while self._work_left():
-            await self.clock.sleep(next_round - self.clock.monotonic())
+            await self._until_next_round(next_round)
             next_round = self.clock.monotonic() + self.options.round
-            self.service.check()  # an outage longer than the budget ends the run here
             if not self.service.down:
                 await self._reconcile_due()
             count = await self._count()
@@ -410,6 +413,15 @@ class Campaign:
                 collectors.start_soon(self._collect, self._ledger.get(tracked.entry.id), tracked.job, limiter)
             if not self._active and not self._uncertain and self._pending_count() == 0:
                 break
+
+    async def _until_next_round(self, at: float) -> None:
+        """Sleep until ``at``; an outage that spends its budget meanwhile ends the run when it does."""
+        deadline = self.service.deadline
+        if deadline is not None and deadline < at:
+            await self.clock.sleep(deadline - self.clock.monotonic())
+            self.service.check()
+        await self.clock.sleep(at - self.clock.monotonic())
+        self.service.check()
 
     def _resume_state(self) -> None:
         """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
@@ -706,10 +718,11 @@ class Campaign:
         await self._emit(EventKind.INCOMPLETE, fresh, missing, state=EntryState.INCOMPLETE)
         local = [kind for kind, trouble in troubles.items() if trouble is Trouble.LOCAL]
         if local:
+            reason = missing[local[0]].removeprefix("not written: ")
             raise LocalIOError(
-                f"cannot write the results of {entry.label} to {self.output}: {missing[local[0]]}",
+                f"cannot write the results of {entry.label} to {self.output}: {reason}",
                 path=str(self.output),
-                reason=missing[local[0]],
+                reason=reason,
             )
 
     async def _collect_once(self, entry: Entry, job: Job) -> dict[str, Trouble]:

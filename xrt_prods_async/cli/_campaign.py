@@ -155,7 +155,24 @@ async def execute(
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
         console.print(summary_table(summary))
         say_incomplete(console, summary, store.path)
+        missing = _unrecorded(store, settings)
+        if missing:
+            say(console, missing)
+            return ExitStatus.INCOMPLETE
         return int(outcome_status(summary))
+
+
+def _unrecorded(store: CampaignStore, settings: dict[str, Any]) -> str | None:
+    """What to do when the ledger holds fewer sources than its campaign file gave (a disk that refused to
+    record them all): resuming runs only those recorded, running the file again adds the others."""
+    expected = settings.get("sources")
+    recorded = sum(store.counts().values())
+    if not isinstance(expected, int) or recorded >= expected:
+        return None
+    return (
+        f"Only {recorded} of the {expected} sources of {settings.get('file')} are in the ledger: add the "
+        f"others with  xrt-prods-async campaign run {settings.get('file')} --ledger {store.path}"
+    )
 
 
 class _TerminatedError(Exception):
@@ -241,6 +258,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings["retrieve"] = _names(args.retrieve)
     # Absolute, so that resuming from another folder writes to the same place.
     settings["output"] = str(Path(settings["output"]).expanduser().resolve())
+    # How many sources the ledger must hold: if a disk refuses to record them all, no run claims otherwise.
+    settings["file"], settings["sources"] = str(source.resolve()), len(parsed.items)
     try:
         options = _options(settings)
         politeness = Politeness()  # checked before the ledger is made, so a refused start leaves nothing
@@ -278,10 +297,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             say_error(console, exc)
             return ExitStatus.LOCAL_IO
         say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+        resumable = _resumable(console, ledger)
+
+        def stopped(why: str) -> None:
+            resumable(why)
+            missing = _unrecorded(store, settings)
+            if missing:
+                say(console, missing)
+
         return run_guarded(
             lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
             console,
-            _resumable(console, ledger),
+            stopped,
         )
 
 
@@ -382,6 +409,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
     if waiting:
         say(console, f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
+    missing = _unrecorded(store, settings)
+    if missing:
+        say(console, missing)
+        return ExitStatus.INCOMPLETE
     return int(outcome_status(summary))
 
 
