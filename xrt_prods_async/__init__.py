@@ -40,11 +40,13 @@ from .campaign import (
     CampaignFile,
     CampaignItem,
     CampaignOptions,
+    CampaignReport,
     CampaignSummary,
     EntryState,
     EventKind,
     SourceOutcome,
     load_campaign_file,
+    write_report,
 )
 from .client import (
     CancelOutcome,
@@ -75,6 +77,7 @@ __all__ = [
     "CampaignFile",
     "CampaignItem",
     "CampaignOptions",
+    "CampaignReport",
     "CampaignSummary",
     "CancelCode",
     "CancelOutcome",
@@ -136,4 +139,5 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "write_report",
 ]

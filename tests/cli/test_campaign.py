@@ -103,8 +103,9 @@ def test_a_wrong_user_stops_the_run_and_resume_with_the_right_one_finishes(
     ledger = tmp_path / "c.sqlite"
     args = ["campaign", "run", str(path), "--ledger", str(ledger), "--base-url", emu.base_url]
     status, out = cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL, "--plain")
-    assert status == 2
+    assert status == 5  # refused by the service: an unknown user
     assert "error:" in out
+    assert f"Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}" in out
     assert "Traceback" not in out
 
     status, out = cli("campaign", "status", str(ledger))
@@ -205,7 +206,7 @@ def test_resume_from_another_folder_writes_to_the_same_place(
         "--base-url",
         emu.base_url,
     ]
-    assert cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL)[0] == 2
+    assert cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL)[0] == 5
     monkeypatch.chdir(elsewhere)
     status, out = cli("campaign", "resume", str(start / "c.sqlite"), "--user", USER, "--plain")
     assert status == 0, out
@@ -271,13 +272,17 @@ def test_a_ledger_of_another_service_is_refused(tmp_path: Path, cli: Cli, emu: R
 @pytest.mark.parametrize(
     ("options", "settings", "message"),
     [
-        (["--max-active", "0"], "", "max_active is 0; it must be at least 1"),
+        (["--max-active", "0"], "", "max_active must be a whole number, at least 1; got 0"),
         (["--retrieve", "positions,everything"], "", "retrieve has ['everything']; choose from"),
         (["--download", "movie"], "", "setting download: 'movie' is not a product of the XRT service"),
-        ([], "max_active = 'five'", "setting max_active must be a whole number; got 'five'"),
-        ([], "poll_interval = 'soon'", "setting poll_interval must be a number; got 'soon'"),
-        ([], "track_progress = 'no'", "setting track_progress must be true or false; got 'no'"),
-        ([], "max_active = true", "setting max_active must be a whole number; got True"),
+        ([], "max_active = 'five'", "[campaign] max_active must be a whole number, at least 1 (got 'five')"),
+        ([], "poll_interval = 'soon'", "[campaign] poll_interval must be a number of seconds"),
+        ([], "track_progress = 'no'", "[campaign] track_progress must be true or false (got 'no')"),
+        ([], "max_active = true", "[campaign] max_active must be a whole number, at least 1 (got True)"),
+        ([], "max_active = inf", "[campaign] max_active must be a whole number, at least 1 (got inf)"),
+        ([], "poll_interval = inf", "[campaign] poll_interval must be a number of seconds, more than 0"),
+        ([], "retrieve = 5", "[campaign] retrieve must be a list of names"),
+        ([], "download = [1]", "[campaign] download must be a list of names"),
         (
             ["--base-url", "https://www.example.org/user_objects", "--poll-interval", "1"],
             "",

@@ -20,7 +20,7 @@ from typing import Any
 
 from tests.support.campaign import USER, CampaignProcess, ledger_states
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import CampaignStore, EntryState
+from xrt_prods_async.campaign import CampaignStore, Entry, EntryState
 from xrt_prods_async.client._download import verify_archive
 from xrt_prods_async.emulator import (
     DurationModel,
@@ -206,26 +206,34 @@ def _check_claims(ledger: Path, emu: RunningEmulator, result: SoakResult, *, fin
     for entry in entries:
         if entry.state not in wanted:
             problems.append(f"{entry.label} ended {entry.state.value}: {entry.error}")
-            continue
-        if entry.job_id is None or entry.job_id not in jobs_by_id:
-            problems.append(f"{entry.label} names job {entry.job_id}, which the server does not have")
-            continue
-        if entry.job_id in owners:
-            problems.append(f"{entry.label} and {owners[entry.job_id]} both claim job {entry.job_id}")
-        owners[entry.job_id] = entry.label
-        if jobs_by_id[entry.job_id]["name"] != entry.name:
-            problems.append(f"{entry.label} adopted job {entry.job_id} of {jobs_by_id[entry.job_id]['name']}")
-        for reason in entry.missing.values():
-            if not reason:
-                problems.append(f"{entry.label} misses an item without saying why")
-            if not final:
-                result.incomplete_reasons[reason.split(":")[0][:60]] += 1
-        if entry.state is EntryState.DONE:
-            _check_done(entry.label, entry.codes, entry.artifacts, result)
+        else:
+            _check_entry(entry, jobs_by_id, owners, result, final=final)
     if final:
         lost = set(per_name) ^ {entry.name for entry in entries}
         if lost:
             problems.append(f"sources without a server job, or server jobs without a source: {sorted(lost)}")
+
+
+def _check_entry(
+    entry: Entry, jobs: dict[int, Any], owners: dict[int, str], result: SoakResult, *, final: bool
+) -> None:
+    """A settled source: its own job (no other source's, the server's), each missing item with a why."""
+    problems = result.problems
+    if entry.job_id is None or entry.job_id not in jobs:
+        problems.append(f"{entry.label} names job {entry.job_id}, which the server does not have")
+        return
+    if entry.job_id in owners:
+        problems.append(f"{entry.label} and {owners[entry.job_id]} both claim job {entry.job_id}")
+    owners[entry.job_id] = entry.label
+    if jobs[entry.job_id]["name"] != entry.name:
+        problems.append(f"{entry.label} adopted job {entry.job_id} of {jobs[entry.job_id]['name']}")
+    for reason in entry.missing.values():
+        if not reason:
+            problems.append(f"{entry.label} misses an item without saying why")
+        if not final:
+            result.incomplete_reasons[reason.split(":")[0][:60]] += 1
+    if entry.state is EntryState.DONE:
+        _check_done(entry.label, entry.codes, entry.artifacts, result)
 
 
 def _check_done(

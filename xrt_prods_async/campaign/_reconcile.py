@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
-from xrt_prods_async._errors import XRTError
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign._store import Entry
 from xrt_prods_async.params import JobRequest
@@ -118,18 +117,16 @@ def echo_fingerprint(job_pars: Mapping[str, Any], asked: JobRequest) -> str | No
         if getattr(asked, flag, None):
             for key in keys:
                 pars.pop(key, None)
-    try:
-        return JobRequest.from_job_pars(pars).fingerprint()
-    except (XRTError, ValueError, TypeError, KeyError):
-        return None
+    decoded = JobRequest.from_job_pars_or_none(pars)
+    return None if decoded is None else decoded.fingerprint()
 
 
 def proves_ours(entry: Entry, job_pars: Mapping[str, Any] | None) -> bool | None:
     """Whether a job whose echoed parameters are ``job_pars`` is the one ``entry`` asked for: True on a
     fingerprint match, False on a mismatch, None when the echo is missing or cannot be read."""
-    if not job_pars:
+    asked = JobRequest.from_job_pars_or_none(entry.request)
+    if not job_pars or asked is None:
         return None
-    asked = JobRequest.from_job_pars(entry.request)
     fingerprint = echo_fingerprint(job_pars, asked)
     if fingerprint is None:
         return None

@@ -29,8 +29,6 @@ from rich.console import Console
 from xrt_prods_async._errors import (
     ConfigurationError,
     LocalIOError,
-    ServerError,
-    TransportError,
     XRTError,
 )
 from xrt_prods_async._products import Product
@@ -46,9 +44,11 @@ from xrt_prods_async.campaign._collect import RETRIEVABLE, check_writable
 from xrt_prods_async.campaign._events import summarise
 from xrt_prods_async.campaign._scheduler import DEFAULT_OUTAGE_BUDGET
 from xrt_prods_async.campaign._sources import load_campaign_file
-from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus, status_for
 from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
+from xrt_prods_async.cli._report import add_report_command
+from xrt_prods_async.cli._service import add_base_url_option, add_user_option
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
@@ -106,15 +106,6 @@ def outcome_status(summary: CampaignSummary) -> ExitStatus:
     or is not finished."""
     unfinished = [s for s in summary.sources if s.state not in (EntryState.DONE, EntryState.CANCELLED)]
     return ExitStatus.INCOMPLETE if unfinished else ExitStatus.OK
-
-
-def exit_status_for(error: BaseException) -> ExitStatus:
-    """The exit status of a command stopped by ``error``."""
-    if isinstance(error, LocalIOError | OSError):
-        return ExitStatus.LOCAL_IO
-    if isinstance(error, TransportError) or type(error) is ServerError:
-        return ExitStatus.UNREACHABLE
-    return ExitStatus.USAGE
 
 
 def say_incomplete(console: Console, summary: CampaignSummary, ledger: Path | str) -> None:
@@ -197,7 +188,8 @@ def run_guarded(
     coro_fn: Callable[[], Awaitable[int]], console: Console, on_stop: Callable[[str], None]
 ) -> int:
     """Run a command's coroutine to its exit status. Ctrl-C (130), SIGTERM (143), an outage longer than the
-    budget (3) and a disk that refuses to write (4) stop it cleanly: ``on_stop(why)`` says how to go on."""
+    budget (3), a disk that refuses to write (4) and a refusal of the service (5, e.g. an unknown user) stop
+    it cleanly: ``on_stop(why)`` says how to go on."""
     try:
         return int(anyio.run(_until_terminated, coro_fn))
     except KeyboardInterrupt:
@@ -208,8 +200,8 @@ def run_guarded(
         return ExitStatus.TERMINATED  # 128 + SIGTERM
     except (XRTError, OSError) as exc:
         say_error(console, exc)
-        status = exit_status_for(exc)
-        if status in (ExitStatus.UNREACHABLE, ExitStatus.LOCAL_IO):
+        status = status_for(exc)
+        if status in (ExitStatus.UNREACHABLE, ExitStatus.LOCAL_IO, ExitStatus.REFUSED):
             on_stop("Stopped.")
         return status
 
@@ -230,7 +222,7 @@ def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore
         return CampaignStore.open(path, create=create)
     except (XRTError, OSError) as exc:
         say_error(console, exc)
-        return exit_status_for(exc)
+        return status_for(exc)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -281,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         lock = lock_ledger(ledger)
     except XRTError as exc:
         say_error(console, exc)
-        return exit_status_for(exc)
+        return status_for(exc)
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
         say_error(
@@ -340,7 +332,7 @@ def _open_existing(
         held = lock_ledger(ledger) if lock else None
     except XRTError as exc:
         say_error(console, exc)
-        return exit_status_for(exc)
+        return status_for(exc)
     settings = store.get_meta(_SETTINGS)
     if settings is None:
         say_error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
@@ -372,7 +364,7 @@ def _continue(args: argparse.Namespace, *, cancel: bool) -> int:
             _remember(store, settings, args)
         except XRTError as exc:
             say_error(console, exc)
-            return exit_status_for(exc)
+            return status_for(exc)
         plain = True if cancel else args.plain
         return run_guarded(
             lambda: execute(store, settings, console=console, plain=plain, cancel=cancel),
@@ -417,7 +409,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", dest="user_id", help=f"registered e-mail (default: ${ENV_USER_ID})")
+    add_user_option(parser)
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
     add_logging_options(parser)
 
@@ -465,11 +457,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
     run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
-    run.add_argument(
-        "--base-url",
-        dest="base_url",
-        help=f"service base URL (default ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
-    )
+    add_base_url_option(run)
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
     run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
@@ -491,6 +479,7 @@ def register(subparsers: Any) -> None:
         if name != "status":
             _common(p)
         p.set_defaults(func=_with_logging(func))
+    add_report_command(sub)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,12 +2,13 @@
 
 It starts the emulator on a free loopback port with a time scale (so minutes of simulated processing pass in
 seconds), runs a campaign of real sources with light curves, spectra and positions, at most five active at
-once, downloads everything into ``./xrt-demo/`` and prints the final table.
+once, downloads everything into ``./xrt-demo/``, prints the final table and writes ``report.html`` there.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import anyio
 from rich.console import Console
 
 from xrt_prods_async._errors import LocalIOError
-from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore
+from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore, write_report
 from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
 from xrt_prods_async.cli._campaign import outcome_status, run_guarded, say_incomplete
 from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
@@ -106,6 +107,10 @@ async def run_demo(
     )
     say_incomplete(console, summary, ledger)
     say(console, f"Files are in {output}/ ; the ledger is {ledger}")
+    report = await anyio.to_thread.run_sync(
+        functools.partial(write_report, ledger, requests=summary.requests)
+    )
+    say(console, f"Report: {report.html}")
     return int(outcome_status(summary))
 
 
