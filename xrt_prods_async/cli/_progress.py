@@ -136,7 +136,8 @@ class CampaignDisplay:
                 self._durations.append(now - started)
         if kind is not EventKind.RUNNING:  # frequent and already counted: not worth a line
             line = str(event)
-            self.recent.append(line)
+            if kind is not EventKind.OUTAGE:  # on a line of its own while it lasts
+                self.recent.append(line)
             if not self.live:
                 say(self.console, line)
         if self._live is not None:
