@@ -210,3 +210,16 @@ async def test_a_read_only_source_folder_stops_the_campaign_with_the_entry_incom
             assert jobs_per_name(emu) == {f"src-{i:04d}": 1 for i in range(3)}
     finally:
         locked.chmod(0o755)
+
+
+async def test_a_campaign_that_saves_no_file_needs_no_output_folder(tmp_path: Path) -> None:
+    nowhere = tmp_path / "file" / "out"
+    (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
+    async with emulator() as emu, client(emu) as xrt:
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", nowhere, options(download=()))  # positions only
+        await campaign.add(items(2))
+        summary = await campaign.run()
+        assert summary.counts["done"] == 2
+        assert all(s.positions["psf"]["found"] for s in summary.sources)
+        with pytest.raises(LocalIOError, match="Not a directory"):  # an archive would need it
+            await Campaign(xrt, tmp_path / "d.sqlite", nowhere, options()).run()

@@ -411,8 +411,11 @@ class Campaign:
         return self.summary()
 
     async def _check_folders(self) -> None:
-        """Refuse to start (before any submission) if the output or the ledger's folder cannot be written."""
-        await anyio.to_thread.run_sync(partial(check_writable, self.output, what="output folder"))
+        """Refuse to start (before any submission) if the output or the ledger's folder cannot be written
+        (the output folder only when something will be saved there: positions are kept in the ledger)."""
+        download, retrieve = self.options.download, self.options.retrieve
+        if download is None or download or set(retrieve) - {"positions"}:
+            await anyio.to_thread.run_sync(partial(check_writable, self.output, what="output folder"))
         ledger_folder = Path(self.store.path).parent
         try:
             await anyio.to_thread.run_sync(partial(check_writable, ledger_folder, what="ledger's folder"))
