@@ -21,7 +21,7 @@ from xrt_prods_async.campaign._outage import Outage, Recovery
 NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
 OUTAGE_LINE = re.compile(
     r"^service unreachable since \d\d:\d\d:\d\d, retrying; last error: Could not connect to "
-    r"http://127\.0\.0\.1/user_objects/\w+\.php: \[Errno 111\] Connection refused$"
+    r"http://127\.0\.0\.1/user_objects/\w+\.php: \[Errno 111\] Connection refused\b"
 )
 
 
