@@ -279,6 +279,8 @@ def test_a_ledger_of_another_service_is_refused(tmp_path: Path, cli: Cli, emu: R
         ([], "poll_interval = 'soon'", "[campaign] poll_interval must be a number of seconds"),
         ([], "track_progress = 'no'", "[campaign] track_progress must be true or false (got 'no')"),
         ([], "max_active = true", "[campaign] max_active must be a whole number, at least 1 (got True)"),
+        ([], "outage_budget = 'soon'", "[campaign] outage_budget must be a number of seconds, more than 0"),
+        (["--outage-budget", "0"], "", "outage_budget must be a number of seconds, more than 0"),
         ([], "max_active = inf", "[campaign] max_active must be a whole number, at least 1 (got inf)"),
         ([], "poll_interval = inf", "[campaign] poll_interval must be a number of seconds, more than 0"),
         ([], "retrieve = 5", "[campaign] retrieve must be a list of names"),
