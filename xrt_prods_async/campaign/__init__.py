@@ -7,6 +7,7 @@ from xrt_prods_async._lazy import lazy_names
 if TYPE_CHECKING:
     from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
     from ._lock import lock_ledger
+    from ._outage import Outage, Recovery
     from ._report import CampaignReport, write_report
     from ._scheduler import Campaign, CampaignItem, CampaignOptions
     from ._sources import CampaignFile, load_campaign_file
@@ -25,6 +26,8 @@ __all__ = [
     "EntryState",
     "EventKind",
     "NewEntry",
+    "Outage",
+    "Recovery",
     "SourceOutcome",
     "load_campaign_file",
     "lock_ledger",
@@ -38,6 +41,7 @@ if not TYPE_CHECKING:
         {
             "._events": ("CampaignEvent", "CampaignSummary", "EventKind", "SourceOutcome", "summarise"),
             "._lock": ("lock_ledger",),
+            "._outage": ("Outage", "Recovery"),
             "._report": ("CampaignReport", "write_report"),
             "._scheduler": ("Campaign", "CampaignItem", "CampaignOptions"),
             "._sources": ("CampaignFile", "load_campaign_file"),

@@ -12,6 +12,9 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xrt_prods_async._errors import LocalIOError
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
+from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.emulator._catalogue import CATALOGUE, KnownObject
 
 # The campaign, the client, the emulator's server and rich are imported by the functions that run the demo,
@@ -62,9 +65,13 @@ def demo_items(count: int) -> list[CampaignItem]:
 
 def _fresh_ledger(output: Path, ledger: Path) -> None:
     """Every demo run talks to a fresh emulator, so it starts a fresh ledger."""
-    output.mkdir(parents=True, exist_ok=True)
-    for stale in output.glob(f"{ledger.name}*"):
-        stale.unlink()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for stale in output.glob(f"{ledger.name}*"):
+            stale.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise LocalIOError(f"cannot write to {output}: {reason}", path=str(output), reason=reason) from exc
 
 
 async def run_demo(
@@ -81,6 +88,7 @@ async def run_demo(
     import anyio.to_thread
 
     from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, write_report
+    from xrt_prods_async.cli._campaign import outcome_status, say_incomplete
     from xrt_prods_async.cli._progress import run_with_view, say, summary_table
     from xrt_prods_async.client import XRTClient
     from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
@@ -110,12 +118,13 @@ async def run_demo(
         f"(cap {max_active}); "
         f"requests by endpoint: {user['requests']}"
     )
+    say_incomplete(console, summary, ledger)
     say(console, f"Files are in {output}/ ; the ledger is {ledger}")
     report = await anyio.to_thread.run_sync(
         functools.partial(write_report, ledger, requests=summary.requests)
     )
     say(console, f"Report: {report.html}")
-    return 0 if summary.counts.get("failed", 0) == 0 else 1
+    return int(outcome_status(summary))
 
 
 def _problems(args: argparse.Namespace) -> list[str]:
@@ -131,19 +140,19 @@ def _problems(args: argparse.Namespace) -> list[str]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
-    import anyio
     from rich.console import Console
 
-    from xrt_prods_async.cli._progress import say_error
+    from xrt_prods_async.cli._campaign import run_guarded
+    from xrt_prods_async.cli._progress import say, say_error
 
     console = Console()
     problems = _problems(args)
     if problems:
         say_error(console, "; ".join(problems))
-        return 2
+        return ExitStatus.USAGE
     try:
-        return int(
-            anyio.run(
+        with logging_for(args):
+            return run_guarded(
                 lambda: run_demo(
                     Path(args.output),
                     sources=args.sources,
@@ -152,17 +161,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     plain=args.plain,
                     console=console,
-                )
+                ),
+                console,
+                lambda why: say(console, "\nDemo stopped."),
             )
-        )
-    except KeyboardInterrupt:
-        console.print("\nDemo stopped.")
-        return 130
+    except OSError as exc:  # the log file cannot be opened
+        say_error(console, f"cannot write the log file {args.log_file}: {exc.strerror or exc}")
+        return ExitStatus.LOCAL_IO
 
 
 def register(subparsers: Any) -> None:
     """Add ``demo`` to the command line."""
-    p = subparsers.add_parser("demo", help="run a demo campaign against the embedded emulator (offline)")
+    p = subparsers.add_parser(
+        "demo",
+        help="run a demo campaign against the embedded emulator (offline)",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--output", default="xrt-demo", help="directory for the results (default ./xrt-demo)")
     p.add_argument(
         "--sources", type=int, default=20, help=f"number of sources (default 20, at most {len(CATALOGUE)})"
@@ -175,4 +190,5 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
     p.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    add_logging_options(p)
     p.set_defaults(func=cmd_demo)

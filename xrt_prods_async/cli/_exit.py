@@ -12,6 +12,7 @@ from xrt_prods_async._errors import (
     DownloadError,
     InvalidRequestError,
     JobTimeoutError,
+    LocalIOError,
     ProductNotReadyError,
     ServerError,
     SubmitUncertainError,
@@ -66,6 +67,8 @@ def status_for(error: BaseException) -> ExitStatus:
     """The exit status of a command that stopped on ``error`` (an ``XRTError``, an ``OSError``, Ctrl-C)."""
     if isinstance(error, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
+    if isinstance(error, LocalIOError):  # a disk that refused a write (a campaign's output or ledger)
+        return ExitStatus.LOCAL_IO
     if isinstance(error, InvalidRequestError | ConfigurationError):
         return ExitStatus.USAGE
     if isinstance(error, ServerError):
