@@ -13,7 +13,19 @@ import pytest
 from xrt_prods_async.campaign._ledger import AsyncLedger
 from xrt_prods_async.campaign._store import CampaignStore, EntryState, NewEntry
 
-READS = {"get", "entries", "counts", "states", "known_job_ids", "get_meta"}
+READS = {
+    "get",
+    "entries",
+    "page",
+    "walk",
+    "nth",
+    "queued_labels",
+    "counts",
+    "any_in",
+    "states",
+    "known_job_ids",
+    "get_meta",
+}
 
 
 def new(label: str) -> NewEntry:

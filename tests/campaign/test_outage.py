@@ -75,7 +75,10 @@ async def test_an_outage_within_the_budget_is_reported_then_ridden_out(tmp_path:
         clock, down=lambda now, endpoint: 200 <= now < 500, durations=durations
     )
     async with xrt:
-        options = CampaignOptions(max_active=2, poll_interval=60, outage_budget=600, **NO_COLLECTION)
+        # Fixed rounds, so that the rounds that meet the outage are known to the second.
+        options = CampaignOptions(
+            max_active=2, poll_interval=60, round_interval=60, outage_budget=600, **NO_COLLECTION
+        )
         campaign = Campaign(
             xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=events.append, clock=clock
         )

@@ -10,7 +10,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from tests.support.campaign import ManualClock, items, simulated_service
+from tests.support.campaign import USER, ManualClock, items, simulated_service
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignOptions, EventKind
 from xrt_prods_async.campaign._scheduler import REFRESH_POLL_INTERVALS
 
@@ -113,7 +113,8 @@ async def test_a_round_slower_than_the_next_skips_no_job(tmp_path: Path) -> None
 
 
 async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) -> None:
-    """Count-driven detection: every finish is noticed at the next round, with about one request per job."""
+    """Count-driven detection with fixed rounds: every finish is noticed at the next round, with about one
+    request per job (paced rounds defer the look-up to save status requests: tests below)."""
     clock = ManualClock()
     finished_seen: dict[int, float] = {}
 
@@ -127,7 +128,7 @@ async def test_each_job_is_found_in_the_round_after_it_finished(tmp_path: Path) 
     durations = {"psf": {"median": 300, "sigma": 0.5, "minimum": 90}}
     state, xrt, transport = simulated_service(clock, latency, durations=durations)
     async with xrt:
-        options = CampaignOptions(max_active=4, poll_interval=60, **NO_COLLECTION)
+        options = CampaignOptions(max_active=4, poll_interval=60, round_interval=60, **NO_COLLECTION)
         campaign = Campaign(
             xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=on_event, clock=clock
         )
@@ -199,3 +200,108 @@ async def test_without_a_count_drop_a_job_is_polled_once_per_ten_poll_intervals(
     # Events are stamped with the campaign's clock, as it read when they happened.
     assert len(stamps) >= 4
     assert all(at == now for at, now in stamps)
+
+
+# -- paced rounds (the default): counts timed by the learned durations, within a request budget ------------
+
+#: Jobs like the benchmark's: a light curve, a spectrum and a position of log-normal build times.
+MIXED = {
+    "lc": {"median": 420, "sigma": 0.5},
+    "spec": {"median": 480, "sigma": 0.5},
+    "psf": {"median": 120, "sigma": 0},
+}
+MIXED_PRODUCTS: dict[str, Any] = {
+    "LightCurve": {"binMeth": "snapshot"},
+    "Spectrum": {"hasRedshift": False},
+    "StandardPos": {},
+}
+
+
+async def _paced(
+    tmp_path: Path, n: int, *, max_active: int = 5, durations: dict[str, Any] = MIXED, **options: Any
+) -> tuple[Any, Any, Campaign, dict[int, float]]:
+    """Run ``n`` jobs with paced rounds on the simulated clock (requests cost about a second each); return
+    the emulator state, transport, campaign and when each job was seen finished."""
+    clock = ManualClock()
+    seen: dict[int, float] = {}
+
+    def on_event(event: CampaignEvent) -> None:
+        if event.kind is EventKind.FINISHED and event.job_id is not None:
+            seen[event.job_id] = event.at
+
+    latency = {COUNT: 0.6, SUBMIT: 1.2, STATUS: 0.8}
+    state, xrt, transport = simulated_service(
+        clock, lambda endpoint, n: latency.get(endpoint, 0.5), durations=durations
+    )
+    async with xrt:
+        opts = CampaignOptions(max_active=max_active, poll_interval=60, **NO_COLLECTION, **options)
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", opts, on_event=on_event, clock=clock)
+        await campaign.add(items(n, **MIXED_PRODUCTS) if durations is MIXED else items(n))
+        summary = await campaign.run()
+    assert summary.counts["done"] == n
+    return state, transport, campaign, seen
+
+
+def _status_gaps(state: Any, transport: Any) -> list[float]:
+    gaps = []
+    for job_id in _finish_times(state):
+        polls = [c.at for c in transport.calls if c.endpoint == STATUS and c.job_id == job_id]
+        gaps += [b - a for a, b in itertools.pairwise(polls)]
+    return gaps
+
+
+#: A paced campaign keeps to its budget on average; once it is spent, a count is still asked when a job has
+#: most likely finished, so that the campaign ends: a few requests beyond it at most.
+OVER_BUDGET = 1.02
+
+
+async def test_paced_rounds_keep_the_budget_the_cap_and_every_interval(tmp_path: Path) -> None:
+    state, transport, campaign, seen = await _paced(tmp_path, 60, request_budget=4.0)
+
+    spent = sum(len(transport.times(e)) for e in (COUNT, STATUS, SUBMIT))
+    assert spent <= 4.0 * 60 * OVER_BUDGET
+    assert campaign.requests["submit"] == 60
+    assert state.metrics_snapshot()["users"][USER]["max_active_jobs"] <= 5
+    assert min(_status_gaps(state, transport), default=60.0) >= 60.0 - 1e-9
+    counts = transport.times(COUNT)
+    assert min(b - a for a, b in itertools.pairwise(counts)) >= 10.0 - 1e-9  # a sixth of the poll interval
+    assert len(seen) == 60
+
+
+async def test_status_requests_approach_one_per_job(tmp_path: Path) -> None:
+    """A drop is looked up once one job is likely enough to be it: the guesses are rarely wrong."""
+    _state, transport, _campaign, seen = await _paced(tmp_path, 60)
+
+    assert len(seen) == 60
+    assert len(transport.times(STATUS)) <= 1.3 * 60
+
+
+async def test_a_larger_budget_buys_a_shorter_campaign(tmp_path: Path) -> None:
+    """The budget is spent on counts: more of them refill freed slots sooner, on the very same jobs."""
+    ends, spent = [], []
+    for budget in (4.0, 9.0):
+        state, transport, _campaign, _seen = await _paced(tmp_path / str(budget), 40, request_budget=budget)
+        ends.append(max(_finish_times(state).values()))
+        spent.append(sum(len(transport.times(e)) for e in (COUNT, STATUS, SUBMIT)) / 40)
+    assert spent[0] <= 4.0 * OVER_BUDGET < 7.0 < spent[1] <= 9.0 * OVER_BUDGET
+    assert ends[1] < ends[0]
+
+
+async def test_counts_wait_while_no_job_can_finish_and_come_when_one_is_due(tmp_path: Path) -> None:
+    """One job at a time, each about ten minutes: once the durations are learned, the count is asked
+    around each expected finish, not every round, and the finish is still seen promptly."""
+    durations = {"psf": {"median": 600, "sigma": 0.05}}
+    state, transport, _campaign, seen = await _paced(tmp_path, 12, max_active=1, durations=durations)
+
+    ends = _finish_times(state)
+    late = sorted(ends)[4:]  # once a few durations are known
+    counts = transport.times(COUNT)
+    for job in late:
+        begun = next(
+            c.at
+            for c in transport.calls
+            if c.endpoint == SUBMIT and c.at <= ends[job] and c.at > ends[job] - 700
+        )
+        during = [t for t in counts if begun < t <= ends[job]]
+        assert len(during) <= 3  # a fixed 60 s round would ask ten times...
+        assert seen[job] - ends[job] <= 90.0  # ... to see the finish at most 60 s after it, not 90

@@ -270,27 +270,27 @@ def test_sources_the_ledger_could_not_record_are_never_forgotten(
 ) -> None:
     from xrt_prods_async.campaign import CampaignStore
 
-    names = [f"s{i:03d}" for i in range(250)]  # two batches of the ledger's 200
+    names = [f"s{i:03d}" for i in range(750)]  # two batches of the ledger's 500
     text = "[template]\ncentroid = true\nposErr = 1\n[template.StandardPos]\n" + "".join(
         f'[[source]]\nname = "{name}"\nRA = 52.8\nDec = 43.9043\ntarg = "00010873"\n' for name in names
     )
     path = tmp_path / "many.toml"
     path.write_text(text, encoding="utf-8")
     ledger = tmp_path / "many.sqlite"
-    recorded = CampaignStore.add_entries
+    recorded = CampaignStore.add_new_entries
 
-    def then_the_disk_is_full(self: CampaignStore, items: Any) -> int:
-        count = recorded(self, items)
+    def then_the_disk_is_full(self: CampaignStore, items: Any) -> list[int]:
+        added = recorded(self, items)
         self._db.execute("PRAGMA query_only=ON")
-        return count
+        return added
 
     unreachable = ["--base-url", f"http://127.0.0.1:{closed_port()}/user_objects", "--outage-budget", "0.2"]
     args = ["campaign", "run", str(path), "--ledger", str(ledger), "--user", USER, *unreachable, "--plain"]
     with monkeypatch.context() as patch:
-        patch.setattr(CampaignStore, "add_entries", then_the_disk_is_full)
+        patch.setattr(CampaignStore, "add_new_entries", then_the_disk_is_full)
         status, out = cli(*args)
     assert status == ExitStatus.LOCAL_IO
-    advice = f"Only 200 of the 250 sources of {path} are in the ledger: add the others with  "
+    advice = f"Only 500 of the 750 sources of {path} are in the ledger: add the others with  "
     assert advice + f"xrt-prods-async campaign run {path} --ledger {ledger}" in out
     status, out = cli("campaign", "status", str(ledger))
     assert status == ExitStatus.INCOMPLETE
@@ -301,4 +301,4 @@ def test_sources_the_ledger_could_not_record_are_never_forgotten(
         status, out = cli(*args)
     assert status == ExitStatus.UNREACHABLE
     assert "Only " not in out
-    assert len(ledger_states(ledger)) == 250
+    assert len(ledger_states(ledger)) == 750

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState
 from xrt_prods_async.wire import StatusCode
@@ -98,7 +99,8 @@ class SourceOutcome:
 class CampaignSummary:
     """Per-source outcomes plus totals and the request counts that show how polite the campaign was."""
 
-    sources: tuple[SourceOutcome, ...]
+    #: In input order; read from the ledger a page at a time when iterated (:class:`LedgerSources`).
+    sources: Sequence[SourceOutcome]
     counts: dict[str, int]  # entry state -> number of entries
     requests: dict[str, int]  # endpoint / kind -> number of requests this run made
     elapsed: float  # seconds this run took
@@ -143,9 +145,55 @@ def summarise(
     store: CampaignStore, *, requests: dict[str, int] | None = None, elapsed: float = 0.0
 ) -> CampaignSummary:
     """The summary of a campaign as its ledger stands (usable without running it)."""
+    counts = store.counts()
     return CampaignSummary(
-        sources=tuple(outcome_of(e) for e in store.entries()),
-        counts={state.value: n for state, n in store.counts().items()},
+        sources=LedgerSources(store, sum(counts.values())),
+        counts={state.value: n for state, n in counts.items()},
         requests=dict(requests or {}),
         elapsed=elapsed,
     )
+
+
+class LedgerSources(Sequence[SourceOutcome]):
+    """Every source's outcome, read from the ledger a page at a time whenever it is iterated, so that a
+    summary of a campaign of any size takes no more memory than one page. It reads the ledger as it stands
+    then (the file again if its store was closed); ``tuple(summary.sources)`` keeps a copy."""
+
+    def __init__(self, store: CampaignStore, length: int) -> None:
+        self._store = store
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[SourceOutcome]:
+        with self._reader() as store:
+            for entry in store.walk():
+                yield outcome_of(entry)
+
+    @overload
+    def __getitem__(self, index: int) -> SourceOutcome: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourceOutcome]: ...
+
+    def __getitem__(self, index: int | slice) -> SourceOutcome | Sequence[SourceOutcome]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        position = index + self._length if index < 0 else index
+        if not 0 <= position < self._length:
+            raise IndexError(index)
+        with self._reader() as store:
+            return outcome_of(store.nth(position))
+
+    @contextmanager
+    def _reader(self) -> Iterator[CampaignStore]:
+        """The campaign's store, or the same ledger opened again once it has been closed."""
+        if not self._store.closed:
+            yield self._store
+            return
+        with CampaignStore.open(self._store.path, create=False) as store:
+            yield store
+
+    def __repr__(self) -> str:
+        return f"<{self._length} sources of {self._store.path}>"

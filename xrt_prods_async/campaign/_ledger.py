@@ -38,13 +38,19 @@ class AsyncLedger:
         # Reads, inline (see the module docstring).
         self.get = store.get
         self.entries = store.entries
+        self.page = store.page
+        self.walk = store.walk
+        self.nth = store.nth
+        self.queued_labels = store.queued_labels
         self.counts = store.counts
+        self.any_in = store.any_in
         self.states = store.states
         self.known_job_ids = store.known_job_ids
         self.get_meta = store.get_meta
         # Writes, awaited in a worker thread one at a time.
         self.set_meta = self._in_thread(store.set_meta)
         self.add_entries = self._in_thread(store.add_entries)
+        self.add_new_entries = self._in_thread(store.add_new_entries)
         self.mark_submitting = self._in_thread(store.mark_submitting)
         self.mark_submitted = self._in_thread(store.mark_submitted)
         self.mark_unsent = self._in_thread(store.mark_unsent)

@@ -85,6 +85,15 @@ from xrt_prods_async.campaign._events import (
 )
 from xrt_prods_async.campaign._ledger import AsyncLedger
 from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET, OutageWatch, is_service_failure
+from xrt_prods_async.campaign._pace import (
+    DEFAULT_REQUEST_BUDGET,
+    PRIOR_MEDIAN_POLLS,
+    DurationModel,
+    Pacer,
+    Running,
+    check_budget,
+    finished_posterior,
+)
 from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, candidates_for, proves_ours
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
 from xrt_prods_async.client import Job, XRTClient
@@ -95,13 +104,24 @@ from xrt_prods_async.wire._loose import safe_repr
 
 #: The default safety net: every active job is polled at least once per this many poll intervals.
 REFRESH_POLL_INTERVALS = 10
+#: Paced rounds ask the count at most this many times per poll interval (10 s at the default 60 s)...
+COUNTS_PER_POLL_INTERVAL = 6
+#: ... and at least once per this many poll intervals.
+MAX_ROUND_POLL_INTERVALS = REFRESH_POLL_INTERVALS
 
 T = TypeVar("T")
 
 
 #: The options that are whole numbers of at least 1, and those that are seconds (None: their default).
 _COUNTS = ("max_active", "max_concurrent_collections", "max_submit_attempts", "max_collect_attempts")
-_SECONDS = ("poll_interval", "round_interval", "refresh_interval", "reconcile_after", "outage_budget")
+_SECONDS = (
+    "poll_interval",
+    "round_interval",
+    "min_round_interval",
+    "refresh_interval",
+    "reconcile_after",
+    "outage_budget",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,9 +132,17 @@ class CampaignOptions:
     max_active: int = 5
     #: No job's status is asked more often than this (seconds); also the default round interval.
     poll_interval: float = 60.0
-    #: Seconds between rounds, each asking ``getNumJobs`` once (default: ``poll_interval``). Shorter rounds
-    #: notice finished jobs sooner (shorter campaigns) for one more small request per round.
+    #: Seconds between rounds, each asking ``getNumJobs`` once. Default (None): *paced* rounds, timed for when
+    #: a job is likely to finish, within ``request_budget``. A number gives fixed rounds that far apart:
+    #: shorter ones notice finished jobs sooner (shorter campaigns) for one more small request per round.
     round_interval: float | None = None
+    #: API requests per job that paced rounds may spend: its submission, the counts and its status requests
+    #: (collection and reconciliation are not counted). More buys a shorter campaign: each finished job's
+    #: slot is refilled sooner (benchmarks/README.md has the curve). Unused with a fixed ``round_interval``.
+    request_budget: float = DEFAULT_REQUEST_BUDGET
+    #: The shortest gap between two counts of paced rounds (default: ``poll_interval`` /
+    #: ``COUNTS_PER_POLL_INTERVAL``, and never under the service's 10 s off loopback).
+    min_round_interval: float | None = None
     #: Every active job is polled at least this often even without a count drop (default:
     #: ``REFRESH_POLL_INTERVALS`` poll intervals, whatever the round interval, so that shorter rounds, which
     #: only ask the cheap count more often, never make this per-job safety net poll more often).
@@ -149,6 +177,7 @@ class CampaignOptions:
         for name in _SECONDS:
             if name in ("poll_interval", "outage_budget") or getattr(self, name) is not None:
                 _collect(problems, check_seconds, name, getattr(self, name))
+        _collect(problems, check_budget, "request_budget", self.request_budget)
         problems += self._choice_problems()
         if problems:
             raise ConfigurationError("; ".join(problems))
@@ -181,9 +210,26 @@ class CampaignOptions:
         return problems
 
     @property
+    def paced(self) -> bool:
+        """Whether rounds are paced (no fixed ``round_interval``, and not polling every job every round)."""
+        return self.round_interval is None and not self.track_progress
+
+    @property
     def round(self) -> float:
-        """The effective interval between rounds."""
+        """The interval between fixed rounds (paced rounds: the pause after a count the service failed)."""
         return self.round_interval if self.round_interval is not None else self.poll_interval
+
+    @property
+    def min_round(self) -> float:
+        """The shortest gap between two counts of paced rounds."""
+        if self.min_round_interval is not None:
+            return self.min_round_interval
+        return self.poll_interval / COUNTS_PER_POLL_INTERVAL
+
+    @property
+    def max_round(self) -> float:
+        """The longest gap between two counts of paced rounds."""
+        return max(MAX_ROUND_POLL_INTERVALS * self.poll_interval, self.min_round)
 
     @property
     def refresh(self) -> float:
@@ -216,12 +262,20 @@ class CampaignItem:
 
 @dataclass(slots=True)
 class _Tracked:
-    """An active job as the scheduler follows it between rounds."""
+    """An active job as the scheduler follows it between rounds (times on the campaign's clock)."""
 
     entry: Entry
     job: Job
     last_polled: float = -math.inf
     codes: dict[str, int | None] = field(default_factory=dict)
+    #: When the server made the job, and when it was last known to be running (a count, a status).
+    start: float = 0.0
+    alive_at: float = 0.0
+
+    @property
+    def mix(self) -> tuple[str, ...]:
+        """The job's products: durations are learned per mix."""
+        return self.entry.products
 
 
 class _Submitted(enum.Enum):
@@ -238,6 +292,19 @@ class _Submitted(enum.Enum):
 #: A job that comes due up to this fraction of a round after the round reached it is waited for, not skipped
 #: for a whole round: the same job is reached a little earlier in a round whose requests are quicker.
 _PHASE_SLACK = 0.25
+#: Sources recorded per ledger transaction by :meth:`Campaign.add` (and announced per page).
+_ADD_BATCH = 500
+#: Paced rounds look up a finish once one suspect has finished with this probability (given the count)...
+_LIKELY = 0.85
+#: ... this one once no source waits for a slot (nothing is saved by waiting then)...
+_LIKELY_TAIL = 0.4
+#: ... or once the finish has waited this many poll intervals to be identified.
+_OWED_WAIT = 5
+#: Status requests per job the pacer expects until jobs have finished (then it counts them).
+_STATUS_PRIOR = 1.2
+#: Until a few jobs have finished, no gap between counts is longer than this share of the oldest job's age
+#: (or a poll interval).
+_EARLY_GAP = 0.25
 
 
 def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -277,11 +344,33 @@ class Campaign:
         self.options = options or CampaignOptions()
         politeness = client.session.politeness
         politeness.check_poll_interval(self.options.poll_interval, client.base_url)
-        if self.options.round < politeness.min_poll_interval and not is_loopback_url(client.base_url):
+        remote = not is_loopback_url(client.base_url)
+        if self.options.round < politeness.min_poll_interval and remote:
             raise ConfigurationError(
                 f"round_interval {self.options.round:g} s is too fast for the service: each round asks "
                 f"getNumJobs, so use round_interval >= {politeness.min_poll_interval:g} s"
             )
+        min_gap = self.options.min_round
+        if remote and min_gap < politeness.min_poll_interval:
+            if self.options.min_round_interval is not None:
+                raise ConfigurationError(
+                    f"min_round_interval {min_gap:g} s is too fast for the service: each round asks "
+                    f"getNumJobs, so use min_round_interval >= {politeness.min_poll_interval:g} s"
+                )
+            min_gap = politeness.min_poll_interval
+        #: Times the paced rounds (None: fixed rounds).
+        self._pacer = (
+            Pacer(
+                min_gap=min_gap,
+                max_gap=max(self.options.max_round, min_gap),
+                budget=self.options.request_budget,
+                max_active=self.options.max_active,
+            )
+            if self.options.paced
+            else None
+        )
+        #: Job durations as the campaign learns them (paced rounds time their counts by them).
+        self.durations = DurationModel(PRIOR_MEDIAN_POLLS * self.options.poll_interval)
         if on_event is None:
             self._handlers: list[EventHandler] = []
         elif callable(on_event):
@@ -296,6 +385,12 @@ class Campaign:
         self._ingesting = 0
         self._missing = 0  # finished jobs the count showed that no status request has found yet
         self._suspects: set[int] = set()  # entry ids of the jobs among which they are
+        # Paced rounds: when each of those finishes happened (between two counts), oldest first.
+        self._owed: list[tuple[float, float]] = []
+        self._last_count = -math.inf  # when the last count answered
+        self._early = 0  # finished jobs found that the last count still included
+        self._jobs_started = 0  # jobs made (or adopted, or resumed) this run: the request budget's base
+        self._stalled = False  # this round's submissions stopped before the free slots were filled
         self._stop_submitting = False
         self._started = self.clock.monotonic()
         #: Whether the service answers, and since when it has not (drives the outage events and budget).
@@ -331,8 +426,9 @@ class Campaign:
     ) -> int:
         """Record requests in the ledger as pending; returns how many were new (re-adding is harmless).
 
-        They are recorded in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the
-        batches before it are kept and adding the same requests again records the rest.
+        ``items`` is read as it comes (a generator of a million sources never sits in memory) and recorded
+        in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the batches before it
+        are kept and adding the same requests again records the rest.
         """
         added = 0
         batch: list[NewEntry] = []
@@ -340,7 +436,7 @@ class Campaign:
         async def flush() -> None:
             nonlocal added
             if batch:
-                added += await self._ledger.add_entries(list(batch))
+                added += len(await self._ledger.add_new_entries(batch))
                 batch.clear()
 
         async def each() -> AsyncIterator[CampaignItem | tuple[str, JobRequest]]:
@@ -351,28 +447,33 @@ class Campaign:
                 for pair in items:
                     yield pair
 
+        user = self.client.user_id
         async for raw in each():
             item = raw if isinstance(raw, CampaignItem) else CampaignItem(*raw)
-            body = {
-                k: v
-                for k, v in item.request.to_wire(self.client.user_id).items()
-                if k not in REQUEST_ENVELOPE_KEYS
-            }
+            request = item.request
+            body = {k: v for k, v in request.to_wire(user).items() if k not in REQUEST_ENVELOPE_KEYS}
             batch.append(
                 NewEntry(
                     label=item.label,
                     request=body,
-                    fingerprint=item.request.fingerprint(),
-                    name=str(item.request.name),
-                    products=tuple(p.short for p in item.request.products),
+                    fingerprint=request.fingerprint(),
+                    name=str(request.name),
+                    products=tuple(p.short for p in request.products),
                 )
             )
-            if len(batch) >= 200:
+            if len(batch) >= _ADD_BATCH:
                 await flush()
         await flush()
-        for entry in self._ledger.entries(EntryState.PENDING):
-            if entry.attempts == 0:
-                await self._emit(EventKind.QUEUED, entry, state=EntryState.PENDING)
+        # Every source waiting for its first submission is announced (those of earlier runs too), a page
+        # of the ledger at a time.
+        after = 0
+        while page := self._ledger.queued_labels(after, _ADD_BATCH):
+            for _, label in page:
+                at = self.clock.monotonic()
+                await emit(
+                    self._handlers, CampaignEvent(EventKind.QUEUED, label, state=EntryState.PENDING, at=at)
+                )
+            after = page[-1][0]
         return added
 
     # -- the main loop ------------------------------------------------------------------------------------
@@ -420,29 +521,61 @@ class Campaign:
             raise LedgerError(str(exc), path=str(self.store.path), reason=exc.reason) from exc
 
     async def _rounds(self, collectors: anyio.abc.TaskGroup, limiter: anyio.CapacityLimiter) -> None:
-        """The rounds of the queue, until no work is left; finished jobs go to ``collectors``."""
+        """The rounds of the queue, until no work is left; finished jobs go to ``collectors``.
+
+        A round asks the count, fills the free slots and looks up finished jobs. Fixed rounds come
+        ``round_interval`` apart; paced ones when the pacer says (:meth:`_next_gap`), with status requests
+        between them when a deferred look-up or the safety net comes due (:meth:`_next_probe`).
+        """
         expected: int | None = None
-        next_round = self.clock.monotonic()
+        next_count = self.clock.monotonic()
         while self._work_left():
-            await self._until_next_round(next_round)
-            next_round = self.clock.monotonic() + self.options.round
-            if not self.service.down:
-                await self._reconcile_due()
-            count = await self._count()
-            if count is None:
-                # The service cannot say: nothing else is asked this round (the next one asks every job).
-                expected = None
-                continue
-            first = expected is None
-            drop = 0 if expected is None else max(0, expected - count)
-            counted = set(self._active)
-            submitted = await self._submit(count)
-            expected = count + submitted
+            await self._until_next_round(min(next_count, self._next_probe()))
+            drop, counted, first, counting = 0, set[int](), False, self.clock.monotonic() >= next_count
+            if counting:
+                if self._pacer is None:
+                    next_count = self.clock.monotonic() + self.options.round
+                if not self.service.down:
+                    await self._reconcile_due()
+                count = await self._count()
+                if count is None:
+                    # The service cannot say: nothing else is asked this round (the next one asks every job).
+                    expected = None
+                    if self._pacer is not None:
+                        next_count = self.clock.monotonic() + self.options.round
+                    continue
+                first = expected is None
+                drop = 0 if expected is None else max(0, expected - count)
+                counted = set(self._active)
+                previous, self._last_count = self._last_count, self.clock.monotonic()
+                self._counted(drop, previous, first=first)
+                submitted = await self._submit(count)
+                expected = count + submitted
+            self._early = 0
             finished = await self._poll(drop, counted, first=first)
+            if expected is not None and not first:
+                expected -= self._early
             for tracked in finished:
                 collectors.start_soon(self._collect, self._ledger.get(tracked.entry.id), tracked.job, limiter)
             if not self._active and not self._uncertain and self._pending_count() == 0:
                 break
+            if self._pacer is not None:
+                if counting:
+                    next_count = self._last_count + self._next_gap()
+                if self._early and self._pending_count():
+                    # A status request found a slot the count has not shown yet: count (and refill) soon.
+                    next_count = min(next_count, self._last_count + self._pacer.min_gap)
+
+    def _counted(self, drop: int, previous: float, *, first: bool) -> None:
+        """What a count says of the jobs it covered (paced rounds): ``drop`` of them finished since the
+        ``previous`` count; if none is owed, every one was running when it answered."""
+        if self._pacer is None or first:
+            return
+        self._owed += [(previous, self._last_count)] * drop
+        suspects = self._suspects if self._missing or drop else set()
+        for tracked in self._active.values():
+            if drop == 0 and tracked.entry.id not in suspects:
+                tracked.alive_at = max(tracked.alive_at, self._last_count)
 
     async def _until_next_round(self, at: float) -> None:
         """Sleep until ``at``; an outage that spends its budget meanwhile ends the run when it does."""
@@ -457,9 +590,21 @@ class Campaign:
         """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
         for entry in self._ledger.entries(EntryState.ACTIVE):
             if entry.id not in self._active:
-                self._active[entry.id] = _Tracked(entry, self._job(entry), codes=dict(entry.codes))
+                self._active[entry.id] = self._tracked(entry, self._job(entry))
+                self._jobs_started += 1
         for entry in self._ledger.entries(EntryState.SUBMITTING):
-            self._uncertain.setdefault(entry.id, -math.inf)
+            if entry.id not in self._uncertain:
+                self._uncertain[entry.id] = -math.inf
+                self._jobs_started += 1
+
+    def _tracked(self, entry: Entry, job: Job) -> _Tracked:
+        """Follow a job the campaign did not just submit (resumed, or adopted by reconciliation): its age
+        from the UTC time it was submitted, its last poll unknown."""
+        now = self.clock.monotonic()
+        age = 0.0
+        if entry.submitted_at is not None:
+            age = max(0.0, (self.clock.utcnow() - entry.submitted_at).total_seconds())
+        return _Tracked(entry, job, codes=dict(entry.codes), start=now - age, alive_at=now - age)
 
     def _job(self, entry: Entry) -> Job:
         assert entry.job_id is not None
@@ -475,7 +620,8 @@ class Campaign:
         )
 
     def _pending_count(self) -> int:
-        return self._ledger.counts()[EntryState.PENDING] if not self._stop_submitting else 0
+        """1 if some entry waits to be submitted, else 0 (an indexed look-up, whatever the ledger's size)."""
+        return int(not self._stop_submitting and self._ledger.any_in(EntryState.PENDING))
 
     def _work_left(self) -> bool:
         return bool(self._active or self._uncertain or self._pending_count())
@@ -522,6 +668,13 @@ class Campaign:
         ``drop`` is how many fewer jobs the count found than expected, ``counted`` the jobs it covered (those
         active before this round's submissions): any of them may be a finished one.
         """
+        if self._pacer is not None and not first:
+            return await self._identify(drop, counted)
+        return await self._poll_fixed(drop, counted, first=first)
+
+    async def _poll_fixed(self, drop: int, counted: set[int], *, first: bool) -> list[_Tracked]:
+        """Fixed rounds: the suspects of a drop are polled oldest first, each once when due, until the
+        finishes are found; every job at least once per refresh interval."""
         if drop:
             self._missing += drop
             self._suspects = counted & self._active.keys()
@@ -545,10 +698,174 @@ class Campaign:
                 finished.append(tracked)
                 if suspect:
                     self._missing -= 1
+                else:
+                    self._early += 1
         # Unfound finishes stay owed only while some job that could hide one has not been polled since.
         self._suspects &= self._active.keys()
         self._missing = min(self._missing, len(self._suspects))
         return finished
+
+    # -- paced rounds ---------------------------------------------------------------------------------------
+
+    async def _identify(self, drop: int, counted: set[int]) -> list[_Tracked]:
+        """Paced rounds: look up a finish the count showed once one job is likely enough to be it.
+
+        Each finished job costs one status request to be found; a guess that was wrong costs one more. So
+        the suspect most likely to have finished is asked only when that likelihood reaches
+        ``_LIKELY`` (``_LIKELY_TAIL`` once nothing waits for a slot), or when the finish has waited
+        ``_OWED_WAIT`` poll intervals. A job polled running is cleared as a suspect of the drops so far.
+        The safety net then polls any job that has gone unpolled for its refresh interval.
+        """
+        if drop:
+            self._missing += drop
+            self._suspects = counted & self._active.keys()
+        finished: list[_Tracked] = []
+        while self._missing > 0:
+            suspects = [self._active[i] for i in self._suspects if i in self._active]
+            if not suspects:
+                break
+            tracked = self._likeliest(suspects)
+            if tracked is None:
+                break
+            self._suspects.discard(tracked.entry.id)
+            if await self._paced_poll(tracked):
+                finished.append(tracked)
+        self._suspects &= self._active.keys()
+        self._missing = min(self._missing, len(self._suspects))
+        del self._owed[: max(0, len(self._owed) - self._missing)]
+        now = self.clock.monotonic()
+        for tracked in list(self._active.values()):
+            if now - tracked.last_polled >= self._refresh_for(tracked) and await self._paced_poll(tracked):
+                finished.append(tracked)
+        return finished
+
+    def _likeliest(self, suspects: list[_Tracked]) -> _Tracked | None:
+        """The suspect to ask about now (None: none yet): the one most likely finished, if it may be polled
+        (within the slack of its interval) and is likely enough, or the finish has waited long enough."""
+        now = self.clock.monotonic()
+        since = self._last_count
+        alone = {
+            t.entry.id: self.durations.of(t.mix).finished_within(t.alive_at - t.start, since - t.alive_at)
+            for t in suspects
+        }
+        posterior = finished_posterior(alone, min(self._missing, len(suspects)))
+        slack = _PHASE_SLACK * self.options.min_round
+        ready = [t for t in suspects if now - t.last_polled >= self.options.poll_interval - slack]
+        if not ready:
+            return None
+        best = max(ready, key=lambda t: (posterior[t.entry.id], -t.start))
+        tail = not self._uncertain and self._pending_count() == 0
+        likely = _LIKELY_TAIL if tail else _LIKELY
+        waited = now - self._owed[0][1] if self._owed else math.inf
+        if posterior[best.entry.id] < likely and waited < _OWED_WAIT * self.options.poll_interval:
+            return None
+        return best
+
+    async def _paced_poll(self, tracked: _Tracked) -> bool:
+        """Poll one job (waiting out the rest of its interval); learn its duration if it finished."""
+        wait = tracked.last_polled + self.options.poll_interval - self.clock.monotonic()
+        if wait > 0:
+            await self.clock.sleep(wait)
+        owed = self._missing > 0
+        if not await self._poll_one(tracked):
+            tracked.alive_at = max(tracked.alive_at, tracked.last_polled)
+            return False
+        # When it finished, as well as the counts tell: within the drop it explains, or since the last count.
+        low, high = max(tracked.alive_at, self._last_count), tracked.last_polled
+        if owed:
+            self._missing -= 1
+            if self._owed:
+                # The drop it most likely explains (assigning the oldest would make durations look alike).
+                model, start, alive = self.durations.of(tracked.mix), tracked.start, tracked.alive_at
+                index = max(
+                    range(len(self._owed)),
+                    key=lambda i: (
+                        model.cdf(self._owed[i][1] - start) - model.cdf(max(self._owed[i][0], alive) - start)
+                    ),
+                )
+                window = self._owed.pop(index)
+                low, high = max(alive, window[0]), window[1]
+        else:
+            self._early += 1
+        if high >= low > -math.inf:
+            self.durations.observe(tracked.mix, low - tracked.start, high - tracked.start)
+        return True
+
+    def _refresh_for(self, tracked: _Tracked) -> float:
+        """The safety net of paced rounds: ``refresh_interval`` when set; otherwise once the job is older
+        than nearly all its mix's jobs (95%), and then every ``REFRESH_POLL_INTERVALS`` poll intervals."""
+        if self.options.refresh_interval is not None:
+            return self.options.refresh_interval
+        every = self.options.refresh
+        if tracked.last_polled > tracked.start:
+            return every
+        return max(every, self.durations.of(tracked.mix).quantile(0.95))
+
+    def _next_probe(self) -> float:
+        """Paced rounds: the next moment a status request may be due between counts (inf: none)."""
+        if self._pacer is None:
+            return math.inf
+        now = self.clock.monotonic()
+        moments = [t.last_polled + self._refresh_for(t) for t in self._active.values()]
+        if self._missing > 0:
+            if self._owed:
+                moments.append(self._owed[0][1] + _OWED_WAIT * self.options.poll_interval)
+            interval = self.options.poll_interval
+            moments += [self._active[i].last_polled + interval for i in self._suspects if i in self._active]
+        return min((m for m in moments if m > now), default=math.inf)
+
+    def _next_gap(self) -> float:
+        """Paced rounds: seconds from the last count to the next one (see :class:`.pace.Pacer`)."""
+        assert self._pacer is not None
+        if self._stalled and self._pending_count():
+            return self.options.round  # free slots this round could not fill: try again a poll later
+        since = self._last_count
+        ages: dict[Any, list[float]] = {}
+        for tracked in self._active.values():
+            ages.setdefault(tracked.mix, []).append(tracked.alive_at - tracked.start)
+        self.durations.refit(ages)
+        running: list[Running] = []
+        suspects = [self._active[i] for i in self._suspects if i in self._active] if self._missing else []
+        gone: dict[int, float] = {}
+        if suspects:
+            alone = {
+                t.entry.id: self.durations.of(t.mix).finished_within(t.alive_at - t.start, since - t.alive_at)
+                for t in suspects
+            }
+            gone = finished_posterior(alone, min(self._missing, len(suspects)))
+        for tracked in self._active.values():
+            model = self.durations.of(tracked.mix)
+            weight = 1.0 - gone.get(tracked.entry.id, 0.0)
+            if weight > 0:
+                running.append(Running(model, max(0.0, since - tracked.start), weight))
+        for intent in self._uncertain.values():  # a lost reply may hide a job that will finish too
+            running.append(
+                Running(self.durations.pooled, max(0.0, since - intent) if intent > -math.inf else 0.0)
+            )
+        spent = self.requests["submit"] + self.requests["count"] + self.requests["status"]
+        found = self.durations.finished
+        status_per_job = (self.requests["status"] + _STATUS_PRIOR * 3) / (found + 3)
+        # Kept back: the status requests the jobs in flight will take to be found (as many as so far).
+        reserve = status_per_job * (len(self._active) + len(self._uncertain))
+        balance = self.options.request_budget * self._jobs_started - spent - reserve
+        # Until a few jobs have finished the durations are a guess: gaps grow with the age of the oldest job,
+        # so a first finish waits a small share of its own duration whatever the scale.
+        early = None
+        if found < self.options.max_active and running:
+            early = max(self.options.poll_interval, _EARLY_GAP * max(j.age for j in running))
+        # The budget of the jobs still to submit is lent (one round of slots' worth), once the durations are
+        # known well enough that the loan buys something.
+        pending = bool(self._pending_count())
+        lend = pending and found >= self.options.max_active
+        ahead = self.options.request_budget * self.options.max_active if lend else 0.0
+        return self._pacer.gap(
+            running,
+            status_per_job=status_per_job,
+            balance=balance,
+            ahead=ahead,
+            last=not pending,
+            longest=early,
+        )
 
     async def _poll_one(self, tracked: _Tracked) -> bool:
         """One status request for one job; records codes and finishes. True when the job finished."""
@@ -578,6 +895,7 @@ class Campaign:
 
     async def _submit(self, count: int) -> int:
         """Fill free slots from the pending queue; returns how many submissions may have made a job."""
+        self._stalled = False
         if self._stop_submitting:
             return 0
         occupied = count
@@ -595,6 +913,7 @@ class Campaign:
                 continue
             outcome = await self._submit_one(entry)
             if outcome is _Submitted.STOP:
+                self._stalled = True
                 break
             if outcome is _Submitted.OCCUPIES:
                 occupied += 1
@@ -612,6 +931,7 @@ class Campaign:
         except SubmitUncertainError as exc:
             await self._heard(exc.cause or exc, started)
             self._uncertain[entry.id] = self.clock.monotonic()
+            self._jobs_started += 1
             detail = f"submission outcome unknown, will reconcile: {exc}"
             await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
             return _Submitted.OCCUPIES
@@ -636,7 +956,9 @@ class Campaign:
         await self._heard(None, started)
         await self._ledger.mark_submitted(entry.id, job.job_id, job.url, self.clock.utcnow())
         fresh = self._ledger.get(entry.id)
-        self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
+        now = self.clock.monotonic()
+        self._active[entry.id] = _Tracked(fresh, job, last_polled=now, start=now, alive_at=now)
+        self._jobs_started += 1
         await self._emit(EventKind.SUBMITTED, fresh, job.url, state=EntryState.ACTIVE)
         return _Submitted.OCCUPIES
 
@@ -677,7 +999,7 @@ class Campaign:
                 taken.add(job.job_id)
                 await self._ledger.mark_submitted(entry.id, job.job_id, job.url, entry.intent_at)
                 fresh = self._ledger.get(entry.id)
-                self._active[entry.id] = _Tracked(fresh, job)
+                self._active[entry.id] = self._tracked(fresh, job)
                 detail = "; ".join([*notes, f"adopted job {job.job_id}"])
                 await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
             del self._uncertain[entry.id]

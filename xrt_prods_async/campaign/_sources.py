@@ -28,6 +28,7 @@ from typing import Any
 from xrt_prods_async._errors import ConfigurationError, InvalidRequestError, Problem
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign._collect import RETRIEVABLE
+from xrt_prods_async.campaign._pace import check_budget
 from xrt_prods_async.campaign._scheduler import CampaignItem
 from xrt_prods_async.http import check_count, check_seconds
 from xrt_prods_async.params import JobRequest
@@ -54,6 +55,7 @@ CAMPAIGN_SETTINGS: frozenset[str] = frozenset(
         "user_id",
         "max_active",
         "poll_interval",
+        "request_budget",
         "format",
         "download",
         "retrieve",
@@ -366,6 +368,7 @@ _SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "user_id": _text_setting,
     "max_active": _number_setting(check_count),
     "poll_interval": _number_setting(check_seconds),
+    "request_budget": _number_setting(check_budget),
     "outage_budget": _number_setting(check_seconds),
     "format": lambda v: None if v in ARCHIVE_FORMATS else f"must be one of {', '.join(ARCHIVE_FORMATS)}",
     "download": _names_setting(Product.parse_many),

@@ -180,6 +180,8 @@ class CampaignStore:
         self._db = connection
         self._lock = threading.RLock()
         self.path = path
+        #: Whether :meth:`close` was called.
+        self.closed = False
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> CampaignStore:
@@ -244,6 +246,7 @@ class CampaignStore:
         """Close the file; the ledger stays consistent whether or not this is called."""
         with self._lock:
             self._db.close()
+            self.closed = True
 
     def __enter__(self) -> CampaignStore:
         return self
@@ -297,7 +300,12 @@ class CampaignStore:
         Idempotent, so a campaign file can be re-run: a label already present with the same fingerprint is
         skipped; with a different fingerprint it is an error (the source changed under a running campaign).
         """
-        added = 0
+        return len(self.add_new_entries(items))
+
+    def add_new_entries(self, items: Iterable[NewEntry]) -> list[int]:
+        """:meth:`add_entries`, returning the ids of the entries that were new."""
+        added: list[int] = []
+        now = _iso(utcnow())
         with self._transaction() as db:
             for item in items:
                 row = db.execute("SELECT fingerprint FROM entries WHERE label = ?", (item.label,)).fetchone()
@@ -308,20 +316,20 @@ class CampaignStore:
                             "parameters; give it a new name or start a new campaign file"
                         )
                     continue
-                db.execute(
+                cursor = db.execute(
                     "INSERT INTO entries(label, request, fingerprint, name, products, state, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         item.label,
-                        json.dumps(dict(item.request), sort_keys=True),
+                        json.dumps(dict(item.request), sort_keys=True, separators=(",", ":")),
                         item.fingerprint,
                         item.name,
                         ",".join(item.products),
                         EntryState.PENDING.value,
-                        _iso(utcnow()),
+                        now,
                     ),
                 )
-                added += 1
+                added.append(int(cursor.lastrowid or 0))
         return added
 
     def get(self, entry_id: int) -> Entry:
@@ -344,7 +352,77 @@ class CampaignStore:
             sql += " LIMIT ?"
             args.append(limit)
         with self._lock:
-            return [self._entry(row) for row in self._db.execute(sql, args).fetchall()]
+            return self._entries(self._db.execute(sql, args).fetchall())
+
+    def _entries(self, rows: list[Any]) -> list[Entry]:
+        """Entries of ``rows``, their artifacts read in one query (not one per entry)."""
+        if not rows:
+            return []
+        ids = [row[0] for row in rows]
+        found: dict[int, dict[str, Artifact]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for entry_id, kind, ok, path, detail in self._db.execute(
+                f"SELECT entry_id, kind, ok, path, detail FROM artifacts WHERE entry_id IN ({marks}) "
+                "ORDER BY entry_id, kind",
+                chunk,
+            ):
+                found.setdefault(entry_id, {})[kind] = Artifact(kind, bool(ok), path, json.loads(detail))
+        return [self._entry(row, found.get(row[0], {})) for row in rows]
+
+    def any_in(self, *states: EntryState) -> bool:
+        """Whether some entry is in one of ``states`` (an index look-up, however large the ledger)."""
+        marks = ",".join("?" * len(states))
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT 1 FROM entries WHERE state IN ({marks}) LIMIT 1", [s.value for s in states]
+            ).fetchone()
+        return row is not None
+
+    def queued_labels(self, after: int = 0, limit: int = 500) -> list[tuple[int, str]]:
+        """(id, label) of pending entries never tried, after id ``after``, at most ``limit``: a large
+        queue is read a page at a time."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, label FROM entries WHERE state = ? AND attempts = 0 AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (EntryState.PENDING.value, after, limit),
+            ).fetchall()
+        return [(int(i), str(label)) for i, label in rows]
+
+    def page(self, *states: EntryState, after: int = 0, limit: int = 500) -> list[Entry]:
+        """Entries (in ``states``, or all) with id above ``after``, in input order, at most ``limit``: the
+        way to walk a large ledger without holding it."""
+        sql = "SELECT * FROM entries WHERE id > ?"
+        args: list[Any] = [after]
+        if states:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            args += [s.value for s in states]
+        sql += " ORDER BY id LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            return self._entries(self._db.execute(sql, args).fetchall())
+
+    def nth(self, position: int) -> Entry:
+        """The entry at ``position`` (0-based) in input order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM entries ORDER BY id LIMIT 1 OFFSET ?", (position,)
+            ).fetchall()
+            if not rows:
+                raise IndexError(position)
+            return self._entries(rows)[0]
+
+    def walk(self, *states: EntryState, batch: int = 500) -> Iterator[Entry]:
+        """Every entry (in ``states``, or all), in input order, read ``batch`` at a time."""
+        after = 0
+        while True:
+            found = self.page(*states, after=after, limit=batch)
+            yield from found
+            if len(found) < batch:
+                return
+            after = found[-1].id
 
     def counts(self) -> dict[EntryState, int]:
         """How many entries are in each state (every state present, zeros included)."""
@@ -470,7 +548,9 @@ class CampaignStore:
                 (entry_id, kind, int(ok), path, json.dumps(detail, sort_keys=True, default=str)),
             )
 
-    def _entry(self, row: sqlite3.Row | tuple[Any, ...]) -> Entry:
+    def _entry(
+        self, row: sqlite3.Row | tuple[Any, ...], artifacts: dict[str, Artifact] | None = None
+    ) -> Entry:
         (
             entry_id,
             label,
@@ -489,12 +569,14 @@ class CampaignStore:
             codes,
             _updated,
         ) = row
-        artifacts = {
-            kind: Artifact(kind, bool(ok), path, json.loads(detail))
-            for kind, ok, path, detail in self._db.execute(
-                "SELECT kind, ok, path, detail FROM artifacts WHERE entry_id = ? ORDER BY kind", (entry_id,)
-            ).fetchall()
-        }
+        if artifacts is None:
+            artifacts = {
+                kind: Artifact(kind, bool(ok), path, json.loads(detail))
+                for kind, ok, path, detail in self._db.execute(
+                    "SELECT kind, ok, path, detail FROM artifacts WHERE entry_id = ? ORDER BY kind",
+                    (entry_id,),
+                ).fetchall()
+            }
         return Entry(
             id=entry_id,
             label=label,

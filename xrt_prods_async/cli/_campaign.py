@@ -26,6 +26,7 @@ from xrt_prods_async._errors import ConfigurationError, LocalIOError, XRTError
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET
+from xrt_prods_async.campaign._pace import DEFAULT_REQUEST_BUDGET
 from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus, status_for
 from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.cli._report import add_report_command
@@ -82,6 +83,7 @@ def _options(settings: dict[str, Any]) -> CampaignOptions:
     return CampaignOptions(
         max_active=_setting(settings, "max_active", int, 5),
         poll_interval=_setting(settings, "poll_interval", float, 60.0),
+        request_budget=_setting(settings, "request_budget", float, DEFAULT_REQUEST_BUDGET),
         archive_format=str(settings.get("format", "tar.gz")),
         download=products,
         retrieve=frozenset(_names(settings.get("retrieve", sorted(RETRIEVABLE)))),
@@ -408,12 +410,22 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return _continue(args, cancel=True)
 
 
+#: ``campaign status`` lists every source up to this many; beyond, only those not done (this many at most).
+STATUS_ROWS = 200
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the state of every source of a campaign from its ledger (no request to the service)."""
+    """Print the state of a campaign from its ledger (no request to the service).
+
+    Every source is listed up to ``STATUS_ROWS`` of them (or with ``--all``); a larger campaign gets the
+    counts and the first sources not done, read a page at a time, so that it answers at once at any size.
+    """
+    from itertools import islice
+
     from rich.console import Console
 
     from xrt_prods_async.campaign import EntryState
-    from xrt_prods_async.campaign._events import summarise
+    from xrt_prods_async.campaign._events import CampaignSummary, outcome_of, summarise
     from xrt_prods_async.cli._progress import say, summary_table
 
     console = Console()
@@ -421,22 +433,42 @@ def cmd_status(args: argparse.Namespace) -> int:
     if isinstance(opened, ExitStatus):
         return opened
     store, settings, _ = opened
-    entries = store.entries()
-    summary = summarise(store)
+    counts = store.counts()
+    total = sum(counts.values())
     say(console, f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}")
-    console.print(summary_table(summary))
-    say_incomplete(console, summary, store.path)
-    unfinished = sum(1 for e in entries if not e.state.terminal and e.state is not EntryState.INCOMPLETE)
+    listed = {state.value: n for state, n in counts.items()}
+    if getattr(args, "all", False) or total <= STATUS_ROWS:
+        console.print(summary_table(summarise(store)))
+    else:
+        waiting = [s for s in EntryState if s is not EntryState.DONE]
+        rows = [outcome_of(e) for e in islice(store.walk(*waiting), STATUS_ROWS)]
+        console.print(summary_table(CampaignSummary(sources=rows, counts=listed, requests={}, elapsed=0.0)))
+        done = counts[EntryState.DONE]
+        more = total - done - len(rows)
+        rest = f", {more} more not done" if more else ""
+        listing = f"the first {len(rows)} not done are listed (--all: every one)"
+        say(console, f"{total} sources, {done} done{rest}: {listing}")
+    incomplete = CampaignSummary(
+        sources=[outcome_of(e) for e in store.walk(EntryState.INCOMPLETE)],
+        counts=listed,
+        requests={},
+        elapsed=0.0,
+    )
+    say_incomplete(console, incomplete, store.path)
+    unfinished = sum(
+        n for state, n in counts.items() if not state.terminal and state is not EntryState.INCOMPLETE
+    )
     if unfinished:
         say(console, f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
-    waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
-    if waiting:
-        say(console, f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
+    if counts[EntryState.SUBMITTING]:
+        n = counts[EntryState.SUBMITTING]
+        say(console, f"{n} submission(s) of unknown outcome will be reconciled on resume.")
     missing = _unrecorded(store, settings)
     if missing:
         say(console, missing)
         return ExitStatus.INCOMPLETE
-    return int(outcome_status(summary))
+    settled = counts[EntryState.DONE] + counts[EntryState.CANCELLED]
+    return int(ExitStatus.OK if settled == total else ExitStatus.INCOMPLETE)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -511,7 +543,11 @@ def register(subparsers: Any) -> None:
         p.add_argument("ledger", help="the campaign's ledger, or its campaign file")
         if name == "resume":
             _outage_budget(p)
-        if name != "status":
+        if name == "status":
+            p.add_argument(
+                "--all", action="store_true", help=f"list every source (beyond {STATUS_ROWS}: those not done)"
+            )
+        else:
             _common(p)
         p.set_defaults(func=_with_logging(func))
     add_report_command(sub)

@@ -535,8 +535,9 @@ class Campaign:
     ) -> int:
         """Record requests in the ledger as pending; returns how many were new (re-adding is harmless).
 
-        They are recorded in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the
-        batches before it are kept and adding the same requests again records the rest.
+        ``items`` is read as it comes (a generator of a million sources never sits in memory) and recorded
+        in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the batches before it
+        are kept and adding the same requests again records the rest.
 
         Blocking: runs ``xrt_prods_async.Campaign.add`` on the client's event-loop thread and returns
         its result.
