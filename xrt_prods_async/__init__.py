@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         EventKind,
         SourceOutcome,
         load_campaign_file,
+        show_progress,
         write_report,
     )
     from .client import (
@@ -166,6 +167,7 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "show_progress",
     "write_report",
 ]
 
@@ -213,6 +215,7 @@ if not TYPE_CHECKING:
                 "EventKind",
                 "SourceOutcome",
                 "load_campaign_file",
+                "show_progress",
                 "write_report",
             ),
             ".client": (
