@@ -458,6 +458,7 @@ class CampaignDisplay:
                 transient=False,
             )
             self._live.__enter__()
+            self._live.refresh()  # at once: a notebook shows only the frames drawn
         else:
             self._say(self.counts_line())
         return self

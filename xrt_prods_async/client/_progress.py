@@ -119,10 +119,12 @@ class WaitView:
         if status is None:
             yield Text("  asking for the status...", style="dim")
             return
-        table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 2))
-        table.add_column("product", no_wrap=True)
-        table.add_column("state", no_wrap=True)
-        table.add_column("now", overflow="ellipsis", no_wrap=True)
+        # The product and state columns as wide as their longest cell; the step gets the rest, cut if long.
+        table = Table(box=None, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0), expand=True)
+        names = max((len(p.product.label) for p in status), default=7)
+        table.add_column("product", no_wrap=True, width=names)
+        table.add_column("state", no_wrap=True, width=max((len(p.state) for p in status), default=5))
+        table.add_column("now", overflow="ellipsis", no_wrap=True, ratio=1)
         for product in status:
             style = "green" if product.complete else "red" if product.failed else ""
             table.add_row(product.product.label, Text(product.state, style=style), product.step or "")
@@ -150,5 +152,9 @@ def wait_progress(job: Job | int, interval: float, console: Console | None = Non
         return
     from rich.live import Live
 
-    with Live(get_renderable=lambda: view, console=console, refresh_per_second=1, transient=False):
-        yield view
+    with Live(get_renderable=lambda: view, console=console, refresh_per_second=1, transient=False) as shown:
+        shown.refresh()  # at once, and at the end: a notebook shows only the frames drawn (no final redraw)
+        try:
+            yield view
+        finally:
+            shown.refresh()
