@@ -97,6 +97,12 @@ def test_the_live_view_says_what_matters_in_words() -> None:
     assert re.search(r"GK Per +1002 +0:01:04 +lc queued, psf running \(Perform PSF fit\)", narrow)
     for text in (wide, narrow):
         assert not re.search(r"[{}]|'\w+':|\b(lc|psf):-?\d", text)  # no dicts, no codes as numbers
+    assert "track_progress" not in wide
+    display.track_progress = False  # the polite default: a job's status is asked only when it may be done
+    assert (
+        "a job's status is asked when the count of active jobs drops (track_progress follows each)"
+        in drawn(display, 160)
+    )
 
 
 def test_the_elapsed_time_ticks_between_events() -> None:
@@ -341,3 +347,14 @@ def test_the_eta_of_a_campaign_is_unknown_until_it_can_be_estimated_then_steady(
     etas = [eta for _, eta in known if eta is not None]
     assert all(b <= a + 5 for a, b in itertools.pairwise(etas)), etas  # it counts down
     assert etas[-1] <= 15
+
+
+def test_a_slot_refilled_before_the_finished_job_is_found_is_not_shown_as_a_breach_of_the_cap() -> None:
+    """The count shows a job finished; the campaign submits into its slot, then asks which one it was."""
+    console, _ = log_console()
+    display = CampaignDisplay(title="t", states=dict.fromkeys("ab", "active"), max_active=2, console=console)
+    display.handle(event(E.SUBMITTED, "c", EntryState.ACTIVE, job=3))
+    assert "active 2/2 +1 finishing" in display.header().plain
+    assert "2 of your jobs active (cap 2)" in display.politeness().plain
+    display.handle(event(E.FINISHED, "a", EntryState.COLLECTING, job=1))
+    assert "active 2/2  collecting 1" in display.header().plain

@@ -81,7 +81,7 @@ def test_the_view_names_each_product_its_state_and_its_step(width: int, example:
     view.update(status)
     text = drawn(view, width)
     lines = text.splitlines()
-    assert lines[0] == "Job 1001  waiting  running 0:01:35  status every 60 s, last 65 s ago"
+    assert lines[0] == "Job 1001  running 0:01:35  status every 60 s, last 65 s ago"
     assert lines[1].split() == ["product", "state", "now"]
     assert lines[2].startswith("light curve           running   Prepare data and centroid (if selected)")
     assert lines[5].startswith("standard position     complete")

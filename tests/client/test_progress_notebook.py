@@ -102,7 +102,7 @@ def test_a_notebook_shows_the_progress_of_a_wait_and_of_a_campaign(
         assert not errors, f"{name}: {errors[0].ename}: {errors[0].evalue}"
 
     (wait,) = shown(notebook, cells["async wait"])
-    assert wait.startswith("Job 1001 (GRB 200416A)  finished  running 0:00:0")
+    assert wait.startswith("Job 1001 (GRB 200416A)  finished after 0:00:0")
     assert re.search(r"^light curve +complete", wait, re.M)
     assert re.search(r"^standard position +complete", wait, re.M)
     assert printed(cells["async wait"]) == "True\n"
@@ -112,13 +112,15 @@ def test_a_notebook_shows_the_progress_of_a_wait_and_of_a_campaign(
     assert "nothing left" in campaign.splitlines()[0]
     assert "queued 0  active 0/2  collecting 0  done 3  failed 0" in campaign
     assert "GRB 3 (job 1004): done, every result saved" in campaign
+    table_row = r"^│ GRB 3 +│ 1004 │ complete .*│ 335\.\d+ -7\.\d+ ±[\d.]+″ psf"
+    assert re.search(table_row, campaign, re.M)  # the final table
     assert printed(cells["campaign"]) == "3\n"
 
     # The blocking client waits on its own event-loop thread, started in an earlier cell: the view still
     # appears under the cell that waits.
     assert shown(notebook, cells["blocking client"]) == []
     (blocking,) = shown(notebook, cells["blocking wait"])
-    assert blocking.startswith("Job 1005 (GK Per)  finished")
+    assert blocking.startswith("Job 1005 (GK Per)  finished after")
     assert printed(cells["blocking wait"]) == "True\n"
 
     assert shown(notebook, cells["no progress when not wanted"]) == []

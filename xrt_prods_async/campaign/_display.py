@@ -219,6 +219,7 @@ class CampaignDisplay:
         jobs: Mapping[str, TrackedJob] | None = None,
         requests: Mapping[str, int] | None = None,
         poll_interval: float | None = None,
+        track_progress: bool = True,
         refresh_per_second: float = 2.0,
         latest: int = 6,
     ) -> None:
@@ -229,6 +230,8 @@ class CampaignDisplay:
         self.jobs: dict[str, TrackedJob] = dict(jobs or {})
         self.requests: Mapping[str, int] = requests if requests is not None else Counter()
         self.poll_interval = poll_interval
+        #: Whether the campaign asks every active job's status each round; if not, a row may say it has none.
+        self.track_progress = track_progress
         self.refresh_per_second = refresh_per_second
         #: The latest events as (view time, sentence), newest last.
         self.recent: deque[tuple[float, str]] = deque(maxlen=latest)
@@ -243,6 +246,8 @@ class CampaignDisplay:
         self._said: dict[str, str] = {}  # label -> the last progress sentence printed (lines mode)
         #: The outage line while the service fails every request, else None.
         self.outage: str | None = None
+        #: Drawn under the view at the end (the final table, when :func:`show_progress` is asked for it).
+        self.final: RenderableType | None = None
 
     # -- state ---------------------------------------------------------------------------------------------
 
@@ -339,11 +344,23 @@ class CampaignDisplay:
         eta = self.eta()
         return f"ETA {clock_text(eta)}" if eta is not None else "ETA unknown"
 
+    def _active(self) -> tuple[int, int]:
+        """Jobs active on the service (at most the cap), and how many more the ledger still holds active.
+
+        The campaign fills a slot as soon as the service's count shows a job finished, before its status
+        request finds which one: until then one more job than the cap looks active here, though it has
+        finished there. Shown as ``+1 finishing``, not as a breach of the cap."""
+        c = self.counts
+        held = c["active"] + c["submitting"]
+        return min(held, self.max_active), max(0, held - self.max_active)
+
     def _count_parts(self) -> list[str | tuple[str, str]]:
         c = self.counts
+        active, finishing = self._active()
         parts: list[str | tuple[str, str]] = [
             f"queued {c['pending']}  ",
-            (f"active {c['active'] + c['submitting']}/{self.max_active}", "cyan"),
+            (f"active {active}/{self.max_active}", "cyan"),
+            f" +{finishing} finishing" if finishing else "",
             f"  collecting {c['collecting']}  done ",
             (str(c["done"]), "green"),
         ]
@@ -366,8 +383,7 @@ class CampaignDisplay:
 
     def politeness(self) -> Text:
         """How the campaign treats the service: its jobs there, the cap and the poll interval."""
-        c = self.counts
-        active = c["active"] + c["submitting"]
+        active, _ = self._active()
         text = Text.assemble(("service  ", "bold"), f"{active} of your jobs active (cap {self.max_active})")
         if self.poll_interval:
             text.append(f", each job's status at most every {self.poll_interval:g} s")
@@ -399,17 +415,25 @@ class CampaignDisplay:
         table.add_column("job", justify="right", no_wrap=True, width=job_width)
         table.add_column("running", justify="right", no_wrap=True, width=time_width)
         table.add_column("products", no_wrap=True, overflow="ellipsis", ratio=1)
+        room = width - name_width - job_width - time_width - 6  # what the products column can show
         for label, job in shown:
             if job.products:
-                states = JobProgress(job.products).describe(short_names=short)
-                if job.seen is not None and now - job.seen >= stale:
-                    states += f" (as of {duration_text(now - job.seen)} ago)"
+                seen = job.seen if job.seen is not None else now
+                age = f" (as of {duration_text(now - seen)} ago)" if now - seen >= stale else ""
+                progress = JobProgress(job.products)
+                # The fullest wording that fits: names and steps in full, then brief steps, then short names.
+                forms = ((False, False), (False, True), (True, True))
+                said = [progress.describe(short_names=a, brief=b) + age for a, b in forms]
+                states = next((text for text in said if len(text) <= room), said[-1])
             else:
                 names = ", ".join(product_name(p, short_names=short) for p in job.wanted)
                 states = f"{names}: not polled yet" if names else "not polled yet"
             table.add_row(Text(label), str(job.job_id or ""), clock_text(now - job.since), Text(states))
         if len(active) > rows:
             table.add_row(Text(f"... and {len(active) - rows} more", style="dim"), "", "", "")
+        if not self.track_progress and any(not job.products for _, job in shown):
+            hint = "a job's status is asked when the count of active jobs drops (track_progress follows each)"
+            return Group(table, Text(hint, style="dim", no_wrap=True, overflow="ellipsis"))
         return table
 
     def _parts(self, width: int, height: int) -> list[RenderableType]:
@@ -438,6 +462,8 @@ class CampaignDisplay:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         with self._lock:
             parts = self._parts(options.max_width, options.height or console.size.height)
+        if self.final is not None:
+            parts.append(self.final)
         yield Group(*parts)
 
     def render(self) -> RenderableType:
@@ -471,6 +497,8 @@ class CampaignDisplay:
             self._live = None
         else:
             self._say(self.counts_line())
+            if self.final is not None:
+                self.console.print(self.final)
 
 
 def display_for(
@@ -499,17 +527,18 @@ def display_for(
         jobs=jobs,
         requests=campaign.requests,
         poll_interval=campaign.options.poll_interval,
+        track_progress=campaign.options.track_progress,
     )
 
 
 @contextmanager
 def show_progress(
-    campaign: Campaign, *, title: str | None = None, console: Console | None = None
+    campaign: Campaign, *, title: str | None = None, console: Console | None = None, table: bool = True
 ) -> Iterator[CampaignDisplay]:
     """Show ``campaign`` while the block runs: ``with show_progress(campaign): await campaign.run()``.
 
-    Live on a terminal or in a notebook (with ipywidgets), a sentence per event elsewhere. The view only
-    listens: it adds no request.
+    Live on a terminal or in a notebook (with ipywidgets), a sentence per event elsewhere; ``table`` ends it
+    with the summary table when the block ends without an error. The view only listens: it adds no request.
     """
     display = display_for(campaign, title=title, console=console)
     campaign.subscribe(display.handle)
@@ -517,6 +546,8 @@ def show_progress(
     try:
         with display:
             yield display
+            if table:
+                display.final = summary_table(campaign.summary())
     finally:
         _SHOWN.discard(campaign)
 

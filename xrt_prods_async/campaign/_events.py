@@ -180,15 +180,23 @@ class JobProgress:
         """Short name -> the step each running product is working on."""
         return {p.product: p.step for p in self.products if p.step}
 
-    def describe(self, *, short_names: bool = False) -> str:
+    def describe(self, *, short_names: bool = False, brief: bool | None = None) -> str:
         """``light curve complete, standard position running (Extract events)``: products that stand alike
-        are named together, in the job's order; ``every product complete`` when they all are."""
+        are named together, in the job's order; ``every product complete`` when they all are.
+
+        For narrow columns, ``short_names`` names products ``lc``, ``psf``..., and ``brief`` (by default as
+        ``short_names``) gives each step without its extra text (``Extract data``, not ``Extract data:
+        Working on observation 2 / 5``)."""
         from xrt_prods_async.client._status import states_sentence
 
-        return states_sentence(
-            (product_name(p.product, short_names=short_names), p.state + (f" ({p.step})" if p.step else ""))
-            for p in self.products
-        )
+        brief = short_names if brief is None else brief
+
+        def state(p: ProductProgress) -> str:
+            step = p.step.split(": ", 1)[0] if p.step and brief else p.step
+            return p.state + (f" ({step})" if step else "")
+
+        names = (product_name(p.product, short_names=short_names) for p in self.products)
+        return states_sentence(zip(names, (state(p) for p in self.products), strict=True))
 
     def __str__(self) -> str:
         return self.describe()

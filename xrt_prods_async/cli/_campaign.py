@@ -397,6 +397,7 @@ _RUN_OPTIONS = (
     "user_id",
     "download",
     "outage_budget",
+    "track_progress",
 )
 
 
@@ -615,6 +616,13 @@ def register(subparsers: Any) -> None:
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
+    run.add_argument(
+        "--track-progress",
+        dest="track_progress",
+        action="store_true",
+        default=None,
+        help="ask every active job's status each round, to show each product's step (more requests)",
+    )
     _outage_budget(run)
     _common(run)
     _json_option(run)

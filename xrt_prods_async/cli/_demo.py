@@ -84,6 +84,7 @@ async def run_demo(
     plain: bool,
     console: Console,
     as_json: bool = False,
+    track_progress: bool = False,
 ) -> int:
     """Start the emulator, run the demo campaign against it, print the summary (``as_json``: one JSON document
     on stdout); returns the exit status."""
@@ -98,7 +99,9 @@ async def run_demo(
     ledger = output / "demo.campaign.sqlite"
     await anyio.to_thread.run_sync(_fresh_ledger, output, ledger)
     config = EmulatorConfig(time_scale=time_scale, seed=seed)
-    options = CampaignOptions(max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale)
+    options = CampaignOptions(
+        max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale, track_progress=track_progress
+    )
     async with running_emulator(config) as emu:
         say(
             console,
@@ -175,6 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     plain=args.plain,
                     console=console,
                     as_json=args.json,
+                    track_progress=args.track_progress,
                 ),
                 console,
                 lambda why: say(console, "\nDemo stopped."),
@@ -205,6 +209,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
     p.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    p.add_argument(
+        "--track-progress",
+        dest="track_progress",
+        action="store_true",
+        help="ask every active job's status each round, to show each product's step (more requests)",
+    )
     p.add_argument(
         "--json",
         action="store_true",

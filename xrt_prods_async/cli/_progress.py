@@ -33,5 +33,5 @@ async def run_with_view(campaign: Campaign, *, title: str, plain: bool, console:
     per event between two counts lines."""
     if plain:
         console = Console(file=console.file, width=console.width, force_terminal=False, force_jupyter=False)
-    with show_progress(campaign, title=title, console=console):
+    with show_progress(campaign, title=title, console=console, table=False):  # the command prints its own
         return await campaign.run(progress=False)

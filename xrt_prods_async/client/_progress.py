@@ -107,14 +107,16 @@ class WaitView:
 
         with self._lock:
             status, polled, now = self.status, self._polled, self._clock()
-        state = "finished" if status is not None and status.finished else "waiting"
-        head = Text.assemble(
-            (self.title(), "bold"),
-            f"  {state}  running {clock_text(now - self._since)}",
-            (f"  status every {self.interval:g} s", "dim"),
-        )
-        if polled is not None and state == "waiting":
-            head.append(f", last {now - polled:.0f} s ago", style="dim")
+        if status is not None and status.finished:
+            head = Text.assemble((self.title(), "bold"), f"  finished after {clock_text(now - self._since)}")
+        else:
+            head = Text.assemble(
+                (self.title(), "bold"),
+                f"  running {clock_text(now - self._since)}",
+                (f"  status every {self.interval:g} s", "dim"),
+            )
+            if polled is not None:
+                head.append(f", last {now - polled:.0f} s ago", style="dim")
         yield head
         if status is None:
             yield Text("  asking for the status...", style="dim")
@@ -123,11 +125,16 @@ class WaitView:
         table = Table(box=None, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0), expand=True)
         names = max((len(p.product.label) for p in status), default=7)
         table.add_column("product", no_wrap=True, width=names)
+        steps = any(product.step for product in status)
         table.add_column("state", no_wrap=True, width=max((len(p.state) for p in status), default=5))
-        table.add_column("now", overflow="ellipsis", no_wrap=True, ratio=1)
+        if steps:
+            table.add_column("now", overflow="ellipsis", no_wrap=True, ratio=1)
+        else:
+            table.expand = False
         for product in status:
             style = "green" if product.complete else "red" if product.failed else ""
-            table.add_row(product.product.label, Text(product.state, style=style), product.step or "")
+            cells: list[str | Text] = [product.product.label, Text(product.state, style=style)]
+            table.add_row(*cells, *([product.step or ""] if steps else []))
         yield table
 
 
