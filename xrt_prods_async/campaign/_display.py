@@ -432,7 +432,7 @@ class CampaignDisplay:
         if len(active) > rows:
             table.add_row(Text(f"... and {len(active) - rows} more", style="dim"), "", "", "")
         if not self.track_progress and any(not job.products for _, job in shown):
-            hint = "a job's status is asked when the count of active jobs drops (track_progress follows each)"
+            hint = "status asked only when the active-job count drops; track_progress polls each job"
             return Group(table, Text(hint, style="dim", no_wrap=True, overflow="ellipsis"))
         return table
 
