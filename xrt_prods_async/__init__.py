@@ -8,6 +8,8 @@ their ``_``-prefixed modules are private. ``xrt_prods_async.emulator`` is the lo
 from ._errors import (
     ConfigurationError,
     DownloadError,
+    DownloadFailedError,
+    DownloadWriteError,
     ExtractError,
     InvalidRequestError,
     JobLimitError,
@@ -78,6 +80,8 @@ __all__ = [
     "CancelResult",
     "ConfigurationError",
     "DownloadError",
+    "DownloadFailedError",
+    "DownloadWriteError",
     "EnhancedPos",
     "EntryState",
     "EventKind",

@@ -2,7 +2,7 @@
 
 from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, ProgressCallback, XRTClient
 from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
-from ._download import archive_filename, verify_archive
+from ._download import Downloads, archive_filename, verify_archive
 from ._extract import extract
 from ._job import Job
 from ._plot import plot_light_curve
@@ -31,6 +31,7 @@ __all__ = [
     "UPPER_LIMIT_COLUMN",
     "CancelOutcome",
     "CancelResult",
+    "Downloads",
     "Job",
     "JobRef",
     "JobStatus",
