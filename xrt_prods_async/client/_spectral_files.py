@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from urllib.parse import unquote
-
-import httpx
+from urllib.parse import urlsplit
 
 from xrt_prods_async._errors import ProtocolError
 
@@ -24,15 +22,10 @@ __all__ = ["spectral_file_plan"]
 
 
 def _file_name(url: str) -> str:
-    """The name a file at ``url`` is saved under (its last path segment), checked to be a plain name."""
-    try:
-        path = httpx.URL(url).path
-    except (httpx.InvalidURL, TypeError):
-        raise ProtocolError(
-            f"The spectral-fit reply names a file by an invalid URL {url!r}", url=url
-        ) from None
-    name = unquote(posixpath.basename(path))
-    if name in ("", ".", "..") or any(c in name for c in "/\\\0") or ":" in name:
+    """The name a file at ``url`` is saved under: the last segment of its path as written (percent escapes
+    kept, as swifttools keeps them), checked to be a plain name."""
+    name = posixpath.basename(urlsplit(url).path)
+    if name in ("", ".", "..") or any(c in name for c in "\\\0:"):
         raise ProtocolError(
             f"The spectral-fit reply names a file {name!r} ({url}) that cannot be saved safely", url=url
         )
