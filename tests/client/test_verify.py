@@ -9,6 +9,7 @@ import random
 import struct
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -143,14 +144,24 @@ def test_pax_headers_give_the_member_size() -> None:
 
 
 def test_a_stored_zip_member_may_contain_the_descriptor_signature() -> None:
-    """A data descriptor is recognised by its CRC and sizes, not by its signature alone."""
-    tricky = b"abc" + b"PK\x07\x08" + bytes(20) + b"PK\x07\x08" + struct.pack("<III", 0, 3, 3) + b"tail"
+    """A data descriptor is recognised by its CRC and sizes, not by its signature alone, wherever the pieces
+    of the stream happen to split it."""
+    rng = random.Random(9)
+    tricky = bytearray()
+    for _ in range(40):
+        tricky += rng.randbytes(rng.randrange(0, 60))
+        crc, size = zlib.crc32(tricky), len(tricky)
+        tricky += b"PK\x07\x08"
+        if rng.random() < 0.3:  # the right CRC so far, and a wrong size
+            tricky += struct.pack("<III", crc, size + 1, size + 1)
+        elif rng.random() < 0.3:  # the right sizes, and a wrong CRC
+            tricky += struct.pack("<III", crc ^ 1, size, size)
     members = [
-        member_from_bytes("t.bin", tricky, compressible=False),
+        member_from_bytes("t.bin", bytes(tricky), compressible=False),
         member_from_bytes("u.txt", b"u" * 5000),
     ]
     data = b"".join(stream_archive(members, "zip", mtime=0))
-    for sizes in ([1], [5], [len(data)]):
+    for sizes in ([1], [5], [23], [31, 32, 33], [47], [48, 49], [63], [100, 7], [1000], [len(data)]):
         check(data, "zip", sizes)
 
 

