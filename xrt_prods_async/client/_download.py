@@ -163,10 +163,9 @@ def _write_all(fd: int, parts: list[bytes]) -> None:
 class _Sink:
     """The temporary file being written and the checker of its bytes; ``store`` runs in a worker thread."""
 
-    def __init__(self, fd: int, checker: Checker, path: Path) -> None:
+    def __init__(self, fd: int, checker: Checker) -> None:
         self.fd = fd
         self.checker = checker
-        self.path = path
 
     def store(self, parts: list[bytes]) -> None:
         for part in parts:
@@ -219,12 +218,13 @@ async def _attempt(session: Session, fetch: FileFetch, *, overwrite: bool) -> No
     try:
         # Not tempfile.mkstemp: its 0600 would survive the rename; this gets the mode open() would give.
         temp = create_temp_file(target.parent, prefix=f".{target.name}.", suffix=".part")
-        fd = os.open(temp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise _write_error(target.parent, exc, "write a file in") from exc
-    sink = _Sink(fd, checker_for(fetch.kind), temp)
+    fd = -1
     head = b""
     try:
+        fd = os.open(temp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        sink = _Sink(fd, checker_for(fetch.kind))
         try:
             async with session.stream(fetch.url) as response:
                 expected = _content_length(response)
@@ -252,17 +252,16 @@ async def _attempt(session: Session, fetch: FileFetch, *, overwrite: bool) -> No
             html = _html_instead(head)
             if html is not None:
                 raise _UnusableReplyError(html)
-        os.close(fd)
-        fd = -1
-        if not overwrite and await target_exists(target):
-            raise _exists_error(target)
+        fd, written = -1, fd
+        os.close(written)
         await anyio.to_thread.run_sync(lambda: _install(temp, target, overwrite=overwrite))
     except OSError as exc:
         raise _write_error(target, exc, "write") from exc
     finally:
         # Synchronous on purpose: this must run even when the task is being cancelled.
         if fd >= 0:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(temp)
 
