@@ -136,13 +136,13 @@ async def finished_job(base_url: str) -> int:
         return job.job_id
 
 
-def downloads(size: int, rounds: int, formats: list[str]) -> None:
+def downloads(size: int, rounds: int, formats: list[str], folder: str | None) -> None:
     """Fetch the archive with each client, ``rounds`` times per format, and print the table."""
     emulator = Emulator(size)
     try:
         job_id = asyncio.run(finished_job(emulator.base_url))
         url = f"{emulator.base_url}/tprods/USERPROD_{job_id}"
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
             dest = Path(tmp)
             python = [sys.executable, "-c"]
             clients = {
@@ -200,6 +200,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="download rounds per format (default 5)")
     parser.add_argument("--formats", default=",".join(FORMATS), help="formats, comma-separated")
     parser.add_argument("--only", choices=["emulator", "download"], help="run one of the two parts")
+    parser.add_argument("--dir", help="where the clients write (e.g. /dev/shm: no disk); default: temp dir")
     args = parser.parse_args()
     size = args.size_mb * 1_000_000
     if args.only in (None, "emulator"):
@@ -207,7 +208,7 @@ def main() -> None:
             seconds = measure_emulator(fmt, size)
             print(f"{fmt:7s} {size / 1e6:8.0f} MB in {seconds:6.2f} s = {size / seconds / 1e6:7.0f} MB/s")
     if args.only in (None, "download"):
-        downloads(size, args.rounds, args.formats.split(","))
+        downloads(size, args.rounds, args.formats.split(","), args.dir)
 
 
 if __name__ == "__main__":
