@@ -23,7 +23,7 @@ PROTOCOL_SUBSECTIONS = [
 #: §18 is a numbered list; code cites its entries as ``§18 item N``.
 PROTOCOL_ITEMS_18 = 27
 PARAMETERS_SECTIONS = [str(n) for n in range(1, 12)]
-PARAMETERS_SUBSECTIONS = ["9.1", "9.2", "9.3", "9.4"]
+PARAMETERS_SUBSECTIONS = ["9.1", "9.2", "9.3", "9.4", "9.5"]
 
 
 def _generator() -> ModuleType:

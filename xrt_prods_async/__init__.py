@@ -39,11 +39,13 @@ from .campaign import (
     CampaignFile,
     CampaignItem,
     CampaignOptions,
+    CampaignReport,
     CampaignSummary,
     EntryState,
     EventKind,
     SourceOutcome,
     load_campaign_file,
+    write_report,
 )
 from .client import (
     CancelOutcome,
@@ -74,6 +76,7 @@ __all__ = [
     "CampaignFile",
     "CampaignItem",
     "CampaignOptions",
+    "CampaignReport",
     "CampaignSummary",
     "CancelCode",
     "CancelOutcome",
@@ -134,4 +137,5 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "write_report",
 ]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
+
+from tests.support.campaign import POLL, client, emulator, items
 from xrt_prods_async._products import Product
+from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
 from xrt_prods_async.campaign._reconcile import match_uncertain
 from xrt_prods_async.campaign._store import CampaignStore, Entry, NewEntry
+from xrt_prods_async.emulator import FaultConfig, FaultRule
 
 T = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
@@ -83,3 +91,74 @@ def test_clock_skew_window(tmp_path: Path) -> None:
     assert match_uncertain([entry], late, set(), now=now)[0].job_id is None
     assert match_uncertain([entry], early, set(), now=now)[0].job_id is None
     assert match_uncertain([entry], skewed, set(), now=now)[0].job_id == 4
+
+
+# ------------------------------------------------------------ an echo or a ledger body that will not decode
+#
+# A job that exists stays a job whatever its parameters say: its handle has ``request`` None (the raw echo
+# kept), and neither the reconciliation that adopts it nor a resume that re-attaches it may abort.
+
+#: A parameter the emulator echoes but never reads, made unreadable: a number beyond float range.
+BAD_ECHO = {"wtpuprate": 10**400}
+
+
+async def _stop_when(campaign: Campaign, condition: Callable[[], bool]) -> None:
+    """Run the campaign until ``condition`` holds (checked every few milliseconds), then stop it as Ctrl-C
+    would; the ledger stays consistent."""
+    async with anyio.create_task_group() as group:
+        group.start_soon(campaign.run)
+        with anyio.fail_after(20):
+            while not condition():  # noqa: ASYNC110 - the ledger and the emulator set no event to wait on
+                await anyio.sleep(0.002)
+        group.cancel_scope.cancel()
+
+
+async def test_an_adopted_job_whose_echo_cannot_be_decoded_is_still_collected(tmp_path: Path) -> None:
+    lost = FaultConfig(rules=[FaultRule(endpoint="run_userobject.php", lost_reply=1.0, limit=1)])
+    async with emulator(faults=lost) as emu, client(emu) as xrt:
+        store = CampaignStore.open(tmp_path / "c.sqlite")
+        slow = CampaignOptions(poll_interval=POLL, reconcile_after=3600, retrieve=frozenset())
+        first = Campaign(xrt, store, tmp_path / "o", slow)
+        await first.add(items(1))
+        # The reply of the submission is lost: the server has the job, the ledger an uncertain entry.
+        await _stop_when(first, lambda: bool(emu.state.jobs) and bool(store.entries(EntryState.SUBMITTING)))
+        (job,) = emu.state.jobs.values()
+        job.pars.update(BAD_ECHO)
+
+        adopted = await xrt.attach(job.job_id)
+        assert adopted.request is None  # undecodable, and the handle still works
+        assert adopted.job_pars["wtpuprate"] == 10**400
+        assert (await adopted.status()).job_id == job.job_id
+
+        options = CampaignOptions(poll_interval=POLL, reconcile_after=POLL, retrieve=frozenset())
+        summary = await Campaign(xrt, store, tmp_path / "o", options).run()
+
+    assert summary.counts["done"] == 1, summary.counts
+    assert store.entries()[0].job_id == job.job_id  # adopted, not submitted again
+    assert len(emu.state.jobs) == 1
+    assert (tmp_path / "o" / "src-0000" / "psf.tar.gz").is_file()
+
+
+async def test_a_resume_survives_ledger_bodies_that_no_longer_decode(tmp_path: Path) -> None:
+    async with emulator(durations={"psf": {"median": 600, "sigma": 0}}) as emu, client(emu) as xrt:
+        store = CampaignStore.open(tmp_path / "c.sqlite")
+        options = CampaignOptions(max_active=2, poll_interval=POLL, retrieve=frozenset())
+        first = Campaign(xrt, store, tmp_path / "o", options)
+        await first.add(items(3))
+        await _stop_when(first, lambda: len(store.entries(EntryState.ACTIVE)) == 2)
+        # Every stored body is made undecodable: the active jobs' and the pending source's alike.
+        with sqlite3.connect(tmp_path / "c.sqlite") as db:
+            for entry_id, body in db.execute("SELECT id, request FROM entries").fetchall():
+                bad = {**json.loads(body), **BAD_ECHO}
+                db.execute("UPDATE entries SET request = ? WHERE id = ?", (json.dumps(bad), entry_id))
+        db.close()
+        summary = await Campaign(
+            xrt, CampaignStore.open(tmp_path / "c.sqlite"), tmp_path / "o", options
+        ).run()
+
+    # The two active jobs are followed to the end; the pending one fails alone, saying why.
+    assert summary.counts["done"] == 2, summary.counts
+    assert summary.counts["failed"] == 1, summary.counts
+    (failed,) = [s for s in summary.sources if s.state == EntryState.FAILED]
+    assert "wtPupRate" in (failed.error or "")
+    assert len(emu.state.jobs) == 2

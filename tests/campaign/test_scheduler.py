@@ -174,7 +174,7 @@ async def test_cancel_stops_everything(tmp_path: Path) -> None:
 
 
 async def test_options_are_checked(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match=r"max_active is 0.*archive_format 'rar'"):
+    with pytest.raises(ConfigurationError, match=r"max_active must be .*; got 0; archive_format .*got 'rar'"):
         CampaignOptions(max_active=0, archive_format="rar")
     async with emulator() as emu, client(emu) as xrt:
         campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", CampaignOptions(poll_interval=POLL))

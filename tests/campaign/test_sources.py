@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.campaign.test_options import toml_value, toml_values
 from xrt_prods_async._errors import ConfigurationError, InvalidRequestError
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import load_campaign_file
 from xrt_prods_async.campaign._sources import CAMPAIGN_SETTINGS, DEFAULT_TEMPLATE, merge, read_csv
+from xrt_prods_async.params import JobRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -265,3 +274,33 @@ def test_output_is_relative_to_the_campaign_file(tmp_path: Path) -> None:
         write(folder, "c.toml", f"[campaign]\noutput = '{absolute}'\n{TEMPLATE}[[source]]\n{SOURCE}")
     )
     assert Path(parsed.settings["output"]) == absolute
+
+
+# -- whatever a file holds, only the library's errors ------------------------------------------------------
+
+_NAMES = sorted({*JobRequest.__xrt__.lookup, "LightCurve", "StandardPos", "label"})
+_CELLS = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8),
+    st.sampled_from(["1e999", "1" * 5000, "nan", "-inf", "yes", "{1,2}", "[1,2]", "[" * 3000, "counts"]),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.sampled_from(_NAMES), min_size=1, max_size=5, unique=True),
+    st.lists(st.lists(_CELLS, min_size=5, max_size=5), max_size=3),
+    st.dictionaries(st.sampled_from(_NAMES), toml_values, max_size=5),
+)
+def test_sources_of_any_content_raise_only_the_librarys_errors(
+    tmp_path: Path, columns: list[str], rows: list[list[str]], source: dict[str, Any]
+) -> None:
+    """CSV cells of any text (numbers past float range or printing, nesting brackets) and TOML source values
+    of any type: a campaign, or an InvalidRequestError / ConfigurationError saying what is wrong."""
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["name", *columns])
+    writer.writerows(["GK Per", *row[: len(columns)]] for row in rows)
+    toml = "[[source]]\n" + "".join(f"{json.dumps(k)} = {toml_value(v)}\n" for k, v in source.items())
+    for name, text in (("s.csv", table.getvalue()), ("c.toml", toml)):
+        with contextlib.suppress(InvalidRequestError, ConfigurationError):
+            load_campaign_file(write(tmp_path, name, text))

@@ -271,13 +271,17 @@ def test_a_ledger_of_another_service_is_refused(tmp_path: Path, cli: Cli, emu: R
 @pytest.mark.parametrize(
     ("options", "settings", "message"),
     [
-        (["--max-active", "0"], "", "max_active is 0; it must be at least 1"),
+        (["--max-active", "0"], "", "max_active must be a whole number, at least 1; got 0"),
         (["--retrieve", "positions,everything"], "", "retrieve has ['everything']; choose from"),
         (["--download", "movie"], "", "setting download: 'movie' is not a product of the XRT service"),
-        ([], "max_active = 'five'", "setting max_active must be a whole number; got 'five'"),
-        ([], "poll_interval = 'soon'", "setting poll_interval must be a number; got 'soon'"),
-        ([], "track_progress = 'no'", "setting track_progress must be true or false; got 'no'"),
-        ([], "max_active = true", "setting max_active must be a whole number; got True"),
+        ([], "max_active = 'five'", "[campaign] max_active must be a whole number, at least 1 (got 'five')"),
+        ([], "poll_interval = 'soon'", "[campaign] poll_interval must be a number of seconds"),
+        ([], "track_progress = 'no'", "[campaign] track_progress must be true or false (got 'no')"),
+        ([], "max_active = true", "[campaign] max_active must be a whole number, at least 1 (got True)"),
+        ([], "max_active = inf", "[campaign] max_active must be a whole number, at least 1 (got inf)"),
+        ([], "poll_interval = inf", "[campaign] poll_interval must be a number of seconds, more than 0"),
+        ([], "retrieve = 5", "[campaign] retrieve must be a list of names"),
+        ([], "download = [1]", "[campaign] download must be a list of names"),
         (
             ["--base-url", "https://www.example.org/user_objects", "--poll-interval", "1"],
             "",

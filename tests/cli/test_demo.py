@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.report import read_page
 from xrt_prods_async.campaign import CampaignStore, EntryState
 from xrt_prods_async.campaign._collect import safe_dirname
 from xrt_prods_async.cli import main
@@ -46,6 +47,8 @@ def test_the_demo_as_documented(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert 1 <= int(active.group(1)) <= 3
     with CampaignStore.open(tmp_path / "demo.campaign.sqlite", create=False) as store:
         assert store.states() == dict.fromkeys(names, EntryState.DONE)
+    assert f"Report: {tmp_path / 'report.html'}" in out
+    assert len(read_page(tmp_path / "report.html").rows) == 3
 
 
 def test_the_live_display_works_off_a_terminal_and_a_rerun_starts_afresh(

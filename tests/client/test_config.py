@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.client import LOOP, USER
+from tests.support.nasty import nasty
 from xrt_prods_async._errors import ConfigurationError
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.wire import DEFAULT_BASE_URL
@@ -55,3 +62,52 @@ async def test_aclose_closes_the_session() -> None:
     client = XRTClient(USER, base_url=LOOP)
     await client.aclose()
     assert client.session.closed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"poll_interval": math.inf},
+            "poll_interval must be a number of seconds, more than 0 and at most 86400",
+        ),
+        ({"poll_interval": 10**400}, "poll_interval must be a number of seconds"),
+        ({"poll_interval": "60"}, "poll_interval must be a number of seconds"),
+        ({"timeout": math.nan}, "timeout must be a number of seconds"),
+        ({"timeout": math.inf}, "timeout must be a number of seconds"),
+        ({"timeout": "60"}, "timeout must be a number of seconds or an httpx.Timeout"),
+        ({"retry": 5}, "retry must be a RetryPolicy"),
+        ({"politeness": "polite"}, "politeness must be a Politeness"),
+        ({"transport": object()}, "transport must be an httpx.AsyncBaseTransport"),
+        ({"clock": "now"}, "clock must be a function"),
+        ({"user_id": 42}, "user_id must be a string"),
+        ({"user_id": "me\ud800@example.org"}, "user_id holds a lone surrogate"),
+    ],
+)
+def test_arguments_of_the_wrong_type_or_out_of_range_name_the_fix(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        XRTClient(**{"user_id": USER, "base_url": LOOP, **kwargs})
+
+
+_ARGUMENTS = ["user_id", "base_url", "poll_interval", "timeout", "retry", "politeness", "clock"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(_ARGUMENTS),
+        st.one_of(st.integers(), st.floats(), st.text(max_size=12), st.none(), st.binary(max_size=3), nasty),
+        max_size=3,
+    )
+)
+def test_construction_raises_only_configuration_error(kwargs: dict[str, Any]) -> None:
+    """Whatever the arguments: a ConfigurationError before any connection is opened, or a client whose poll
+    interval is a finite number of seconds."""
+    try:
+        client = XRTClient(**{"user_id": USER, "base_url": LOOP, **kwargs})
+    except ConfigurationError:
+        return
+    assert math.isfinite(client.poll_interval)
+    assert isinstance(client.session._client, httpx.AsyncClient)

@@ -194,11 +194,6 @@ async def test_rebin_arguments_are_checked(
             ],
         ),
         ({"binMeth": "time", "pcBinTime": -1}, [], ["pcBinTime is -1, but must be greater than 0"]),
-        (
-            {"binMeth": "time", "matchHR": False},
-            ["pcHRBinTime", "wtHRBinTime"],
-            [],
-        ),
         ({"binMeth": "snapshot", "minFracExp": 2}, [], ["minFracExp is 2, but must be between 0 and 1"]),
         (
             {"binMeth": "snapshot", "timeFormat": "days"},
@@ -246,6 +241,13 @@ async def test_rebin_accepts_json_booleans_and_numeric_strings(service: Service,
         matchHR=True,
         timeType="MJD",
     )
+    assert service.state.rebins.get(rebin_id) is not None
+
+
+async def test_rebin_time_binning_needs_no_bin_lengths(service: Service, main_api: MainApi) -> None:
+    """The bin lengths, hardness-ratio ones included, have documented defaults (docs/parameters.md §4)."""
+    job = await finished_job(service)
+    rebin_id = await rebin(main_api, job, binMeth="time", matchHR=False)
     assert service.state.rebins.get(rebin_id) is not None
 
 

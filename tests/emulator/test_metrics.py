@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.emulator import ALL_PRODUCTS_REQUEST, OTHER, USER, Service
 from xrt_prods_async.emulator import EmulatorConfig
+from xrt_prods_async.emulator._app import users_to_register
 from xrt_prods_async.wire._endpoints import Endpoint
 
 
@@ -94,6 +95,26 @@ async def test_users_can_be_registered_at_run_time(service: Service) -> None:
     assert (await client.post("/emulator/users", json={"UserID": "nobody"})).status_code == 422
     assert (await client.post("/emulator/users", json=[1])).status_code == 422
     assert USER in (await client.get("/emulator/users")).json()["users"]
+
+
+@pytest.mark.parametrize(
+    ("body", "users"),
+    [
+        ({"UserID": "a@b.c"}, ["a@b.c"]),
+        ({"users": ["a@b.c", "d@e.f"]}, ["a@b.c", "d@e.f"]),
+        ({"users": ["d@e.f"], "UserID": "a@b.c"}, ["d@e.f", "a@b.c"]),
+        ({"users": "a@b.c"}, None),
+        ({"users": ["a@b.c", 1]}, None),
+        ({"users": []}, None),
+        ({"UserID": 5}, None),
+        ({"users": "a@b.c", "UserID": "d@e.f"}, None),
+        ({}, None),
+        (["a@b.c"], None),
+        (None, None),
+    ],
+)
+def test_the_users_a_registration_names(body: Any, users: list[str] | None) -> None:
+    assert users_to_register(body) == users
 
 
 async def test_reset_forgets_everything(service: Service) -> None:

@@ -44,7 +44,14 @@ from xrt_prods_async.emulator._sky import (
     source_counts,
     stable_random,
 )
-from xrt_prods_async.emulator._spectra import clean_label
+from xrt_prods_async.emulator._spectra import (
+    SpecSettings,
+    clean_label,
+    interval_spans,
+    obsid_spans,
+    snapshot_spans,
+    user_spans,
+)
 
 # ---- formats --------------------------------------------------------------------------------------------
 
@@ -201,6 +208,50 @@ def test_time_ranges_and_window_selection() -> None:
     assert clipped == (Snapshot("00000001001", "PC", 1500, 2000), Snapshot("00000001002", "PC", 50000, 50500))
     assert select_windows(plan, "user", use_obs="") == ()
     assert select_windows([], "all") == ()
+
+
+#: Two snapshots of one observation (the first in WT then PC), then a snapshot of another.
+PLAN = (
+    Snapshot("00000001001", "WT", 0, 100),
+    Snapshot("00000001001", "PC", 100, 2000),
+    Snapshot("00000001001", "PC", 6000, 7000),
+    Snapshot("00000001002", "PC", 50000, 51000),
+)
+
+
+def test_spectrum_intervals_per_observation_and_per_snapshot() -> None:
+    assert obsid_spans(PLAN) == [
+        ("Obs_00000001001", 0, 7000, list(PLAN[:3])),
+        ("Obs_00000001002", 50000, 51000, [PLAN[3]]),
+    ]
+    assert snapshot_spans(PLAN) == [
+        ("Obs_00000001001_snap1", 0, 2000, list(PLAN[:2])),
+        ("Obs_00000001001_snap2", 6000, 7000, [PLAN[2]]),
+        ("Obs_00000001002_snap1", 50000, 51000, [PLAN[3]]),
+    ]
+
+
+def test_user_spectrum_intervals_clip_the_data_to_their_ranges() -> None:
+    slices = [("early", "1050-1500,1900-6500"), ("never", "junk"), ("late", "51500-90000")]
+    assert user_spans(slices, PLAN, zero=1000) == [
+        (
+            "early",
+            50,
+            5500,
+            [
+                Snapshot("00000001001", "WT", 50, 100),
+                Snapshot("00000001001", "PC", 100, 500),
+                Snapshot("00000001001", "PC", 900, 2000),
+            ],
+        ),
+        ("late", 50500, 89000, [Snapshot("00000001002", "PC", 50500, 51000)]),
+    ]
+
+
+def test_a_single_spectrum_interval_spans_all_the_data() -> None:
+    assert interval_spans(SpecSettings(stem="all", windows=PLAN)) == [("all", 0, 51000, list(PLAN))]
+    assert interval_spans(SpecSettings(windows=())) == []
+    assert interval_spans(SpecSettings(timeslice="snapshot", windows=PLAN)) == snapshot_spans(PLAN)
 
 
 def test_light_curve_settings_and_variants() -> None:

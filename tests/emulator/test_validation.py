@@ -118,7 +118,7 @@ def test_mandatory_parameters() -> None:
     assert missing(lc=1, cent=0) == ["binMeth"]
     assert missing(lc=1, cent=0, binMeth="counts") == ["pccounts", "wtcounts", "dynamic"]
     assert check(lc=1, cent=0, binMeth="time").ok
-    assert missing(lc=1, cent=0, binMeth="time", hrbin=0) == ["pchrbin", "wthrbin"]
+    assert check(lc=1, cent=0, binMeth="time", hrbin=0).ok  # the HR bin lengths have documented defaults
     assert missing(lc=1, cent=0, binMeth="obsid", lcobs="user") == ["uselcobs"]
     assert missing(spec=1, cent=0) == ["specz"]
     assert missing(spec=1, cent=0, specz=1) == ["zval"]
@@ -132,6 +132,8 @@ def test_mandatory_parameters() -> None:
     assert missing(image=1, imobs="user") == ["useimobs"]
     assert missing(sourceDet=1) == ["usedetobs"]  # A15: detobs defaults to "user"
     assert check(sourceDet=1, detobs="all").ok
+    assert check(RA=None, Dec=None, sourceDet=1, detobs="all").ok  # source detection alone: no position
+    assert missing(RA=None, Dec=None, sourceDet=1, dopsf=1, detobs="all") == ["RA", "Dec"]
 
 
 def test_invalid_values_are_reported_with_the_rule() -> None:
@@ -140,7 +142,7 @@ def test_invalid_values_are_reported_with_the_rule() -> None:
     assert invalid(dopsf=1, cent=2) == ["cent is 2, but must be 0 or 1"]
     assert invalid(dopsf=1, centMeth=7) == ["centMeth is 7, but must be one of simple, iterative"]
     assert invalid(dopsf=1, targ="12,abc") == [
-        "targ is 12,abc, but must be a comma-separated list of targetIDs (up to 8 digits each)"
+        "targ is 12,abc, but must be a comma-separated list of targetIDs (digits)"
     ]
     assert invalid(lc=1, cent=0, binMeth="weekly") == [
         "binMeth is weekly, but must be one of counts, time, snapshot, obsid"
@@ -156,8 +158,9 @@ def test_invalid_values_are_reported_with_the_rule() -> None:
     ]
     assert invalid(image=1, imen="0.3-10,5-2") == [
         "imen is 0.3-10,5-2, but must be a comma-separated list of energy bands lo-hi, "
-        "in keV between 0.3 and 10"
+        "in keV, with 0 <= lo < hi"
     ]
+    assert check(image=1, imen="0.1-12").ok  # no 0.3-10 keV limit is documented
     assert invalid(lc=1, cent=0, binMeth="obsid", srcrad=0) == ["srcrad is 0, but must be at least 1"]
     assert invalid(lc=1, cent=1, poserr=7, binMeth="obsid") == ["poserr is 7, but must be between 1 and 6"]
 
@@ -175,6 +178,8 @@ def test_energy_bands_must_lie_inside_the_main_band() -> None:
     ]
     assert invalid(**lc, soft1=1.5, soft2=1.0) == ["soft2 is 1, but must be greater than soft1 (1.5)"]
     assert check(**lc, minen=0.5, soft1=0.5, maxen=5, hard2=5).ok
+    assert check(**lc, minen=0.2, maxen=12).ok  # no 0.3-10 keV limit is documented
+    assert invalid(**lc, minen=0) == ["minen is 0, but must be greater than 0"]
 
 
 def test_parameters_of_products_not_requested_are_not_checked() -> None:
@@ -290,6 +295,18 @@ def test_unresolvable_names_fail_naming_the_object() -> None:
     values = {"name": "Y", "RA": 1.0, "Dec": 2.0, "getTargs": 1}
     with pytest.raises(ResolutionError, match="targetIDs"):
         resolve_derived(values, FakeResolver({}, targets=()))
+
+
+def test_source_detection_alone_may_leave_the_position_to_the_name() -> None:
+    values: dict[str, Any] = {"name": "GK Per", "getTargs": 1, "sourceDet": 1}
+    resolve_derived(values, FakeResolver({"GK Per": (52.8, 43.9043)}, targets=("00010873",)))
+    assert (values["RA"], values["Dec"], values["targ"]) == ("52.8000", "43.9043", "00010873")
+    values = {"name": "Planet X", "getTargs": 1, "sourceDet": 1}
+    with pytest.raises(ResolutionError, match="without a position; supply RA and Dec"):
+        resolve_derived(values, FakeResolver({}))
+    values = {"name": "Planet X", "targ": "00010873", "sourceDet": 1}
+    resolve_derived(values, FakeResolver({}))  # nothing to derive: no position needed
+    assert "RA" not in values
 
 
 def test_the_table_is_consistent() -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import math
+from typing import Any
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.support.nasty import nasty
 from xrt_prods_async._errors import ConfigurationError, UnsafeURLError
 from xrt_prods_async.http import Politeness, RetryPolicy, is_loopback_host, is_loopback_url
 from xrt_prods_async.http._policy import unsafe_url_reason
@@ -84,6 +90,60 @@ def test_retry_policy_defaults_and_never() -> None:
 def test_retry_policy_rejects_bad_values(kwargs: dict[str, float], fragment: str) -> None:
     with pytest.raises(ConfigurationError, match=fragment):
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 10**400, 86_401, "5", None, True])
+@pytest.mark.parametrize("name", ["timeout", "wait_initial", "wait_max", "wait_jitter"])
+def test_retry_policy_waits_are_finite_seconds_up_to_a_day(name: str, value: object) -> None:
+    if name == "timeout" and value is None:
+        return  # None: no time bound, only the attempts bound
+    with pytest.raises(
+        ConfigurationError, match=rf"RetryPolicy\.{name} must be a number of seconds, .* at most 86400"
+    ):
+        RetryPolicy(**{name: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan, 10**400, 101, "2", True, 0.99])
+def test_retry_policy_growth_is_a_number_from_1_to_100(value: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"wait_exp_base must be a number from 1 to 100"):
+        RetryPolicy(wait_exp_base=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan, 10**400, 86_401, "60"])
+def test_poll_intervals_are_finite_seconds_up_to_a_day(value: object) -> None:
+    with pytest.raises(ConfigurationError, match="min_poll_interval must be a number of seconds"):
+        Politeness(min_poll_interval=value)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="poll_interval must be a number of seconds"):
+        Politeness().check_poll_interval(value, "http://127.0.0.1:8000/user_objects")  # type: ignore[arg-type]
+
+
+_RETRY_FIELDS = ["attempts", "timeout", "wait_initial", "wait_max", "wait_jitter", "wait_exp_base"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(_RETRY_FIELDS),
+        st.one_of(st.integers(), st.floats(), st.text(max_size=3), st.none(), nasty),
+        max_size=3,
+    ),
+    st.one_of(st.integers(), st.floats(), nasty),
+)
+def test_policies_raise_only_configuration_error(retry: dict[str, Any], minimum: Any) -> None:
+    """Whatever they are given: a ConfigurationError, or a policy whose numbers are finite."""
+    try:
+        policy = RetryPolicy(**retry)
+    except ConfigurationError:
+        pass
+    else:
+        numbers = [getattr(policy, name) for name in _RETRY_FIELDS if getattr(policy, name) is not None]
+        assert all(math.isfinite(n) for n in numbers)
+    try:
+        guard = Politeness(min_poll_interval=minimum)
+    except ConfigurationError:
+        pass
+    else:
+        assert 10 <= guard.min_poll_interval <= 86_400
 
 
 def test_retry_policy_is_keyword_only() -> None:

@@ -315,7 +315,7 @@ async def test_retry_total_time_is_bounded_by_the_policy_timeout() -> None:
                     await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
             elapsed = time.monotonic() - start
     assert 2 <= route.call_count < 50
-    assert elapsed < 0.5
+    assert elapsed < 3  # unbounded: 1000 attempts 10 ms apart, 10 s; a loaded machine is slow to start
 
 
 async def test_backoff_grows_exponentially_between_attempts() -> None:

@@ -3,7 +3,7 @@
 Equivalent means: the same keys with the same meaning, where the differences are the documented ones —
 values the service echoes as strings or old codes, keys it adds that are not parameters, parameters of
 products that are not requested, and the explicit values the triggers add (``getT0``/``getTargs`` 0,
-``useSXPS`` 0, ``dchi`` 2.706, ``galactic`` 1).
+``dchi`` 2.706, ``galactic`` 1).
 """
 
 from __future__ import annotations
@@ -87,9 +87,9 @@ def test_swifttools_generated_body_built_by_hand() -> None:
 @pytest.mark.parametrize(
     ("name", "added"),
     [
-        ("request_submit_tutorial_all_products.json", {"useSXPS": 0, "getTargs": 0, "dchi": 2.706}),
-        ("request_submit_grb200416A_lightcurve.json", {"useSXPS": 0, "getTargs": 0, "getT0": 0}),
-        ("request_submit_foaqr_spectrum_resolved.json", {"useSXPS": 0, "dchi": 2.706}),
+        ("request_submit_tutorial_all_products.json", {"getTargs": 0, "dchi": 2.706}),
+        ("request_submit_grb200416A_lightcurve.json", {"getTargs": 0, "getT0": 0}),
+        ("request_submit_foaqr_spectrum_resolved.json", {"dchi": 2.706}),
     ],
 )
 def test_documented_submit_bodies(name: str, added: dict[str, Any]) -> None:

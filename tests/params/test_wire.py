@@ -43,7 +43,6 @@ def test_only_set_parameters_plus_what_the_service_needs() -> None:
         "Dec": -7.5179,
         "cent": 1,
         "poserr": 1,
-        "useSXPS": 0,
         "getTargs": 0,
         "lc": 1,
         "binMeth": "snapshot",

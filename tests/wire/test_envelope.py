@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.nasty import nested
 from xrt_prods_async._errors import (
     JobLimitError,
     NotOwnerError,
@@ -24,6 +25,7 @@ from xrt_prods_async.wire._envelope import (
     parse_version,
     version_is_newer,
 )
+from xrt_prods_async.wire._replies import PositionReply, SubmitReply, parse_reply
 
 PAGE_404 = "<!DOCTYPE html><html><head><title>UKSSDC | 404 page not found</title></head><body>x</body></html>"
 
@@ -64,6 +66,35 @@ def test_parse_reply_text_rejects_bad_bodies(body: str, fragment: str) -> None:
         parse_reply_text(body, url="https://x.test/a.php")
     assert info.value.url == "https://x.test/a.php"
     assert info.value.body == body[:300]
+
+
+@pytest.mark.parametrize("depth", [65, 900, 100_000])
+def test_a_reply_nested_too_deeply_is_a_protocol_error(depth: int) -> None:
+    """Past Python's JSON reader (100,000 levels) or merely past any reply of the protocol (65)."""
+    body = '{"OK": 1, "APIVersion": "1.12", "x": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(ProtocolError, match="more than 64 levels deep"):
+        parse_reply_text(body)
+
+
+def test_parse_reply_refuses_a_mapping_nested_too_deeply_or_not_a_mapping() -> None:
+    with pytest.raises(ProtocolError, match="nests more than 64 levels deep") as info:
+        parse_reply(SubmitReply, {"JobID": 1, "URL": "u", "jobPars": {"x": nested(3000)}})
+    assert info.value.body == "<nested too deeply to show>"
+    with pytest.raises(ProtocolError, match="not a JSON object"):
+        parse_reply(SubmitReply, [1, 2])  # type: ignore[arg-type]
+
+
+def test_numbers_beyond_float_range_are_a_mismatch() -> None:
+    reply = parse_reply_text('{"OK": 1, "APIVersion": "1.12", "GotPos": 1, "RA": 1' + "0" * 400 + "}")
+    with pytest.raises(ProtocolError, match="RA"):
+        parse_reply(PositionReply, {**reply, "Dec": 1, "Err90": 1})
+
+
+def test_error_replies_are_read_whatever_they_hold() -> None:
+    huge = 10**5000  # too long for str() under Python's integer-string limit
+    error = error_from_reply({"OK": 0, "ERROR": huge, "listErr": [{"label": huge, "list": [huge, "poserr"]}]})
+    assert isinstance(error, ServerRefusedError)
+    assert error.groups[0].items == ("<a int>", "poserr")
 
 
 @pytest.mark.parametrize(

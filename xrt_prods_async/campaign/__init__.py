@@ -2,6 +2,7 @@
 
 from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
 from ._lock import lock_ledger
+from ._report import CampaignReport, write_report
 from ._scheduler import Campaign, CampaignItem, CampaignOptions
 from ._sources import CampaignFile, load_campaign_file
 from ._store import CampaignStore, Entry, EntryState, NewEntry
@@ -12,6 +13,7 @@ __all__ = [
     "CampaignFile",
     "CampaignItem",
     "CampaignOptions",
+    "CampaignReport",
     "CampaignStore",
     "CampaignSummary",
     "Entry",
@@ -22,4 +24,5 @@ __all__ = [
     "load_campaign_file",
     "lock_ledger",
     "summarise",
+    "write_report",
 ]

@@ -74,9 +74,10 @@ from xrt_prods_async.campaign._ledger import AsyncLedger
 from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
 from xrt_prods_async.client import Job, XRTClient
-from xrt_prods_async.http import is_loopback_url
+from xrt_prods_async.http import check_count, check_seconds, is_loopback_url
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS, StatusCode
+from xrt_prods_async.wire._loose import safe_repr
 
 #: The default safety net: every active job is polled at least once per this many poll intervals.
 REFRESH_POLL_INTERVALS = 10
@@ -116,24 +117,44 @@ class CampaignOptions:
     max_submit_attempts: int = 5
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.max_active < 1:
-            problems.append(f"max_active is {self.max_active}; it must be at least 1")
-        if not self.poll_interval > 0:
-            problems.append(f"poll_interval is {self.poll_interval}; it must be positive")
-        if self.round_interval is not None and not self.round_interval > 0:
-            problems.append(f"round_interval is {self.round_interval}; it must be positive")
-        if self.archive_format not in ARCHIVE_FORMATS:
-            problems.append(f"archive_format {self.archive_format!r} must be one of {ARCHIVE_FORMATS}")
-        unknown = set(self.retrieve) - RETRIEVABLE
-        if unknown:
-            problems.append(f"retrieve has {sorted(unknown)}; choose from {sorted(RETRIEVABLE)}")
-        if self.max_concurrent_collections < 1:
-            problems.append("max_concurrent_collections must be at least 1")
-        if self.max_submit_attempts < 1:
-            problems.append("max_submit_attempts must be at least 1")
+        """Every option of the type it must be, numbers finite and in range (an infinite interval would
+        hang the campaign): one :class:`ConfigurationError` naming each option that is not."""
+        problems: list[str] = []
+        for name in ("max_active", "max_concurrent_collections", "max_submit_attempts"):
+            _collect(problems, check_count, name, getattr(self, name))
+        for name in ("poll_interval", "round_interval", "refresh_interval", "reconcile_after"):
+            if name == "poll_interval" or getattr(self, name) is not None:
+                _collect(problems, check_seconds, name, getattr(self, name))
+        problems += self._choice_problems()
         if problems:
             raise ConfigurationError("; ".join(problems))
+
+    def _choice_problems(self) -> list[str]:
+        """The options that choose among names: each a known one, in a container of the right kind."""
+        problems = []
+        if not isinstance(self.track_progress, bool):
+            problems.append(f"track_progress must be True or False; got {type(self.track_progress).__name__}")
+        if not isinstance(self.archive_format, str) or self.archive_format not in ARCHIVE_FORMATS:
+            problems.append(
+                f"archive_format must be one of {ARCHIVE_FORMATS}; got {safe_repr(self.archive_format)[:40]}"
+            )
+        download = self.download
+        if download is not None and (
+            not isinstance(download, (tuple, list, frozenset, set))
+            or not all(isinstance(p, Product) for p in download)
+        ):
+            problems.append(
+                "download must be None (every product) or a tuple of Product members, e.g. "
+                "Product.parse_many('lc,psf')"
+            )
+        retrieve = self.retrieve
+        if isinstance(retrieve, (tuple, list, frozenset, set)) and all(isinstance(r, str) for r in retrieve):
+            unknown = set(retrieve) - RETRIEVABLE
+            if unknown:
+                problems.append(f"retrieve has {sorted(unknown)}; choose from {sorted(RETRIEVABLE)}")
+        else:
+            problems.append(f"retrieve must be a set of names from {sorted(RETRIEVABLE)}, e.g. frozenset()")
+        return problems
 
     @property
     def round(self) -> float:
@@ -151,6 +172,14 @@ class CampaignOptions:
     def reconcile_delay(self) -> float:
         """The effective wait before an uncertain submission is looked up."""
         return self.reconcile_after if self.reconcile_after is not None else self.poll_interval
+
+
+def _collect(problems: list[str], check: Callable[[str, object], object], name: str, value: object) -> None:
+    """Run one option check; its complaint, if any, joins ``problems``."""
+    try:
+        check(name, value)
+    except ConfigurationError as exc:
+        problems.append(str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +397,8 @@ class Campaign:
             job_id=entry.job_id,
             url=entry.job_url,
             products=tuple(Product(p) for p in entry.products),
-            request=JobRequest.from_job_pars(entry.request),
+            request=JobRequest.from_job_pars_or_none(entry.request),
+            job_pars=entry.request,
             submitted_at=entry.submitted_at,
         )
 
@@ -481,11 +511,11 @@ class Campaign:
 
     async def _submit_one(self, entry: Entry) -> _Submitted:
         """Submit one entry; say whether it took a slot, left it free, or ended this round's submissions."""
-        request = JobRequest.from_job_pars(entry.request)
         await self._ledger.mark_submitting(entry.id, self.clock.utcnow())
         self.requests["submit"] += 1
         try:
-            job = await self.client.submit(request)
+            # Decoded here, so that a ledger body that is no longer a valid request fails its entry only.
+            job = await self.client.submit(JobRequest.from_job_pars(entry.request))
         except SubmitUncertainError as exc:
             self._uncertain[entry.id] = self.clock.monotonic()
             detail = f"submission outcome unknown, will reconcile: {exc}"

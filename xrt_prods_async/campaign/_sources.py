@@ -15,16 +15,21 @@ Every source is validated in full before the campaign starts: one error lists ev
 from __future__ import annotations
 
 import csv
+import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xrt_prods_async._errors import ConfigurationError, InvalidRequestError, Problem
 from xrt_prods_async._products import Product
+from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._scheduler import CampaignItem
+from xrt_prods_async.http import check_count, check_seconds
 from xrt_prods_async.params import JobRequest
+from xrt_prods_async.wire import ARCHIVE_FORMATS
+from xrt_prods_async.wire._loose import safe_repr
 
 #: The product template used when a campaign file names none: light curve, spectrum, standard position.
 DEFAULT_TEMPLATE: dict[str, Any] = {
@@ -159,6 +164,85 @@ def build_items(template: Mapping[str, Any], rows: Sequence[SourceRow], *, origi
     return items
 
 
+def _shown_path(path: Path) -> str:
+    """A path for a message: as written, or as its repr when it holds what cannot be printed."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return safe_repr(text)
+    return text
+
+
+def _text_setting(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _names_setting(known: Callable[[list[str]], object]) -> Callable[[Any], str | None]:
+    """A check of a setting that names things: a comma-separated string or a list of strings, each known."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, str):
+            names = [n.strip() for n in value.split(",") if n.strip()]
+        elif isinstance(value, list) and all(isinstance(n, str) for n in value):
+            names = [n.strip() for n in value]
+        else:
+            return "must be a list of names (or one string of comma-separated names)"
+        try:
+            known(names)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    return check
+
+
+def _retrievable(names: list[str]) -> None:
+    unknown = sorted(set(names) - RETRIEVABLE)
+    if unknown:
+        raise ValueError(f"has {unknown}; choose from {sorted(RETRIEVABLE)}")
+
+
+def _number_setting(check: Callable[[str, object], object]) -> Callable[[Any], str | None]:
+    def run(value: Any) -> str | None:
+        try:
+            check("it", value)
+        except ConfigurationError as exc:
+            return str(exc).removeprefix("it ").split("; got ")[0]
+        return None
+
+    return run
+
+
+#: How each ``[campaign]`` setting is checked: a function giving the problem with a value, or None.
+_SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "sources": _text_setting,
+    "output": _text_setting,
+    "base_url": _text_setting,
+    "user_id": _text_setting,
+    "max_active": _number_setting(check_count),
+    "poll_interval": _number_setting(check_seconds),
+    "format": lambda v: None if v in ARCHIVE_FORMATS else f"must be one of {', '.join(ARCHIVE_FORMATS)}",
+    "download": _names_setting(Product.parse_many),
+    "retrieve": _names_setting(_retrievable),
+    "track_progress": lambda v: None if isinstance(v, bool) else "must be true or false",
+}
+
+
+def check_settings(settings: Mapping[str, Any], *, where: str) -> None:
+    """Refuse (:class:`ConfigurationError`, one listing every problem) settings of the wrong type or out of
+    range, so that nothing downstream meets a setting it cannot use (``max_active = inf``, ``retrieve = 5``).
+    Settings not in :data:`CAMPAIGN_SETTINGS` are the caller's to refuse."""
+    problems = []
+    for key, value in settings.items():
+        check = _SETTING_CHECKS.get(key)
+        problem = check(value) if check is not None else None
+        if problem is not None:
+            problems.append(f"{key} {problem} (got {safe_repr(value)[:60]})")
+    if problems:
+        raise ConfigurationError(f"{where} " + "; ".join(problems))
+
+
 def _table(data: Mapping[str, Any], key: str, path: Path, example: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
@@ -182,9 +266,19 @@ def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None =
     Raises :class:`ConfigurationError` for a file that cannot be used as a whole, and
     :class:`InvalidRequestError` listing every problem of every source.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigurationError(
+            f"the campaign file must be a path; got a value of type {type(path).__name__}"
+        )
+    if template is not None and not isinstance(template, Mapping):
+        raise ConfigurationError(f"template must be a mapping of parameters; got {type(template).__name__}")
     path = Path(path)
-    if not path.is_file():
-        raise ConfigurationError(f"campaign file {path} does not exist")
+    try:
+        exists = path.is_file()
+    except (OSError, ValueError):  # a NUL byte or a lone surrogate in the name, a name too long...
+        exists = False
+    if not exists:
+        raise ConfigurationError(f"campaign file {_shown_path(path)} does not exist")
     if path.suffix.lower() == ".csv":
         csv_rows = read_csv(path)
         return CampaignFile(tuple(build_items(template or DEFAULT_TEMPLATE, csv_rows, origin=str(path))))
@@ -194,6 +288,10 @@ def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None =
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigurationError(f"{path}: arrays or tables nested too deeply to read") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read campaign file {path}: {exc}") from exc
     unknown = set(data) - {"campaign", "template", "source"}
     if unknown:
         raise ConfigurationError(
@@ -206,6 +304,7 @@ def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None =
             f"{path}: unknown [campaign] setting(s) {sorted(misspelt)}; "
             f"use any of {sorted(CAMPAIGN_SETTINGS)}"
         )
+    check_settings(settings, where=f"{path}: [campaign]")
     base = _table(data, "template", path, "[template] posErr = 1") if "template" in data else None
     rows: list[SourceRow] = []
     csv_name = settings.pop("sources", None)

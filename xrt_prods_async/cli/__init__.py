@@ -7,9 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from xrt_prods_async import __version__
+from xrt_prods_async._errors import XRTError
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` setting ``func`` on its parser.
-_COMMAND_MODULES: tuple[str, ...] = ("_demo", "_campaign", "_serve")
+_COMMAND_MODULES: tuple[str, ...] = ("_demo", "_submit", "_jobs", "_results", "_rebin", "_campaign", "_serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,14 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``xrt-prods-async`` command; returns the process exit status."""
+    """Entry point of the ``xrt-prods-async`` command; returns the process exit status.
+
+    This is the one place a command's failure is reported: an ``XRTError``, an ``OSError`` or Ctrl-C becomes
+    one line on stderr and its exit status (``_exit``), never a traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
         return 2
-    return int(func(args) or 0)
+    try:
+        return int(func(args) or 0)
+    except (XRTError, OSError, KeyboardInterrupt) as error:
+        from ._failure import report_failure
+
+        return report_failure(error, as_json=bool(getattr(args, "json", False)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,8 @@ from xrt_prods_async.campaign._collect import RETRIEVABLE
 from xrt_prods_async.campaign._events import summarise
 from xrt_prods_async.campaign._sources import load_campaign_file
 from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
+from xrt_prods_async.cli._report import add_report_command
+from xrt_prods_async.cli._service import add_base_url_option, add_user_option
 from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
 from xrt_prods_async.http import Politeness
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
@@ -293,7 +295,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", dest="user_id", help=f"registered e-mail (default: ${ENV_USER_ID})")
+    add_user_option(parser)
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
 
 
@@ -306,11 +308,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
     run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
-    run.add_argument(
-        "--base-url",
-        dest="base_url",
-        help=f"service base URL (default ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
-    )
+    add_base_url_option(run)
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
     run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
@@ -329,6 +327,7 @@ def register(subparsers: Any) -> None:
         if name != "status":
             _common(p)
         p.set_defaults(func=func)
+    add_report_command(sub)
 
 
 if __name__ == "__main__":  # pragma: no cover

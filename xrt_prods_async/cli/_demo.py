@@ -2,19 +2,20 @@
 
 It starts the emulator on a free loopback port with a time scale (so minutes of simulated processing pass in
 seconds), runs a campaign of real sources with light curves, spectra and positions, at most five active at
-once, downloads everything into ``./xrt-demo/`` and prints the final table.
+once, downloads everything into ``./xrt-demo/``, prints the final table and writes ``report.html`` there.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
 import anyio
 from rich.console import Console
 
-from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore
+from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore, write_report
 from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
 from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
 from xrt_prods_async.client import XRTClient
@@ -97,6 +98,10 @@ async def run_demo(
         f"requests by endpoint: {user['requests']}"
     )
     say(console, f"Files are in {output}/ ; the ledger is {ledger}")
+    report = await anyio.to_thread.run_sync(
+        functools.partial(write_report, ledger, requests=summary.requests)
+    )
+    say(console, f"Report: {report.html}")
     return 0 if summary.counts.get("failed", 0) == 0 else 1
 
 

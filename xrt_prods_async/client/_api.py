@@ -24,7 +24,7 @@ from xrt_prods_async._errors import (
     TransportError,
 )
 from xrt_prods_async._products import ALL_PRODUCTS, Product, join_short_names
-from xrt_prods_async.http._policy import Politeness, RetryPolicy
+from xrt_prods_async.http._policy import Politeness, RetryPolicy, check_count, check_seconds
 from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
 from xrt_prods_async.params import JobRequest
 from xrt_prods_async.wire._endpoints import ARCHIVE_FORMATS, DEFAULT_BASE_URL, Endpoint
@@ -82,10 +82,64 @@ def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
 
 
 def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
+    """The request a job's echo describes, or None when it cannot be read: the job exists whatever its echo
+    says, so its handle must not fail on it (``Job.job_pars`` keeps the echo raw). Decoding raises only
+    InvalidRequestError (tests/params/test_hardening.py); the rest is caught too, as a job handle must
+    never be lost to a decoding bug."""
     try:
         return decode_job_pars(job_pars)
-    except (InvalidRequestError, ValueError, TypeError, KeyError):
+    except (InvalidRequestError, ValueError, TypeError, KeyError, ArithmeticError, RecursionError):
         return None
+
+
+def _user_id(value: object) -> str:
+    """The user id, stripped, if it is one: a non-blank string that can be sent (UTF-8)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ConfigurationError(
+            "No user id: pass XRTClient(user_id='you@example.org') or set the environment variable "
+            f"{ENV_USER_ID} to the e-mail address you registered at {REGISTER_URL}"
+        )
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"user_id must be a string, the e-mail address you registered at {REGISTER_URL}; "
+            f"got a value of type {type(value).__name__}"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigurationError(
+            "user_id holds a lone surrogate (\\ud800-\\udfff), which cannot be sent; "
+            "give the e-mail address as plain text"
+        ) from None
+    return value.strip()
+
+
+def _check_arguments(
+    timeout: object, retry: object, politeness: object, transport: object, clock: object
+) -> None:
+    """XRTClient's arguments that are objects or numbers: each of the type it must be, numbers in range."""
+    if isinstance(timeout, (int, float)):
+        check_seconds("timeout", timeout)
+    elif not isinstance(timeout, httpx.Timeout):
+        raise ConfigurationError(
+            "timeout must be a number of seconds or an httpx.Timeout; "
+            f"got a value of type {type(timeout).__name__}"
+        )
+    expected = {
+        "retry": (retry, RetryPolicy, "a RetryPolicy(...)"),
+        "politeness": (politeness, Politeness, "a Politeness(...)"),
+        "transport": (transport, httpx.AsyncBaseTransport, "an httpx.AsyncBaseTransport"),
+    }
+    for name, (value, kind, what) in expected.items():
+        if value is not None and not isinstance(value, kind):
+            raise ConfigurationError(
+                f"{name} must be {what} or None; got a value of type {type(value).__name__}"
+            )
+    if clock is not None and not callable(clock):
+        raise ConfigurationError(
+            "clock must be a function returning the UTC time, or None; "
+            f"got a value of type {type(clock).__name__}"
+        )
 
 
 def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
@@ -137,26 +191,13 @@ class XRTClient:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        uid = user_id if user_id is not None else os.environ.get(ENV_USER_ID)
-        if uid is None or not str(uid).strip():
-            raise ConfigurationError(
-                "No user id: pass XRTClient(user_id='you@example.org') or set the environment variable "
-                f"{ENV_USER_ID} to the e-mail address you registered at {REGISTER_URL}"
-            )
-        self.user_id = str(uid).strip()
+        self.user_id = _user_id(user_id if user_id is not None else os.environ.get(ENV_USER_ID))
         url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-        self._session = Session(url, timeout=timeout, retry=retry, politeness=politeness, transport=transport)
-        self._session.politeness.check_poll_interval(poll_interval, self._session.base_url)
+        _check_arguments(timeout, retry, politeness, transport, clock)
+        self.max_concurrent_downloads = check_count("max_concurrent_downloads", max_concurrent_downloads)
+        (politeness or Politeness()).check_poll_interval(poll_interval, url)
         self.poll_interval = float(poll_interval)
-        if isinstance(max_concurrent_downloads, bool) or not isinstance(max_concurrent_downloads, int):
-            raise ConfigurationError(
-                f"max_concurrent_downloads must be a whole number, got {max_concurrent_downloads!r}"
-            )
-        if max_concurrent_downloads < 1:
-            raise ConfigurationError(
-                f"max_concurrent_downloads must be at least 1, got {max_concurrent_downloads}"
-            )
-        self.max_concurrent_downloads = max_concurrent_downloads
+        self._session = Session(url, timeout=timeout, retry=retry, politeness=politeness, transport=transport)
         self._clock = clock or _utc_now
 
     # --- lifecycle ----------------------------------------------------------------------------------------
@@ -209,7 +250,7 @@ class XRTClient:
         ``listErr`` items use the request's parameter names.
         """
         if isinstance(request, Mapping):
-            request = JobRequest(**request)  # validates: InvalidRequestError, and nothing is sent
+            request = JobRequest.model_validate(request)  # validates: InvalidRequestError, nothing is sent
         body = request.to_wire(self.user_id)
         name = request.name or ""
         url = self._session.url_for(Endpoint.SUBMIT)
@@ -322,10 +363,11 @@ class XRTClient:
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
         """
-        interval = self.poll_interval if poll_interval is None else float(poll_interval)
+        interval = self.poll_interval if poll_interval is None else poll_interval
         self._session.politeness.check_poll_interval(interval, self.base_url)
-        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
-            raise ConfigurationError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+        interval = float(interval)
+        if timeout is not None:
+            timeout = check_seconds("timeout", timeout)
         deadline = None if timeout is None else anyio.current_time() + timeout
         while True:
             status = await self.status(job)

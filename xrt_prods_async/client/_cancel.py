@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import CancelCode
@@ -58,6 +59,18 @@ class ProductCancel(Viewable):
             return f"undocumented outcome (code {self.raw_code})"
         return CANCEL_NAMES[self.code]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the product's short name, ``code`` (None if undocumented), ``raw_code``, ``text``,
+        ``state`` in words and whether it was ``cancelled``."""
+        return {
+            "product": self.product.value,
+            "code": None if self.code is None else int(self.code),
+            "raw_code": self.raw_code,
+            "text": self.text,
+            "state": self.state,
+            "cancelled": self.cancelled,
+        }
+
     def _view(self, *, picture: bool = False) -> View:
         return View(f"{self.product.label}: {self.state}", (("service says", self.text or "—"),))
 
@@ -83,6 +96,16 @@ class CancelResult(Viewable):
     def cancelled(self) -> tuple[Product, ...]:
         """The products that were cancelled."""
         return tuple(p for p, c in self.products.items() if c.cancelled)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``job_id``, ``outcome`` (``all``/``partial``/``none``), the ``cancelled`` products and
+        the per-product outcomes by short name."""
+        return {
+            "job_id": self.job_id,
+            "outcome": self.outcome.value,
+            "cancelled": [p.value for p in self.cancelled],
+            "products": {p.value: c.to_dict() for p, c in self.products.items()},
+        }
 
     def _view(self, *, picture: bool = False) -> View:
         rows = tuple((c.product.label, c.state, c.text or "—") for c in self.products.values())

@@ -267,9 +267,7 @@ def _merge(job: _Job, staging: Path, root: Path, plan: list[_Member]) -> None:
                     target.unlink(missing_ok=True)
                 else:
                     os.replace(backup, target)
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        _remove_folders(made)
         if isinstance(exc, OSError):
             job.fail(f"could not be moved into place: {_reason(exc)}", member.name if member else None, exc)
         raise
@@ -283,15 +281,28 @@ def _missing_parents(folder: Path) -> list[Path]:
     return missing[::-1]
 
 
+def _remove_folders(made: list[Path]) -> None:
+    """Undo the folders an extraction made, deepest first; one that is not empty (or will not go) stays."""
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _is_fresh(job: _Job, root: Path, unique: list[_Member]) -> bool:
+    """True when ``root`` does not exist yet; an existing one must be a folder every member stays inside."""
+    if not os.path.lexists(root):
+        return True
+    if not root.is_dir():
+        job.fail(f"cannot be unpacked: {root} exists and is not a folder")
+    for member in unique:
+        _inside(job, root, member)
+    return False
+
+
 def _install(job: _Job, plan: list[_Member], open_member: Callable[[_Member], IO[bytes]]) -> list[Path]:
     unique = list({m.relative: m for m in plan}.values())  # a repeated name: the last copy wins, as in tar
     root = job.dest.resolve()
-    fresh = not os.path.lexists(root)
-    if not fresh and not root.is_dir():
-        job.fail(f"cannot be unpacked: {root} exists and is not a folder")
-    if not fresh:
-        for member in unique:
-            _inside(job, root, member)
+    fresh = _is_fresh(job, root, unique)
     made = _missing_parents(root.parent) if fresh else []
     staging: Path | None = None
     try:
@@ -310,9 +321,7 @@ def _install(job: _Job, plan: list[_Member], open_member: Callable[[_Member], IO
     except BaseException as exc:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        _remove_folders(made)
         if isinstance(exc, OSError):
             job.fail(f"could not be unpacked: {_reason(exc)}", cause=exc)
         raise

@@ -136,6 +136,43 @@ def _axes_for(
     return root, given
 
 
+def _chosen(
+    lc: LightCurveData, datasets: Iterable[str] | str | None, nosys: bool | None, incbad: bool | None
+) -> list[LightCurveDataset]:
+    """The datasets to draw (see ``LightCurveData.select``); none, or an unknown name, is a user error."""
+    names = [datasets] if isinstance(datasets, str) else datasets
+    try:
+        chosen = lc.select(names, nosys=nosys, incbad=incbad)
+    except KeyError as exc:
+        raise ConfigurationError(f"plot_light_curve: {exc.args[0]}") from None
+    if not chosen:
+        raise ConfigurationError(
+            f"plot_light_curve: nothing to draw: no count-rate or upper-limit dataset matches "
+            f"(nosys={nosys}, incbad={incbad}); this light curve has: {', '.join(lc.datasets) or 'none'}"
+        )
+    return chosen
+
+
+def _panel(
+    panel: Axes,
+    lc: LightCurveData,
+    drawn: Sequence[LightCurveDataset],
+    label: str,
+    xlog: bool,
+    ylog: bool,
+    options: dict[str, Any],
+) -> None:
+    """Draw the datasets of one panel (rates, or hardness ratios) with its y axis and legend."""
+    for dataset in drawn:
+        if dataset.rows:  # an empty dataset gets no legend entry
+            _draw(panel, lc, dataset, xlog, ylog, options)
+    if ylog:
+        panel.set_yscale("log")
+    panel.set_ylabel(label)
+    if panel.get_legend_handles_labels()[1]:
+        panel.legend()
+
+
 def plot_light_curve(
     lc: LightCurveData,
     *,
@@ -165,36 +202,14 @@ def plot_light_curve(
     arguments go to ``Axes.errorbar``. Needs the ``plot`` extra (``pip install 'xrt_prods_async[plot]'``).
     """
     require_extra("matplotlib", "plot", _EXTRA)
-    names = [datasets] if isinstance(datasets, str) else datasets
-    try:
-        chosen = lc.select(names, nosys=nosys, incbad=incbad)
-    except KeyError as exc:
-        raise ConfigurationError(f"plot_light_curve: {exc.args[0]}") from None
-    if not chosen:
-        raise ConfigurationError(
-            f"plot_light_curve: nothing to draw: no count-rate or upper-limit dataset matches "
-            f"(nosys={nosys}, incbad={incbad}); this light curve has: {', '.join(lc.datasets) or 'none'}"
-        )
+    chosen = _chosen(lc, datasets, nosys, incbad)
     rates = [d for d in chosen if not d.is_hardness_ratio]
     ratios = [d for d in chosen if d.is_hardness_ratio]
-    panels = int(bool(rates)) + int(bool(ratios))
-    figure, axes = _axes_for(panels, ax, hr_only=not rates)
-    rate_ax = axes[0] if rates else None
-    hr_ax = axes[-1] if ratios else None
-    for panel, drawn, log_y, label in (
-        (rate_ax, rates, ylog, "Count rate (s$^{-1}$)"),
-        (hr_ax, ratios, False, "Hardness ratio"),
-    ):
-        if panel is None:
-            continue
-        for dataset in drawn:
-            if dataset.rows:  # an empty dataset gets no legend entry
-                _draw(panel, lc, dataset, xlog, log_y, errorbar_kwargs)
-        if log_y:
-            panel.set_yscale("log")
-        panel.set_ylabel(label)
-        if panel.get_legend_handles_labels()[1]:
-            panel.legend()
+    figure, axes = _axes_for(int(bool(rates)) + int(bool(ratios)), ax, hr_only=not rates)
+    if rates:
+        _panel(axes[0], lc, rates, "Count rate (s$^{-1}$)", xlog, ylog, errorbar_kwargs)
+    if ratios:
+        _panel(axes[-1], lc, ratios, "Hardness ratio", xlog, False, errorbar_kwargs)
     for panel in axes:
         if xlog:
             panel.set_xscale("log")

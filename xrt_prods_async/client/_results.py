@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -33,7 +33,7 @@ from ._views import View, Viewable, dec_sexagesimal, number, ra_sexagesimal, yes
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
     from astropy.coordinates import SkyCoord
-    from astropy.table import Table
+    from astropy.table import Column, Table
 
 __all__ = [
     "DATASET_KINDS",
@@ -121,6 +121,10 @@ class Position(Viewable, BaseModel):
             from_sxps=bool(reply.from_sxps),
             which_sxps=reply.which_sxps if reply.from_sxps else None,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the fields by their Python names (``product`` as its short name)."""
+        return self.model_dump(mode="json")
 
     def _coordinates(self) -> tuple[float, float, float]:
         if not self.found or self.ra is None or self.dec is None or self.err90 is None:
@@ -210,6 +214,10 @@ class SourceList(Viewable, SourceListReply):
     def total(self) -> tuple[SourceRow, ...]:
         """Sources of the ``Total`` band (empty if it was not searched)."""
         return self.bands.get("Total", ())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``bands``, each a list of rows by the service's column names (as ``to_pandas``)."""
+        return {"bands": {band: [dict(row.values) for row in rows] for band, rows in self.bands.items()}}
 
     def to_pandas(self, band: str = "Total") -> pandas.DataFrame:
         """One band as a pandas DataFrame (needs the ``pandas`` extra)."""
@@ -384,6 +392,11 @@ def _variant_flags(dataset: LightCurveDataset) -> int:
     return int(dataset.nosys) + int(dataset.incbad)
 
 
+def _is_variant(dataset: LightCurveDataset, nosys: bool | None, incbad: bool | None) -> bool:
+    """Whether a dataset is the variant asked for; ``None`` takes either."""
+    return (nosys is None or dataset.nosys == nosys) and (incbad is None or dataset.incbad == incbad)
+
+
 class LightCurveData(Viewable, LightCurveReply):
     """Light-curve data of a job: datasets by name, binning, time format (``MET``/``MJD``/``TDB``), T0.
 
@@ -411,25 +424,9 @@ class LightCurveData(Viewable, LightCurveReply):
         An unknown name raises ``KeyError`` listing the datasets there are.
         """
         exact = self.datasets.get(name)
-        wanted = _name_parts(name)
-        if (
-            exact is not None
-            and (nosys is None or exact.nosys == nosys)
-            and (incbad is None or exact.incbad == incbad)
-        ):
+        if exact is not None and _is_variant(exact, nosys, incbad):
             return exact
-        candidates: list[LightCurveDataset] = []
-        if wanted is not None:
-            need_nosys = True if wanted.group("nosys") else nosys
-            need_incbad = True if wanted.group("incbad") else incbad
-            for dataset in self.datasets.values():
-                if (dataset.mode, dataset.kind) != (wanted.group("mode"), wanted.group("kind") or ""):
-                    continue
-                if need_nosys is not None and dataset.nosys != need_nosys:
-                    continue
-                if need_incbad is not None and dataset.incbad != need_incbad:
-                    continue
-                candidates.append(dataset)
+        candidates = self._family(name, nosys, incbad)
         if not candidates:
             variant = "".join(
                 f", {flag}={value}"
@@ -441,6 +438,21 @@ class LightCurveData(Viewable, LightCurveReply):
                 f"it has: {', '.join(self.datasets) or 'none'}"
             )
         return min(candidates, key=_variant_flags)
+
+    def _family(self, name: str, nosys: bool | None, incbad: bool | None) -> list[LightCurveDataset]:
+        """The datasets of the mode and kind ``name`` names, of the variant asked for (a suffix of ``name``
+        asks for its variant); none when ``name`` is not a dataset name."""
+        wanted = _name_parts(name)
+        if wanted is None:
+            return []
+        family = (wanted.group("mode"), wanted.group("kind") or "")
+        need_nosys = True if wanted.group("nosys") else nosys
+        need_incbad = True if wanted.group("incbad") else incbad
+        return [
+            dataset
+            for dataset in self.datasets.values()
+            if (dataset.mode, dataset.kind) == family and _is_variant(dataset, need_nosys, need_incbad)
+        ]
 
     def select(
         self, names: Iterable[str] | None = None, *, nosys: bool | None = None, incbad: bool | None = None
@@ -459,9 +471,7 @@ class LightCurveData(Viewable, LightCurveReply):
                 fitting = [
                     d
                     for d in self.datasets.values()
-                    if (d.mode, d.kind) == (mode, kind)
-                    and (nosys is None or d.nosys == nosys)
-                    and (incbad is None or d.incbad == incbad)
+                    if (d.mode, d.kind) == (mode, kind) and _is_variant(d, nosys, incbad)
                 ]
                 if fitting:
                     chosen.append(min(fitting, key=_variant_flags))
@@ -471,6 +481,11 @@ class LightCurveData(Viewable, LightCurveReply):
             dataset = self.dataset(name, nosys=nosys, incbad=incbad)
             found.setdefault(dataset.name, dataset)
         return list(found.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``datasets`` by name (``columns``, ``rows``, ``url``), ``binning``, ``time_format``,
+        ``t0``."""
+        return self.model_dump(mode="json")
 
     def to_pandas(self) -> dict[str, pandas.DataFrame]:
         """Every dataset as a pandas DataFrame, by name (needs the ``pandas`` extra)."""
@@ -579,6 +594,32 @@ def _fit_rows(values: Mapping[str, float], text: Mapping[str, str]) -> list[tupl
     return out
 
 
+def _column_data(values: Sequence[Any]) -> list[Any]:
+    """One column's values in one type: booleans, numbers (None as NaN) or else text (None as "")."""
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, bool) for v in present):
+        return [bool(v) for v in values]
+    if all(isinstance(v, int | float) for v in present):
+        return [math.nan if v is None else float(v) for v in values]
+    return ["" if v is None else str(v) for v in values]
+
+
+def _astropy_column(table: Any, name: str, values: Sequence[Any]) -> Column:
+    """An astropy column of ``SpectralFits.to_astropy``, with its unit; masked where a fit lacks the value.
+
+    ``table`` is the ``astropy.table`` module; a column of no rows gets the dtype its unit implies.
+    """
+    unit = _unit(name)
+    mask = [v is None for v in values]
+    options: dict[str, Any] = {"name": name, "unit": unit[0] if unit else None}
+    if any(mask):
+        options["mask"] = mask
+    if not values:
+        options["dtype"] = float if unit else str
+    kind = table.MaskedColumn if any(mask) else table.Column
+    return kind(_column_data(values), **options)
+
+
 class SpectralFits(Viewable, SpecDataReply):
     """Spectral fits of a job: per interval, per XRT mode, per model (``PowerLaw``...), with the markers.
 
@@ -610,6 +651,10 @@ class SpectralFits(Viewable, SpecDataReply):
                     )
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``intervals`` -> ``modes`` -> ``models`` with their values, and the markers."""
+        return self.model_dump(mode="json")
+
     def to_pandas(self) -> pandas.DataFrame:
         """All fits as one pandas DataFrame, a row per (interval, mode, model); needs the ``pandas`` extra."""
         pd = require_extra("pandas", "pandas", "SpectralFits.to_pandas()")
@@ -625,25 +670,7 @@ class SpectralFits(Viewable, SpecDataReply):
         table = require_extra("astropy.table", "astropy", "SpectralFits.to_astropy()")
         records = self.rows()
         names = list(dict.fromkeys(key for record in records for key in record)) or [*_FIT_KEYS, "image"]
-        columns = []
-        for name in names:
-            values = [record.get(name) for record in records]
-            present = [v for v in values if v is not None]
-            unit = _unit(name)
-            if all(isinstance(v, bool) for v in present):
-                data: list[Any] = [bool(v) for v in values]
-            elif all(isinstance(v, int | float) for v in present):
-                data = [math.nan if v is None else float(v) for v in values]
-            else:
-                data = ["" if v is None else str(v) for v in values]
-            mask = [v is None for v in values]
-            kind = table.MaskedColumn if any(mask) else table.Column
-            options: dict[str, Any] = {"name": name, "unit": unit[0] if unit else None}
-            if any(mask):
-                options["mask"] = mask
-            if not records:
-                options["dtype"] = float if unit else str
-            columns.append(kind(data, **options))
+        columns = [_astropy_column(table, name, [record.get(name) for record in records]) for name in names]
         meta = {
             "T0": self.t0,
             "DeltaFitStat": self.delta_fit_stat,
@@ -709,6 +736,10 @@ class OldJob(Viewable, OldJobEntry):
     def from_entry(cls, entry: OldJobEntry) -> OldJob:
         """The client's view of a wire history entry."""
         return cls.model_validate(entry.model_dump())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the entry's fields (``submitted`` in ISO 8601) and its ``products`` by short name."""
+        return {**self.model_dump(mode="json"), "products": [p.value for p in self.products]}
 
     def _view(self, *, picture: bool = False) -> View:
         products = ", ".join(p.label for p in self.products) or "none listed"

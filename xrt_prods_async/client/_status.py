@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import StatusCode
@@ -121,6 +122,21 @@ class ProductStatus(Viewable):
             return f"undocumented status (code {self.raw_code})"
         return STATUS_NAMES[self.code]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the product's short name, ``code`` (None when null or undocumented), ``raw_code``,
+        ``text``, ``state`` in words, the flags, and ``progress`` (None when the service sent none)."""
+        return {
+            "product": self.product.value,
+            "code": None if self.code is None else int(self.code),
+            "raw_code": self.raw_code,
+            "text": self.text,
+            "state": self.state,
+            "finished": self.finished,
+            "complete": self.complete,
+            "failed": self.failed,
+            "progress": self.progress.model_dump(mode="json") if self.progress.available else None,
+        }
+
     def describe(self) -> str:
         """One line: ``light curve: Running (3)``."""
         code = "null" if self.raw_code is None else str(self.raw_code)
@@ -183,6 +199,16 @@ class JobStatus(Viewable):
     def failed(self) -> tuple[Product, ...]:
         """Products that will never be made (cancelled or failed)."""
         return tuple(p for p, s in self.products.items() if s.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``job_id``, ``checked_at`` (ISO 8601), the flags, and ``products`` by short name."""
+        return {
+            "job_id": self.job_id,
+            "checked_at": self.checked_at.isoformat(),
+            "finished": self.finished,
+            "complete": self.complete,
+            "products": {p.value: s.to_dict() for p, s in self.products.items()},
+        }
 
     def describe(self) -> str:
         """Several lines, one per product, for logs and notebooks."""

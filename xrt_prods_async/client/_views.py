@@ -288,14 +288,21 @@ def _table_text(table: Table) -> list[str]:
     widths = [max(len(line) for row in grid for line in row[i]) for i in range(len(table.headers))]
     lines = [table.title] if table.title else []
     for index, row in enumerate(grid):
-        for k in range(max(len(cell) for cell in row)):
-            texts = []
-            for i, cell in enumerate(row):
-                text = cell[k] if k < len(cell) else ""
-                texts.append(text.rjust(widths[i]) if table._right(i) else text.ljust(widths[i]))
-            lines.append("  " + "  ".join(texts).rstrip())
+        lines += _row_text(table, row, widths)
         if index == 0:
             lines.append("  " + "  ".join("-" * w for w in widths))
+    return lines
+
+
+def _row_text(table: Table, row: list[list[str]], widths: list[int]) -> list[str]:
+    """One table row as lines of text: a cell of several lines makes the row as tall, columns aligned."""
+    lines = []
+    for k in range(max(len(cell) for cell in row)):
+        texts = []
+        for i, cell in enumerate(row):
+            text = cell[k] if k < len(cell) else ""
+            texts.append(text.rjust(widths[i]) if table._right(i) else text.ljust(widths[i]))
+        lines.append("  " + "  ".join(texts).rstrip())
     return lines
 
 

@@ -27,7 +27,7 @@ from ._faults import FaultMiddleware, error_page
 from ._retrieval import RETRIEVAL_HANDLERS
 from ._state import EmulatorState
 
-__all__ = ["SERVICE_PREFIX", "classify_path", "create_app"]
+__all__ = ["SERVICE_PREFIX", "classify_path", "create_app", "users_to_register"]
 
 #: Path of the service's base URL on the emulator's host.
 SERVICE_PREFIX = "/user_objects"
@@ -87,8 +87,24 @@ def _main_api_route(state: EmulatorState) -> Route:
     return Route("/" + MAIN_API_PATH, main_api_handler, methods=["GET", "POST"])
 
 
-def _control_routes(state: EmulatorState) -> list[Route]:
-    async def faults(request: Request) -> Response:
+class _ControlPaths:
+    """The control paths under ``/emulator``: faults, metrics, users, reset, clock and config of one state."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/emulator/faults", self.faults, methods=["GET", "PUT"]),
+            Route("/emulator/metrics", self.metrics, methods=["GET"]),
+            Route("/emulator/users", self.users, methods=["GET", "POST"]),
+            Route("/emulator/reset", self.reset, methods=["POST"]),
+            Route("/emulator/clock", self.clock, methods=["GET", "PUT"]),
+            Route("/emulator/config", self.config, methods=["GET"]),
+        ]
+
+    async def faults(self, request: Request) -> Response:
+        state = self.state
         if request.method == "PUT":
             try:
                 config = FaultConfig.model_validate_json(await request.body())
@@ -97,29 +113,27 @@ def _control_routes(state: EmulatorState) -> list[Route]:
             state.faults.configure(config)
         return JSONResponse({**state.faults.config.model_dump(), "fired": state.faults.fired()})
 
-    async def metrics(request: Request) -> Response:
-        return JSONResponse(state.metrics_snapshot())
+    async def metrics(self, request: Request) -> Response:
+        return JSONResponse(self.state.metrics_snapshot())
 
-    async def users(request: Request) -> Response:
+    async def users(self, request: Request) -> Response:
         if request.method == "POST":
-            body = await _json_body(request)
-            wanted = body.get("users", []) if isinstance(body, dict) else []
-            if isinstance(body, dict) and isinstance(body.get("UserID"), str) and isinstance(wanted, list):
-                wanted = [*wanted, body["UserID"]]
-            if not wanted or not isinstance(wanted, list) or not all(isinstance(u, str) for u in wanted):
+            wanted = users_to_register(await _json_body(request))
+            if wanted is None:
                 return JSONResponse({"error": 'send {"UserID": "a@b"} or {"users": ["a@b", ...]}'}, 422)
             try:
                 for user in wanted:
-                    state.register_user(user)
+                    self.state.register_user(user)
             except ValueError as exc:
                 return JSONResponse({"error": str(exc)}, 422)
-        return JSONResponse({"users": state.users})
+        return JSONResponse({"users": self.state.users})
 
-    async def reset(request: Request) -> Response:
-        state.reset()
+    async def reset(self, request: Request) -> Response:
+        self.state.reset()
         return JSONResponse({"reset": True})
 
-    async def clock(request: Request) -> Response:
+    async def clock(self, request: Request) -> Response:
+        state = self.state
         if request.method == "PUT":
             body = await _json_body(request)
             if not isinstance(body, dict):
@@ -135,17 +149,21 @@ def _control_routes(state: EmulatorState) -> list[Route]:
             now = state.sync()
         return JSONResponse({"simulated_now": now, "time_scale": state.clock.time_scale})
 
-    async def config(request: Request) -> Response:
-        return JSONResponse(state.config.model_dump(mode="json"))
+    async def config(self, request: Request) -> Response:
+        return JSONResponse(self.state.config.model_dump(mode="json"))
 
-    return [
-        Route("/emulator/faults", faults, methods=["GET", "PUT"]),
-        Route("/emulator/metrics", metrics, methods=["GET"]),
-        Route("/emulator/users", users, methods=["GET", "POST"]),
-        Route("/emulator/reset", reset, methods=["POST"]),
-        Route("/emulator/clock", clock, methods=["GET", "PUT"]),
-        Route("/emulator/config", config, methods=["GET"]),
-    ]
+
+def users_to_register(body: Any) -> list[str] | None:
+    """The users a ``POST /emulator/users`` body names (``UserID``, ``users`` or both); None when it names
+    none or is not of that shape."""
+    if not isinstance(body, dict):
+        return None
+    wanted = body.get("users", [])
+    if isinstance(body.get("UserID"), str) and isinstance(wanted, list):
+        wanted = [*wanted, body["UserID"]]
+    if not wanted or not isinstance(wanted, list) or not all(isinstance(u, str) for u in wanted):
+        return None
+    return wanted
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -182,7 +200,7 @@ def create_app(
     routes.append(_main_api_route(state))
     routes.append(mainapi.rebin_file_route(state, SERVICE_PREFIX))  # before the job's other files
     routes.append(download_route(state, SERVICE_PREFIX))
-    routes += _control_routes(state)
+    routes += _ControlPaths(state).routes()
 
     def on_fault(endpoint: str, kind: str) -> None:
         with state.lock:

@@ -552,18 +552,22 @@ def _count_bins(source: Source, settings: LCSettings, mode: str, windows: Sequen
                 need -= got
                 t += step
     if current.segments:
-        leftover = _finish(source, settings, current, len(bins), None)
-        if leftover.upper_limit and bins and leftover.start - bins[-1].stop < 1.0:
-            # A short tail straight after a full bin belongs to it, as the service merges such tails.
-            last = bins[-1]
-            for a, z in leftover.segments:
-                _fill(source, last, a, z)
-            last.counts += leftover.counts
-            last.background += leftover.background
-            last.upper_limit = last.counts < 4 or last.sigma < settings.min_sig
-        else:
-            bins.append(leftover)
+        _close_tail(source, settings, bins, _finish(source, settings, current, len(bins), None))
     return bins
+
+
+def _close_tail(source: Source, settings: LCSettings, bins: list[LCBin], leftover: LCBin) -> None:
+    """Add the unfilled last counts bin: a short tail straight after a full bin joins that bin, as the
+    service merges such tails; any other tail is a bin of its own."""
+    if leftover.upper_limit and bins and leftover.start - bins[-1].stop < 1.0:
+        last = bins[-1]
+        for a, z in leftover.segments:
+            _fill(source, last, a, z)
+        last.counts += leftover.counts
+        last.background += leftover.background
+        last.upper_limit = last.counts < 4 or last.sigma < settings.min_sig
+    else:
+        bins.append(leftover)
 
 
 def parse_variants(value: object, what: str) -> tuple[bool, ...]:

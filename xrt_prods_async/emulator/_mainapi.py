@@ -37,8 +37,9 @@ from ._api import INVALID_JSON_ERROR, parse_body
 from ._archives import member_from_text
 from ._downloads import media_type_for
 from ._faults import error_page
+from ._jobs import Job
 from ._lightcurve import parse_variants
-from ._rebin import REBIN_OPTIONS, Rebin, check_options
+from ._rebin import REBIN_OPTIONS, OptionCheck, Rebin, check_options
 from ._state import EmulatorState
 from ._values import parse_job_id, php_str, version_key, version_text
 
@@ -134,20 +135,8 @@ def _rebin_of(ctx: _Context, args: Mapping[str, Any], key: str) -> Rebin | Reply
     return rebin
 
 
-# --------------------------------------------------------------------------- the functions
-def rebin_light_curve(ctx: _Context, body: Mapping[str, Any]) -> Reply:
-    """``rebinLightCurve``: check the job and the options, start a rebin; ``JobID`` is the RebinID (text)."""
-    func = MainApiFunction.REBIN
-    args = _arguments(body)
-    problem = _object_type(args, LightCurveType.USER_OBJECT, func)
-    if problem is not None:
-        return problem
-    job_id = _identifier(args, "objectID")
-    if isinstance(job_id, dict):
-        return job_id
-    name = args.get("name")
-    if name is not None and not isinstance(name, str):
-        return failure(MainApiError.BAD_ARGUMENT, f"name `{php_str(name)}` is not text.")
+def _finished_light_curve(ctx: _Context, job_id: int) -> Job | Reply:
+    """The job whose complete light curve is to be rebinned, or why it cannot be."""
     job = ctx.state.jobs.get(job_id)
     if job is None:
         return failure(MainApiError.NOT_FOUND, f"There is no job {job_id} to rebin.")
@@ -163,6 +152,38 @@ def rebin_light_curve(ctx: _Context, body: Mapping[str, Any]) -> Reply:
             MainApiError.NO_PRODUCT,
             f"The light curve of job {job_id} was not produced (status {int(run.code)}); none to rebin.",
         )
+    return job
+
+
+def _options_failure(check: OptionCheck) -> Reply:
+    """The reply to binning options that break the light-curve rules: ``listErr`` groups the problems."""
+    groups = []
+    if check.missing:
+        groups.append({"label": LISTERR_MISSING_LABEL, "list": list(check.missing)})
+    if check.invalid:
+        groups.append({"label": LISTERR_INVALID_LABEL, "list": list(check.invalid)})
+    lines = [f"{group['label']} {'; '.join(group['list'])}." for group in groups]
+    text = " ".join([PARAMETER_PROBLEMS_ERROR, *lines])
+    return failure(MainApiError.BAD_OPTIONS, text, listErr=groups)
+
+
+# --------------------------------------------------------------------------- the functions
+def rebin_light_curve(ctx: _Context, body: Mapping[str, Any]) -> Reply:
+    """``rebinLightCurve``: check the job and the options, start a rebin; ``JobID`` is the RebinID (text)."""
+    func = MainApiFunction.REBIN
+    args = _arguments(body)
+    problem = _object_type(args, LightCurveType.USER_OBJECT, func)
+    if problem is not None:
+        return problem
+    job_id = _identifier(args, "objectID")
+    if isinstance(job_id, dict):
+        return job_id
+    name = args.get("name")
+    if name is not None and not isinstance(name, str):
+        return failure(MainApiError.BAD_ARGUMENT, f"name `{php_str(name)}` is not text.")
+    job = _finished_light_curve(ctx, job_id)
+    if isinstance(job, dict):
+        return job
     options = {key: value for key, value in args.items() if key not in ("type", "objectID", "name")}
     check = check_options(job.pars, options, job_id=job.job_id)
     if check.unknown:
@@ -172,14 +193,7 @@ def rebin_light_curve(ctx: _Context, body: Mapping[str, Any]) -> Reply:
             f"names: {', '.join(REBIN_OPTIONS)}.",
         )
     if check.pars is None:
-        groups = []
-        if check.missing:
-            groups.append({"label": LISTERR_MISSING_LABEL, "list": list(check.missing)})
-        if check.invalid:
-            groups.append({"label": LISTERR_INVALID_LABEL, "list": list(check.invalid)})
-        lines = [f"{group['label']} {'; '.join(group['list'])}." for group in groups]
-        text = " ".join([PARAMETER_PROBLEMS_ERROR, *lines])
-        return failure(MainApiError.BAD_OPTIONS, text, listErr=groups)
+        return _options_failure(check)
     rebin = ctx.state.rebins.create(
         job.job_id, check.pars, name=name or job.name, now=ctx.now, config=ctx.state.config
     )

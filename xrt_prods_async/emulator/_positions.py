@@ -8,6 +8,7 @@ Each result is drawn once from the :class:`~.sky.Source` and the data the job se
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,23 +178,36 @@ def _scatter(source: Source, err90: float, *parts: object) -> Position:
     return Position(ra, dec, err90)
 
 
+def _psf_error(rng: random.Random, counts: float, from_sxps: bool) -> float:
+    """The standard position's 90% error (arcsec): drawn for a catalogued (SXPS) position, else shrinking
+    with the counts from 6 to 1.5."""
+    if from_sxps:
+        return round(rng.uniform(1.5, 5.0), 1)
+    return round(min(6.0, max(1.5, 1.4 + 25.0 / math.sqrt(max(counts, 1.0)))), 1)
+
+
+def _refined(source: Source, found: bool, rng: random.Random) -> bool:
+    """Whether a refined (enhanced or astrometric) position is found: always for a known kind of source,
+    85% of the time for an unknown one, never without a standard position."""
+    return found and (source.kind != "Unknown" or rng.random() < 0.85)
+
+
 def locate(source: Source, windows: Sequence[Snapshot], *, use_sxps: bool, catalogue: str) -> PositionResults:
     """Positions from the data in ``windows``; none when the source has no position or no data was chosen."""
     rng = source.random("positions", len(windows))
     counts = sum(source_counts(source, w.mode, w.start, w.stop) for w in windows)
     found = source.has_position and counts >= 10
     from_sxps = found and use_sxps and source.in_sxps
-    psf_err = round(min(6.0, max(1.5, 1.4 + 25.0 / math.sqrt(max(counts, 1.0)))), 1)
-    if from_sxps:
-        psf_err = round(rng.uniform(1.5, 5.0), 1)
-    psf = _scatter(source, psf_err, "psf", from_sxps) if found else None
+    # One generator serves every draw below: keep their order (standard error, enhanced, astrometric, then
+    # the record files' figures), or every job's positions change.
+    psf = _scatter(source, _psf_error(rng, counts, from_sxps), "psf", from_sxps) if found else None
     enh = None
-    if found and (source.kind != "Unknown" or rng.random() < 0.85):
+    if _refined(source, found, rng):
         enh = _scatter(source, round(rng.uniform(1.5, 2.5), 1), "enh")
     xastrom: Position | None
     if from_sxps:
         xastrom = psf
-    elif found and (source.kind != "Unknown" or rng.random() < 0.85):
+    elif _refined(source, found, rng):
         xastrom = _scatter(source, round(rng.uniform(2.0, 4.0), 1), "xastrom")
     else:
         xastrom = None

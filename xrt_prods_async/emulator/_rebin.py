@@ -120,6 +120,24 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any], *, jo
     unknown = tuple(key for key in options if _canonical(key) is None)
     if unknown:
         return OptionCheck(None, unknown=unknown)
+    sent, spelled = _sent_options(options)
+    outcome = validate_submission(_rebin_body(job_pars, sent))
+    if outcome.submission is None:
+        # The validator also lists an invalid value as missing; say only what is wrong with it.
+        missing = [w for w in outcome.missing if not any(t.startswith(f"{w} is ") for t in outcome.invalid)]
+        return OptionCheck(
+            None,
+            missing=tuple(spelled.get(w, _WIRE_TO_NAME.get(w, w)) for w in missing),
+            invalid=tuple(_rename(text, spelled) for text in outcome.invalid),
+        )
+    return OptionCheck(build_job_pars(outcome.submission, job_id=job_id, envelope={}))
+
+
+def _sent_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The options given (all known names), by wire name, and how the request spelled each one.
+
+    ``None`` counts as absent, and a canonical name wins over its alias whichever comes first.
+    """
     sent: dict[str, Any] = {}
     spelled: dict[str, str] = {}
     for key, value in options.items():
@@ -130,6 +148,11 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any], *, jo
             continue  # absent, or an alias given beside the canonical name (which wins)
         sent[wire] = value
         spelled[wire] = key
+    return sent, spelled
+
+
+def _rebin_body(job_pars: Mapping[str, Any], sent: Mapping[str, Any]) -> dict[str, Any]:
+    """The submission a rebin amounts to: the job's globals, a light curve only, binned as ``sent`` says."""
     body = {k: v for k, v in job_pars.items() if k not in _LC_KEYS and k not in _PRODUCT_FLAGS}
     body.update(dict.fromkeys(_PRODUCT_FLAGS, 0))
     body[Product.LIGHT_CURVE.flag] = 1
@@ -138,16 +161,7 @@ def check_options(job_pars: Mapping[str, Any], options: Mapping[str, Any], *, jo
     elif "uselcobs" in sent and "lcobs" not in sent:
         body["lcobs"] = "user"
     body.update(sent)
-    outcome = validate_submission(body)
-    if outcome.submission is None:
-        # The validator also lists an invalid value as missing; say only what is wrong with it.
-        missing = [w for w in outcome.missing if not any(t.startswith(f"{w} is ") for t in outcome.invalid)]
-        return OptionCheck(
-            None,
-            missing=tuple(spelled.get(w, _WIRE_TO_NAME.get(w, w)) for w in missing),
-            invalid=tuple(_rename(text, spelled) for text in outcome.invalid),
-        )
-    return OptionCheck(build_job_pars(outcome.submission, job_id=job_id, envelope={}))
+    return body
 
 
 def _rename(problem: str, spelled: Mapping[str, str]) -> str:

@@ -103,6 +103,62 @@ def settings_from(pars: Mapping[str, Any], windows: Sequence[Snapshot], zero: fl
     )
 
 
+#: An interval before its data is added up: name, start, stop (plan seconds) and the snapshot parts in it.
+Span = tuple[str, float, float, list[Snapshot]]
+
+
+def interval_spans(settings: SpecSettings) -> list[Span]:
+    """The intervals the job's ``timeslice`` asks for, in order: one over all the data (``single``, named
+    after the stem), or one per user slice, per observation or per snapshot."""
+    windows = settings.windows
+    if settings.timeslice == "user":
+        return user_spans(settings.slices, windows, settings.zero)
+    if settings.timeslice == "obsid":
+        return obsid_spans(windows)
+    if settings.timeslice == "snapshot":
+        return snapshot_spans(windows)
+    if windows:
+        return [(settings.stem, windows[0].start, windows[-1].stop, list(windows))]
+    return []
+
+
+def user_spans(slices: Sequence[tuple[str, str]], windows: Sequence[Snapshot], zero: float) -> list[Span]:
+    """One interval per user slice with time ranges, from its first start to its last stop; its parts are
+    the windows clipped to each range (a slice without ranges is left out)."""
+    spans = []
+    for rname, gti in slices:
+        ranges = time_ranges(gti, zero)
+        if not ranges:
+            continue
+        parts = [
+            Snapshot(w.obsid, w.mode, max(a, w.start), min(b, w.stop))
+            for w in windows
+            for a, b in ranges
+            if min(b, w.stop) > max(a, w.start)
+        ]
+        spans.append((rname, min(a for a, _ in ranges), max(b for _, b in ranges), parts))
+    return spans
+
+
+def obsid_spans(windows: Sequence[Snapshot]) -> list[Span]:
+    """One interval per observation, ``Obs_{obsid}``, in order of first appearance."""
+    by_obs: dict[str, list[Snapshot]] = {}
+    for w in windows:
+        by_obs.setdefault(w.obsid, []).append(w)
+    return [(f"Obs_{obsid}", group[0].start, group[-1].stop, group) for obsid, group in by_obs.items()]
+
+
+def snapshot_spans(windows: Sequence[Snapshot]) -> list[Span]:
+    """One interval per snapshot (contiguous windows), ``Obs_{obsid}_snap{n}`` counting within each obsid."""
+    spans = []
+    counter: dict[str, int] = {}
+    for group in _contiguous(windows):
+        obsid = group[0].obsid
+        counter[obsid] = counter.get(obsid, 0) + 1
+        spans.append((f"Obs_{obsid}_snap{counter[obsid]}", group[0].start, group[-1].stop, group))
+    return spans
+
+
 class Spectra:
     """The spectra of one job: intervals, fits, replies in both layouts and the files of ``spec/``."""
 
@@ -119,51 +175,23 @@ class Spectra:
     # ---- intervals -------------------------------------------------------------------------------------
 
     def _intervals(self) -> list[Interval]:
-        windows = self.settings.windows
-        how = self.settings.timeslice
-        spans: list[tuple[str, float, float, list[Snapshot]]] = []
-        if how == "user":
-            for rname, gti in self.settings.slices:
-                ranges = time_ranges(gti, self.settings.zero)
-                if not ranges:
-                    continue
-                parts = [
-                    Snapshot(w.obsid, w.mode, max(a, w.start), min(b, w.stop))
-                    for w in windows
-                    for a, b in ranges
-                    if min(b, w.stop) > max(a, w.start)
-                ]
-                spans.append((rname, min(a for a, _ in ranges), max(b for _, b in ranges), parts))
-        elif how == "obsid":
-            by_obs: dict[str, list[Snapshot]] = {}
-            for w in windows:
-                by_obs.setdefault(w.obsid, []).append(w)
-            for obsid, group in by_obs.items():
-                spans.append((f"Obs_{obsid}", group[0].start, group[-1].stop, group))
-        elif how == "snapshot":
-            counter: dict[str, int] = {}
-            for group in _contiguous(windows):
-                obsid = group[0].obsid
-                counter[obsid] = counter.get(obsid, 0) + 1
-                spans.append((f"Obs_{obsid}_snap{counter[obsid]}", group[0].start, group[-1].stop, group))
-        elif windows:
-            spans.append((self.settings.stem, windows[0].start, windows[-1].stop, list(windows)))
-        out = []
-        for rname, start, stop, parts in spans:
-            interval = Interval(rname, start, stop)
-            for w in parts:
-                counts = source_counts(self.source, w.mode, w.start, w.stop)
-                data = interval.modes.setdefault(w.mode, ModeData())
-                data.exposure += w.duration
-                data.counts += counts
-                data.weighted_time += counts * _mean_time(self.source, w)
-            interval.modes = {
-                m: interval.modes[m]
-                for m in ("WT", "PC")
-                if m in interval.modes and interval.modes[m].counts >= MIN_SPECTRUM_COUNTS
-            }
-            out.append(interval)
-        return out
+        return [self._interval(*span) for span in interval_spans(self.settings)]
+
+    def _interval(self, rname: str, start: float, stop: float, parts: Sequence[Snapshot]) -> Interval:
+        """An interval holding the data of ``parts``; a mode with too few counts for a spectrum is dropped."""
+        interval = Interval(rname, start, stop)
+        for w in parts:
+            counts = source_counts(self.source, w.mode, w.start, w.stop)
+            data = interval.modes.setdefault(w.mode, ModeData())
+            data.exposure += w.duration
+            data.counts += counts
+            data.weighted_time += counts * _mean_time(self.source, w)
+        interval.modes = {
+            m: interval.modes[m]
+            for m in ("WT", "PC")
+            if m in interval.modes and interval.modes[m].counts >= MIN_SPECTRUM_COUNTS
+        }
+        return interval
 
     # ---- fits ------------------------------------------------------------------------------------------
 

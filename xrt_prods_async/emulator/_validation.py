@@ -122,8 +122,12 @@ _LC = Product.LIGHT_CURVE.value
 _SPEC = Product.SPECTRUM.value
 _IMAGE = Product.IMAGE.value
 _SDET = Product.SOURCE_DET.value
-_BAND = {"minimum": 0.3, "maximum": 10.0, "echo": Echo.STRING}
 _POSITIVE = {"minimum": 0.0, "min_open": True}
+# Energies: positive; the service documents no 0.3-10 keV limit (docs/parameters.md §9.5), so none is
+# guessed here. The sub-bands must lie inside the main band (_cross_checks, documented).
+_BAND = {**_POSITIVE, "echo": Echo.STRING}
+#: Hardness-ratio bin lengths when hrbin=0 leaves them unset (documented defaults, docs/parameters.md §4).
+_HR_BIN_DEFAULTS = (("pchrbin", 2.51), ("wthrbin", 0.5))
 _GRADES = ("all", "0", "4")
 
 #: Every submit parameter the emulator knows, by wire name, in the order problems are reported.
@@ -344,7 +348,7 @@ def _parse_choice(par: WireParameter, raw: Any) -> str:
     raise BadValueError(f"one of {', '.join(par.choices)}")
 
 
-_TARGET = re.compile(r"^\d{1,8}$")
+_TARGET = re.compile(r"^\d+$")
 _LABEL = re.compile(r"^[A-Za-z0-9]+$")
 
 
@@ -352,13 +356,13 @@ def _parse_targets(raw: Any) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     if not isinstance(raw, str):
-        raise BadValueError("a comma-separated list of targetIDs (up to 8 digits each)")
+        raise BadValueError("a comma-separated list of targetIDs (digits)")
     text = raw.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items or not all(_TARGET.match(t) for t in items):
-        raise BadValueError("a comma-separated list of targetIDs (up to 8 digits each)")
+        raise BadValueError("a comma-separated list of targetIDs (digits)")
     return ",".join(t.zfill(8) for t in items)
 
 
@@ -375,7 +379,7 @@ def _parse_models(par: WireParameter, raw: Any) -> list[str]:
 
 
 def _parse_bands(raw: Any) -> str:
-    rule = "a comma-separated list of energy bands lo-hi, in keV between 0.3 and 10"
+    rule = "a comma-separated list of energy bands lo-hi, in keV, with 0 <= lo < hi"
     if not isinstance(raw, str):
         raise BadValueError(rule)
     bands = [b.strip() for b in raw.split(",") if b.strip()]
@@ -389,7 +393,7 @@ def _parse_bands(raw: Any) -> str:
             lo, hi = float(parts[0]), float(parts[1])
         except ValueError:
             raise BadValueError(rule) from None
-        if not 0.3 <= lo < hi <= 10.0:
+        if not 0.0 <= lo < hi:
             raise BadValueError(rule)
     return ",".join(bands)
 
@@ -488,36 +492,12 @@ def validate_submission(request: Mapping[str, Any]) -> ValidationOutcome:
 
 
 def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
-    need: list[str] = ["name"]
-    if values.get("getTargs") != 1:
-        need.append("targ")
-    if values.get("getCoords") != 1:
-        need += ["RA", "Dec"]
-    if Product.LIGHT_CURVE in products or Product.SPECTRUM in products:
-        need.append("cent")
-    if values.get("cent") == 1:
-        need.append("poserr")
+    """The mandatory parameters the body lacks: the globals' rules, then each requested product's."""
+    need = _needed_globals(values, products)
     if Product.LIGHT_CURVE in products:
-        need.append("binMeth")
-        if values.get("binMeth") == "counts":
-            need += ["pccounts", "wtcounts", "dynamic"]
-        if values.get("binMeth") == "time" and values.get("hrbin", 1) == 0:
-            need += ["pchrbin", "wthrbin"]
-        if values.get("lcobs") == "user":
-            need.append("uselcobs")
+        need += _needed_for_light_curve(values)
     if Product.SPECTRUM in products:
-        need.append("specz")
-        if values.get("specz") == 1:
-            need.append("zval")
-        if values.get("specobs") == "user":
-            need.append("usespecobs")
-        if values.get("timeslice") == "user":
-            need += ["rname1", "gti1"]
-            for n in range(2, 5):
-                if f"rname{n}" in values:
-                    need.append(f"gti{n}")
-                elif f"gti{n}" in values:
-                    need.append(f"rname{n}")
+        need += _needed_for_spectrum(values)
     if POSITION in _active_scopes(products) and values.get("posobs") == "user":
         need.append("useposobs")
     if Product.IMAGE in products and values.get("imobs") == "user":
@@ -525,6 +505,48 @@ def _missing(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[s
     if Product.SOURCE_DET in products and values.get("detobs", "user") == "user":
         need.append("usedetobs")
     return [name for name in need if name not in values]
+
+
+def _needed_globals(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
+    """Name, target, position and centroiding, unless the service is asked to work them out."""
+    need: list[str] = ["name"]
+    if values.get("getTargs") != 1:
+        need.append("targ")
+    # Source detection alone needs no position (swifttools' RequestJob.md: RA/Dec mean nothing for it).
+    if values.get("getCoords") != 1 and products != (Product.SOURCE_DET,):
+        need += ["RA", "Dec"]
+    if Product.LIGHT_CURVE in products or Product.SPECTRUM in products:
+        need.append("cent")
+    if values.get("cent") == 1:
+        need.append("poserr")
+    return need
+
+
+def _needed_for_light_curve(values: Mapping[str, Any]) -> list[str]:
+    """The binning method, what counts binning needs, and the observations of a user selection."""
+    need = ["binMeth"]
+    if values.get("binMeth") == "counts":
+        need += ["pccounts", "wtcounts", "dynamic"]
+    if values.get("lcobs") == "user":
+        need.append("uselcobs")
+    return need
+
+
+def _needed_for_spectrum(values: Mapping[str, Any]) -> list[str]:
+    """The redshift flag (and value), a user selection's observations, user time slices in pairs."""
+    need = ["specz"]
+    if values.get("specz") == 1:
+        need.append("zval")
+    if values.get("specobs") == "user":
+        need.append("usespecobs")
+    if values.get("timeslice") == "user":
+        need += ["rname1", "gti1"]
+        for n in range(2, 5):
+            if f"rname{n}" in values:
+                need.append(f"gti{n}")
+            elif f"gti{n}" in values:
+                need.append(f"rname{n}")
+    return need
 
 
 def _cross_checks(values: Mapping[str, Any], products: tuple[Product, ...]) -> list[str]:
@@ -568,6 +590,17 @@ def resolve_derived(values: dict[str, Any], resolver: NameResolver) -> None:
                 f"Could not resolve the name `{name}` into coordinates; supply RA and Dec, or check the name."
             )
         values["RA"], values["Dec"] = f"{coords[0]:.4f}", f"{coords[1]:.4f}"
+    if "RA" not in values or "Dec" not in values:  # source detection alone needs no position
+        if values.get("getTargs") != 1 and values.get("getT0") != 1:
+            return
+        known = resolver.coordinates(name)
+        if known is None:
+            raise ResolutionError(
+                f"Could not find targetIDs or T0 for `{name}` without a position; supply RA and Dec, or "
+                "targ and T0."
+            )
+        values.setdefault("RA", f"{known[0]:.4f}")
+        values.setdefault("Dec", f"{known[1]:.4f}")
     ra, dec = float(values["RA"]), float(values["Dec"])
     if values.get("getTargs") == 1:
         targets = resolver.targets(name, ra, dec)
@@ -617,6 +650,9 @@ def build_job_pars(
         if par.name == "hrbin":
             default = 1 if values.get("binMeth") == "time" else 0
         pars[par.name] = list(default) if isinstance(default, list) else default
+    if values.get("binMeth") == "time" and pars.get("hrbin") == 0:
+        for name, default in _HR_BIN_DEFAULTS:
+            pars.setdefault(name, default)
     for key, value in _INTERNAL_ECHO:
         pars.setdefault(key, value)
     pars.setdefault("outdir", f"USERPROD_{job_id}")

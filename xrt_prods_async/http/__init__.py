@@ -2,12 +2,20 @@
 and truncated-reply detection, and the politeness guard (https and >= 10 s polling off loopback)."""
 
 from ._hosts import is_loopback_host, is_loopback_url
-from ._policy import MIN_REMOTE_POLL_INTERVAL, Politeness, RetryPolicy
+from ._policy import (
+    MAX_SECONDS,
+    MIN_REMOTE_POLL_INTERVAL,
+    Politeness,
+    RetryPolicy,
+    check_count,
+    check_seconds,
+)
 from ._session import DEFAULT_TIMEOUT, Session
 from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning, XRTWarning
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MAX_SECONDS",
     "MIN_REMOTE_POLL_INTERVAL",
     "NewerServiceVersionWarning",
     "Politeness",
@@ -15,6 +23,8 @@ __all__ = [
     "ServiceDeprecationWarning",
     "Session",
     "XRTWarning",
+    "check_count",
+    "check_seconds",
     "is_loopback_host",
     "is_loopback_url",
 ]

@@ -372,4 +372,6 @@ def _is_json(text: str) -> bool:
         json.loads(text)
     except ValueError:
         return False
+    except RecursionError:  # complete enough to nest that deep: not a reply cut short
+        return True
     return True

@@ -27,7 +27,7 @@ from xrt_prods_async._products import Product
 
 from ._checks import Issue, Trigger, apply_triggers, check_types, report
 from ._codec import decode_value, encode_value
-from ._fields import Param, describe, expected_of, param_of
+from ._fields import Param, describe, expected_of, is_sendable, param_of
 from ._naming import Namer, Names, Style, fmt, short_repr, style_of_unknown, suggest
 
 __all__ = ["ParamModel", "Prepared", "ProductModel", "Resolved", "Written", "snake_name"]
@@ -123,6 +123,20 @@ class ParamModel(BaseModel):
         self._written = prepared.written
 
     @classmethod
+    def _build(cls, data: Mapping[Any, Any]) -> Self:
+        """The constructor's pipeline for parameters given as a mapping, whose keys need not be strings
+        (each one that is not is a problem, where ``cls(**data)`` would fail on it)."""
+        prepared = cls._prepare(data)
+        if prepared.problems:
+            raise InvalidRequestError(prepared.problems, context=cls._context())
+        return cls._from_prepared(prepared)
+
+    @classmethod
+    def _not_a_mapping(cls, obj: Any) -> InvalidRequestError:
+        problem = Problem(cls.__name__, f"expected a mapping of parameters; got {short_repr(obj)}")
+        return InvalidRequestError([problem], context=cls._context())
+
+    @classmethod
     def _from_prepared(cls, prepared: Prepared) -> Self:
         """An instance from values :meth:`_prepare` already validated (no second validation)."""
         instance = cast(Self, cls.model_construct(**prepared.values))
@@ -165,8 +179,8 @@ class ParamModel(BaseModel):
         keywords = cls._keywords()
         resolved = Resolved()
         for key, value in data.items():
-            if not isinstance(key, str):
-                resolved.wrong.append((repr(key), "parameter names must be strings"))
+            if not isinstance(key, str) or not is_sendable(key):
+                resolved.wrong.append((short_repr(key), "parameter names must be strings of text"))
                 continue
             target = keywords.lookup.get(key)
             if target is None:
@@ -361,18 +375,15 @@ class ParamModel(BaseModel):
         if isinstance(obj, cls):
             return obj
         if not isinstance(obj, Mapping):
-            raise InvalidRequestError(
-                [Problem(cls.__name__, f"expected a mapping of parameters; got {short_repr(obj)}")],
-                context=cls._context(),
-            )
-        return cls(**{str(k): v for k, v in obj.items()})
+            raise cls._not_a_mapping(obj)
+        return cls._build(obj)
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
         """Build from a JSON object of parameters in any spelling, as :meth:`model_validate` does."""
         try:
             obj = json.loads(json_data)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:
             problem = Problem(cls.__name__, f"not valid JSON: {error}")
             raise InvalidRequestError([problem], context=cls._context()) from None
         return cls.model_validate(obj)
@@ -382,7 +393,9 @@ class ParamModel(BaseModel):
         """Build from loosely typed values — text from a CSV row or a form: ``"335.6985"``, ``"1"``,
         ``"yes"``, ``"20"``. Each value of a known parameter is read for its type first (blank text means
         unset); everything else is checked as by the constructor."""
-        return cls(**cls._loosen(data))
+        if not isinstance(data, Mapping):
+            raise cls._not_a_mapping(data)
+        return cls._build(cls._loosen(data))
 
     @classmethod
     def _loosen(cls, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -421,16 +434,24 @@ class ProductModel(ParamModel):
     product: ClassVar[Product]
 
     @classmethod
+    def _product(cls) -> Product | None:
+        """The product, or None for a base of products (``PositionOptions``), which may be built too."""
+        return next((k.__dict__["product"] for k in cls.__mro__ if "product" in k.__dict__), None)
+
+    @classmethod
     def _context(cls) -> str:
-        return f"The {cls.product.label} parameters are not valid"
+        product = cls._product()
+        return f"The {product.label if product else cls.__name__} parameters are not valid"
 
     @classmethod
     def _what(cls) -> str:
-        return f"the {cls.product.label} ({cls.product.long_name})"
+        product = cls._product()
+        return f"the {product.label} ({product.long_name})" if product else f"the {cls.__name__}"
 
     @classmethod
     def _default_prefix(cls, style: Style) -> str | None:
-        long_name = cls.product.long_name
+        product = cls._product()
+        long_name = product.long_name if product else cls.__name__
         return long_name if style == "swifttools" else snake_name(long_name)
 
 

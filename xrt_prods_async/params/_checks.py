@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from xrt_prods_async._errors import Problem
 
-from ._fields import expected_of
+from ._fields import TOO_DEEP, expected_of, too_deep
 from ._naming import Namer, fmt, short_repr
 
 __all__ = ["DROP", "Issue", "Trigger", "apply_triggers", "check_types", "report"]
@@ -87,6 +87,9 @@ def check_types(
         info = fields[name]
         if value is None and info.default is not None:
             continue  # unsetting a parameter that is always sent leaves its default
+        if too_deep(value):
+            bad[name] = TOO_DEEP
+            continue
         try:
             values[name] = _adapter(info).validate_python(value)
         except ValidationError as error:

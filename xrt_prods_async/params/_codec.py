@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 from xrt_prods_async.wire._envelope import API_NAME_KEY, API_VERSION_KEY, REQUEST_ENVELOPE_KEYS, USER_ID_KEY
 from xrt_prods_async.wire._loose import read_flag
 
-from ._fields import kind_of, param_of
+from ._fields import MAX_EXACT_INT, kind_of, param_of
 
 __all__ = [
     "API_NAME_KEY",
@@ -34,14 +34,12 @@ __all__ = [
 #: Keys of the envelope every xrt_prods call carries (defined in wire); they are not job parameters.
 META_KEYS: frozenset[str] = frozenset(REQUEST_ENVELOPE_KEYS)
 
-_MAX_EXACT = 2**53
-
 
 def encode_value(value: Any) -> Any:
     """The JSON value the service expects for a validated Python value."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < _MAX_EXACT:
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_EXACT_INT:
         return int(value)
     if isinstance(value, tuple):
         return [encode_value(item) for item in value]
@@ -60,7 +58,10 @@ def _number(value: Any) -> Any:
         except ValueError:
             return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond float range: left for the model to report
+            return value
     return value
 
 
@@ -82,10 +83,19 @@ def _models(value: Any) -> Any:
         if text.startswith("["):
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
                 return value
         return [item.strip() for item in text.split(",") if item.strip()]
     return value
+
+
+def _code_of(value: Any) -> str | None:
+    """How an old-server code is looked up: the text of a string or a number ("1" for 1); None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < MAX_EXACT_INT:
+        return str(value)
+    return None
 
 
 _DECODERS = {"number": _number, "count": _count, "flag": _flag, "models": _models, "time": _number}
@@ -98,8 +108,9 @@ def decode_value(info: FieldInfo, value: Any, *, echo: bool = True) -> Any:
     without it (text from a user: a CSV cell, a form) only the type is read.
     """
     facts = param_of(info)
-    if echo and facts is not None and not isinstance(value, (list, dict)) and str(value) in facts.codes:
-        return facts.codes[str(value)]
+    code = _code_of(value)
+    if echo and facts is not None and code is not None and code in facts.codes:
+        return facts.codes[code]
     if echo and facts is not None and facts.decode is not None:
         value = facts.decode(value)
     decoder = _DECODERS.get(kind_of(info))

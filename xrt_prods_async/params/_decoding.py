@@ -15,7 +15,8 @@ from xrt_prods_async._errors import InvalidRequestError, Problem
 from xrt_prods_async._products import Product
 
 from ._codec import META_KEYS, decode_value, is_truthy_flag
-from ._naming import suggest
+from ._fields import TOO_DEEP, is_sendable, too_deep
+from ._naming import short_repr, suggest
 from ._positions import PositionOptions
 
 if TYPE_CHECKING:
@@ -79,8 +80,10 @@ class _BodyReader:
     def read(self, *, strict: bool) -> dict[str, Any]:
         """The request in swifttools form; unknown keys are problems when ``strict``."""
         for key, value in self.pars.items():
-            if not isinstance(key, str):
-                self.problems.append(Problem(repr(key), "parameter names must be strings"))
+            if not isinstance(key, str) or not is_sendable(key):
+                self.problems.append(Problem(short_repr(key), "parameter names must be strings of text"))
+            elif too_deep(value):
+                self.problems.append(Problem(key, TOO_DEEP))
             elif not self._skipped(key, value) and not self._route(key, value) and strict:
                 self.problems.append(
                     Problem(key, f"not a parameter of the service{suggest(key, self._known())}")

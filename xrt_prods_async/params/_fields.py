@@ -24,7 +24,15 @@ from pydantic import BeforeValidator, Field
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from xrt_prods_async.wire._loose import MAX_NESTING, safe_repr, too_deep
+
 __all__ = [
+    "MAX_EXACT_INT",
+    "MAX_NESTING",
+    "NO_RANGE",
+    "OBS_WITH_ALL",
+    "STRICTER",
+    "TOO_DEEP",
     "Count",
     "Flag",
     "Kind",
@@ -35,9 +43,12 @@ __all__ = [
     "Text",
     "Time",
     "choices_of",
+    "is_sendable",
     "kind_of",
     "param",
     "param_of",
+    "safe_repr",
+    "too_deep",
     "value_error",
 ]
 
@@ -59,7 +70,9 @@ class Param:
     the value's meaning; ``decode`` a clean-up for the server's echo of the value; ``derives`` the fields
     whose values the service works out when this flag is set; ``applies_if`` the sibling wire values
     without which the parameter means nothing (the service echoes such values anyway, e.g. ``hrbin`` 0 for
-    counts binning, so they are not read back from an echo).
+    counts binning, so they are not read back from an echo). ``stricter`` says why a rule of this
+    parameter goes beyond both the service's documentation and swifttools: kept only where the service
+    would refuse the value or silently do something other than asked (docs/parameters.md §9.5).
     """
 
     wire: str
@@ -74,10 +87,11 @@ class Param:
     decode: Callable[[Any], Any] | None = None
     derives: tuple[str, ...] = ()
     applies_if: Mapping[str, str] = field(default_factory=dict)
+    stricter: str | None = None
 
     def applies_to(self, body: Mapping[str, Any]) -> bool:
         """True when ``body`` (a flat wire body) meets every ``applies_if`` condition."""
-        return all(str(body.get(key, "")).strip().lower() == value for key, value in self.applies_if.items())
+        return all(_word(body.get(key)) == value for key, value in self.applies_if.items())
 
     @property
     def st_name(self) -> str:
@@ -90,6 +104,11 @@ class Param:
         schema["swifttools"] = self.st_name
         if self.unit:
             schema["unit"] = self.unit
+
+
+def _word(value: Any) -> str:
+    """A wire value as a lower-case word for ``applies_if`` (text only: nothing else names a choice)."""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def param(
@@ -107,6 +126,7 @@ def param(
     decode: Callable[[Any], Any] | None = None,
     derives: tuple[str, ...] = (),
     applies_if: Mapping[str, str] | None = None,
+    stricter: str | None = None,
     ge: float | None = None,
     le: float | None = None,
     gt: float | None = None,
@@ -126,6 +146,7 @@ def param(
         decode=decode,
         derives=derives,
         applies_if=dict(applies_if or {}),
+        stricter=stricter,
     )
     return Field(default, json_schema_extra=facts, ge=ge, le=le, gt=gt, lt=lt)
 
@@ -150,18 +171,31 @@ def not_a(what: str) -> PydanticCustomError:
     return PydanticCustomError("xrt_type", "must be {what}", {"what": what})
 
 
+#: The problem with a value nested deeper than :data:`MAX_NESTING` levels.
+TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; no parameter is"
+
+
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise not_a("a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        raise not_a("a finite number") from None
     if not math.isfinite(number):
         raise not_a("a finite number")
     return number
 
 
+#: Whole numbers stay exact in the service's JSON (read as doubles by PHP) only below this.
+MAX_EXACT_INT = 2**53
+
+
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise not_a("a whole number")
+    if abs(value) >= MAX_EXACT_INT:
+        raise value_error("must be a whole number below 2**53 (the service reads larger ones inexactly)")
     return value
 
 
@@ -178,7 +212,18 @@ def _text(value: Any) -> str:
         raise not_a("a string")
     if not value.strip():
         raise not_a("a non-empty string")
+    if not is_sendable(value):
+        raise value_error("holds a lone surrogate (\\ud800-\\udfff), which cannot be sent as UTF-8")
     return value
+
+
+def is_sendable(text: str) -> bool:
+    """True when ``text`` can be sent: the service reads UTF-8, which cannot hold a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _time(value: Any) -> float | str:
@@ -204,15 +249,12 @@ def _models(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not items:
         raise not_a(f"a non-empty list of {', '.join(map(repr, SPECTRAL_MODELS))}")
-    seen: set[str] = set()
     for item in items:
         if not isinstance(item, str) or item.lower() not in SPECTRAL_MODELS:
             raise value_error(
-                f"{item!r} is not a spectral model; use any of {', '.join(map(repr, SPECTRAL_MODELS))}"
+                f"{safe_repr(item)[:40]} is not a spectral model; use any of "
+                f"{', '.join(map(repr, SPECTRAL_MODELS))}"
             )
-        if item.lower() in seen:
-            raise value_error(f"{item!r} is listed twice")
-        seen.add(item.lower())
     return tuple(items)
 
 
@@ -306,12 +348,27 @@ def expected_of(info: FieldInfo) -> str:
     return text
 
 
+#: How a field's description introduces a rule beyond the service's documentation and swifttools.
+STRICTER = "Stricter than documented:"
+
+#: The reason for the range of a numeric parameter whose range the service does not document.
+NO_RANGE = (
+    "no range is documented, and outside this one a value means nothing (the job would fail or misread it)"
+)
+
+
+#: Why ``use_obs`` with ``which_data='all'`` is refused (swifttools drops whichever came first).
+OBS_WITH_ALL = "refused with which_data='all', which the service would follow, silently ignoring it"
+
+
 def describe(info: FieldInfo) -> str:
     """The full description of a parameter field: meaning, type/values, unit, default and names."""
     facts = param_of(info)
     if facts is None:
         return info.description or ""
     parts = [facts.doc.rstrip(".") + "."]
+    if facts.stricter:
+        parts.append(f"{STRICTER} {facts.stricter}.")
     parts.append(f"Value: {expected_of(info)}.")
     if facts.default_note:
         parts.append(f"Server default: {facts.default_note}.")

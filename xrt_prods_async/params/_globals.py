@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from ._base import ParamModel
 from ._checks import Issue, Trigger
-from ._fields import Count, Flag, Number, Text, Time, param
+from ._fields import NO_RANGE, Count, Flag, Number, Text, Time, param
 from ._naming import Namer
 from ._targets import Targets, arcmin_from_echo, strip_braces
 
@@ -32,6 +32,10 @@ class Globals(ParamModel):
         "Comma-separated Swift targetIDs, e.g. '00945521,00013267'; required unless get_targs; sets "
         "get_targs=False",
         decode=strip_braces,
+        stricter=(
+            "digits only, as Swift targetIDs are numbers; any other text names no target, so the job "
+            "would be made and then find no data"
+        ),
     )
     t0: Time | None = param(
         "Tstart",
@@ -47,10 +51,22 @@ class Globals(ParamModel):
         aliases=("SinceT0",),
     )
     ra: Number | None = param(
-        "RA", "RA", "Right ascension (J2000); required unless get_coords", unit="deg", ge=0, lt=360
+        "RA",
+        "RA",
+        "Right ascension (J2000); required unless get_coords",
+        unit="deg",
+        stricter="an angle outside this range names no point on the sky",
+        ge=0,
+        lt=360,
     )
     dec: Number | None = param(
-        "Dec", "Dec", "Declination (J2000); required unless get_coords", unit="deg", ge=-90, le=90
+        "Dec",
+        "Dec",
+        "Declination (J2000); required unless get_coords",
+        unit="deg",
+        stricter="an angle outside this range names no point on the sky",
+        ge=-90,
+        le=90,
     )
     centroid: Flag | None = param(
         "cent",
@@ -72,6 +88,7 @@ class Globals(ParamModel):
         "maxCentTries",
         "ObsIDs to try centroiding on before giving up",
         server_default=10,
+        stricter="with no tries, centroid=True would silently not centroid",
         ge=1,
     )
     pos_err: Number | None = param(
@@ -89,11 +106,10 @@ class Globals(ParamModel):
         "Super-soft source: grade-0 events only and lower pile-up thresholds",
         server_default=False,
     )
-    use_sxps: Flag = param(
+    use_sxps: Flag | None = param(
         "useSXPS",
         "useSXPS",
         "Use the SXPS source lists",
-        default=False,
         server_default=False,
         # The older server echoed useSXPS as "2SXPS" for a request that did not set it (default 0).
         codes={"2SXPS": False},
@@ -104,6 +120,7 @@ class Globals(ParamModel):
         "Rate above which WT pile-up is tested",
         unit="ct/s",
         server_default=150.0,
+        stricter=NO_RANGE,
         gt=0,
     )
     pc_pup_rate: Number | None = param(
@@ -112,6 +129,7 @@ class Globals(ParamModel):
         "Rate above which PC pile-up is tested",
         unit="ct/s",
         server_default=0.6,
+        stricter=NO_RANGE,
         gt=0,
     )
     notify: Flag | None = param(
@@ -123,6 +141,7 @@ class Globals(ParamModel):
         "Resolve name into RA/Dec (SIMBAD) instead of giving them",
         server_default=False,
         derives=("ra", "dec"),
+        stricter="True is refused with ra/dec, which the service would silently replace by the resolved ones",
     )
     get_targs: Flag | None = param(
         "getTargs",
@@ -130,6 +149,7 @@ class Globals(ParamModel):
         "Use every targetID matching name and covering RA/Dec instead of giving targ",
         server_default=False,
         derives=("targ",),
+        stricter="True is refused with targ, which the service would silently replace by the IDs it finds",
     )
     get_t0: Flag | None = param(
         "getT0",
@@ -137,6 +157,7 @@ class Globals(ParamModel):
         "T0 = GRB trigger time or start of the first observation",
         server_default=False,
         derives=("t0",),
+        stricter="True is refused with t0, which the service would silently replace by the T0 it works out",
     )
 
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (

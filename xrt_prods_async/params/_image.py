@@ -11,7 +11,7 @@ from xrt_prods_async._products import Product
 
 from ._base import ProductModel
 from ._checks import DROP, Issue, Trigger
-from ._fields import Kind, Lower, Text, param, value_error
+from ._fields import OBS_WITH_ALL, Kind, Lower, Text, param, value_error
 from ._naming import Namer
 
 __all__ = ["Image"]
@@ -46,7 +46,14 @@ class Image(ProductModel):
     product: ClassVar[Product] = Product.IMAGE
 
     energies: Bands | None = param(
-        "imen", "energies", "Energy bands of the images, keV", server_default="0.3-10,0.3-1.5,1.51-10"
+        "imen",
+        "energies",
+        "Energy bands of the images, keV",
+        server_default="0.3-10,0.3-1.5,1.51-10",
+        stricter=(
+            "each band must read 'lo-hi' with 0 ≤ lo < hi; a band the service cannot read would fail the "
+            "image"
+        ),
     )
     which_data: ImData | None = param(
         "imobs",
@@ -55,7 +62,10 @@ class Image(ProductModel):
         server_default="all",
     )
     use_obs: Text | None = param(
-        "useimobs", "useObs", "Observations to use: obsIDs or 'start-stop' ranges, as one string"
+        "useimobs",
+        "useObs",
+        "Observations to use: obsIDs or 'start-stop' ranges, as one string",
+        stricter=OBS_WITH_ALL,
     )
 
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (

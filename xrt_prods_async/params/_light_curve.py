@@ -11,7 +11,7 @@ from xrt_prods_async._products import Product
 
 from ._base import ProductModel
 from ._checks import DROP, Issue, Trigger
-from ._fields import Count, Flag, Lower, Number, Text, param
+from ._fields import NO_RANGE, OBS_WITH_ALL, Count, Flag, Lower, Number, Text, param
 from ._naming import Namer, fmt
 
 __all__ = ["LightCurve"]
@@ -36,11 +36,16 @@ LcData = Annotated[Literal["all", "user"], Lower]
 #: Hardness-ratio binning is part of time binning; the service echoes ``hrbin`` 0 for other methods.
 _TIME_BINNING = {"binMeth": "time"}
 _OBS = "obsIDs (e.g. '00282445000,00282445001') or 'start-stop' ranges, as one string"
+_BAND = (
+    "an energy of zero or less means nothing, and each band must run from low to high (documented: only "
+    "that the sub-bands lie inside the main band)"
+)
 
 
 class LightCurve(ProductModel):
     """Parameters of a light curve. Only ``bin_meth`` is always required; counts binning also needs
-    ``pc_counts``, ``wt_counts`` and ``dynamic``, time binning ``pc_bin_time`` and ``wt_bin_time``."""
+    ``pc_counts``, ``wt_counts`` and ``dynamic``. Time binning needs nothing more: its bin lengths have
+    documented service defaults."""
 
     product: ClassVar[Product] = Product.LIGHT_CURVE
 
@@ -49,22 +54,58 @@ class LightCurve(ProductModel):
         "binMeth", "binMeth", "How the light curve is binned; required", server_default=None
     )
     min_energy: Number | None = param(
-        "minen", "minEnergy", "Lower end of the energy band", unit="keV", server_default=0.3, gt=0
+        "minen",
+        "minEnergy",
+        "Lower end of the energy band",
+        unit="keV",
+        server_default=0.3,
+        stricter=_BAND,
+        gt=0,
     )
     max_energy: Number | None = param(
-        "maxen", "maxEnergy", "Upper end of the energy band", unit="keV", server_default=10.0, gt=0
+        "maxen",
+        "maxEnergy",
+        "Upper end of the energy band",
+        unit="keV",
+        server_default=10.0,
+        stricter=_BAND,
+        gt=0,
     )
     soft_lo: Number | None = param(
-        "soft1", "softLo", "Lower end of the soft band (≥ min_energy)", unit="keV", server_default=0.3, gt=0
+        "soft1",
+        "softLo",
+        "Lower end of the soft band (≥ min_energy)",
+        unit="keV",
+        server_default=0.3,
+        stricter=_BAND,
+        gt=0,
     )
     soft_hi: Number | None = param(
-        "soft2", "softHi", "Upper end of the soft band (≤ max_energy)", unit="keV", server_default=1.5, gt=0
+        "soft2",
+        "softHi",
+        "Upper end of the soft band (≤ max_energy)",
+        unit="keV",
+        server_default=1.5,
+        stricter=_BAND,
+        gt=0,
     )
     hard_lo: Number | None = param(
-        "hard1", "hardLo", "Lower end of the hard band (≥ min_energy)", unit="keV", server_default=1.5, gt=0
+        "hard1",
+        "hardLo",
+        "Lower end of the hard band (≥ min_energy)",
+        unit="keV",
+        server_default=1.5,
+        stricter=_BAND,
+        gt=0,
     )
     hard_hi: Number | None = param(
-        "hard2", "hardHi", "Upper end of the hard band (≤ max_energy)", unit="keV", server_default=10.0, gt=0
+        "hard2",
+        "hardHi",
+        "Upper end of the hard band (≤ max_energy)",
+        unit="keV",
+        server_default=10.0,
+        stricter=_BAND,
+        gt=0,
     )
     min_sig: Number | None = param(
         "sigmin",
@@ -72,6 +113,7 @@ class LightCurve(ProductModel):
         "Significance needed for a detection",
         unit="Gaussian sigma",
         server_default=3.0,
+        stricter=NO_RANGE,
         gt=0,
     )
     grades: Grades | None = param("grades", "grades", "Event grades to use", server_default="all")
@@ -90,6 +132,7 @@ class LightCurve(ProductModel):
         "bayesCounts",
         "Counts below which Bayesian statistics are used",
         server_default=15.0,
+        stricter=NO_RANGE,
         ge=0,
     )
     bayes_snr: Number | None = param(
@@ -97,6 +140,7 @@ class LightCurve(ProductModel):
         "bayesSNR",
         "Signal-to-noise below which Bayesian statistics are used",
         server_default=2.4,
+        stricter=NO_RANGE,
         ge=0,
     )
     time_format: TimeFormat | None = param(
@@ -114,31 +158,41 @@ class LightCurve(ProductModel):
         # The service echoes lcobs as 0 for the default (docs/protocol.md §5.2; inferred: 0 = all).
         codes={"0": "all"},
     )
-    use_obs: Text | None = param("uselcobs", "useObs", f"Observations to use: {_OBS}")
+    use_obs: Text | None = param("uselcobs", "useObs", f"Observations to use: {_OBS}", stricter=OBS_WITH_ALL)
     srcrad: Count | None = param(
         "srcrad",
         "srcrad",
         "Maximum source-region radius, for heavily piled-up sources (normally at most 30); the same wire "
         "key as the spectrum's srcrad",
         unit="pixels",
+        stricter=NO_RANGE,
         ge=1,
     )
     # -- counts binning
     pc_counts: Count | None = param(
-        "pccounts", "pcCounts", "Counts in a PC bin (at 1 ct/s when dynamic); counts binning", ge=1
+        "pccounts",
+        "pcCounts",
+        "Counts in a PC bin (at 1 ct/s when dynamic); counts binning",
+        stricter=NO_RANGE,
+        ge=1,
     )
-    wt_counts: Count | None = param("wtcounts", "wtCounts", "Counts in a WT bin; counts binning", ge=1)
+    wt_counts: Count | None = param(
+        "wtcounts", "wtCounts", "Counts in a WT bin; counts binning", stricter=NO_RANGE, ge=1
+    )
     dynamic: Flag | None = param("dynamic", "dynamic", "Dynamic binning; counts binning (required there)")
     rate_fact: Number | None = param(
-        "ratefact", "rateFact", "Dynamic-binning rate factor", server_default=10.0, gt=0
+        "ratefact", "rateFact", "Dynamic-binning rate factor", server_default=10.0, stricter=NO_RANGE, gt=0
     )
-    bin_fact: Number | None = param("binfact", "binFact", "Dynamic-binning factor", server_default=1.5, gt=0)
+    bin_fact: Number | None = param(
+        "binfact", "binFact", "Dynamic-binning factor", server_default=1.5, stricter=NO_RANGE, gt=0
+    )
     pc_bin_time: Number | None = param(
         "pcbin",
         "pcBinTime",
         "PC bin length for time binning; the minimum PC bin length for counts binning",
         unit="s",
         server_default=2.51,
+        stricter=NO_RANGE,
         gt=0,
     )
     wt_bin_time: Number | None = param(
@@ -147,10 +201,11 @@ class LightCurve(ProductModel):
         "WT bin length for time binning; the minimum WT bin length for counts binning",
         unit="s",
         server_default=0.5,
+        stricter=NO_RANGE,
         gt=0,
     )
     min_counts: Count | None = param(
-        "mincmin", "minCounts", "Minimum counts in any bin", server_default=15, ge=0
+        "mincmin", "minCounts", "Minimum counts in any bin", server_default=15, stricter=NO_RANGE, ge=0
     )
     min_snr: Number | None = param(
         "minsnr",
@@ -158,6 +213,7 @@ class LightCurve(ProductModel):
         "Minimum signal-to-noise of a full bin",
         server_default=2.4,
         default_note="2.4 (documented; one echo shows 1.5)",
+        stricter=NO_RANGE,
         ge=0,
     )
     pc_max_gap: Number | None = param(
@@ -167,6 +223,7 @@ class LightCurve(ProductModel):
         unit="s",
         server_default=1e8,
         aliases=("pcmaxGap",),
+        stricter=NO_RANGE,
         gt=0,
     )
     wt_max_gap: Number | None = param(
@@ -176,13 +233,26 @@ class LightCurve(ProductModel):
         unit="s",
         server_default=1e8,
         aliases=("wtmaxGap",),
+        stricter=NO_RANGE,
         gt=0,
     )
     pc_max_bin: Number | None = param(
-        "pcmaxbin", None, "Longest PC bin (hidden on the web form)", unit="s", server_default=1e8, gt=0
+        "pcmaxbin",
+        None,
+        "Longest PC bin (hidden on the web form)",
+        unit="s",
+        server_default=1e8,
+        stricter=NO_RANGE,
+        gt=0,
     )
     wt_max_bin: Number | None = param(
-        "wtmaxbin", None, "Longest WT bin (hidden on the web form)", unit="s", server_default=1e8, gt=0
+        "wtmaxbin",
+        None,
+        "Longest WT bin (hidden on the web form)",
+        unit="s",
+        server_default=1e8,
+        stricter=NO_RANGE,
+        gt=0,
     )
     # -- time binning
     match_hr: Flag | None = param(
@@ -198,6 +268,7 @@ class LightCurve(ProductModel):
         "PC hardness-ratio bin length, when match_hr is False",
         unit="s",
         server_default=2.51,
+        stricter=NO_RANGE,
         gt=0,
         applies_if=_TIME_BINNING,
     )
@@ -207,11 +278,18 @@ class LightCurve(ProductModel):
         "WT hardness-ratio bin length, when match_hr is False",
         unit="s",
         server_default=0.5,
+        stricter=NO_RANGE,
         gt=0,
         applies_if=_TIME_BINNING,
     )
     min_frac_exp: Number | None = param(
-        "femin", "minFracExp", "Drop bins with a lower fractional exposure", server_default=0.0, ge=0, le=1
+        "femin",
+        "minFracExp",
+        "Drop bins with a lower fractional exposure",
+        server_default=0.0,
+        stricter="a fraction: above 1 every bin would be dropped",
+        ge=0,
+        le=1,
     )
 
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (
@@ -225,10 +303,8 @@ class LightCurve(ProductModel):
             yield Issue("bin_meth", "required: one of 'counts', 'time', 'snapshot', 'obsid'")
         elif v["bin_meth"] == "counts":
             yield from cls._needs(v, name, "bin_meth", ("pc_counts", "wt_counts", "dynamic"))
-        elif v["bin_meth"] == "time":
-            yield from cls._needs(v, name, "bin_meth", ("pc_bin_time", "wt_bin_time"))
-            if v["match_hr"] is False:
-                yield from cls._needs(v, name, "match_hr", ("pc_hr_bin_time", "wt_hr_bin_time"))
+        # Time binning needs nothing more: the bin lengths (and the hardness-ratio bin lengths when match_hr
+        # is False) have documented service defaults (docs/parameters.md §4).
         if v["which_data"] == "user":
             yield from cls._needs(v, name, "which_data", ("use_obs",))
         yield from cls._band_rules(v, name)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic.fields import FieldInfo
 
-from ._fields import param_of
+from ._fields import param_of, safe_repr
 
 __all__ = ["Namer", "Names", "Style", "fmt", "short_repr", "style_of_unknown", "suggest"]
 
@@ -74,7 +74,7 @@ class Names:
 
 def short_repr(value: Any, limit: int = 60) -> str:
     """A repr cut to ``limit`` characters, for problem messages."""
-    text = repr(value)
+    text = safe_repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -82,7 +82,7 @@ def fmt(value: Any) -> str:
     """A value as it appears in messages: numbers without trailing zeros, the rest as repr."""
     if isinstance(value, float):
         return f"{value:g}"
-    return repr(value)
+    return safe_repr(value)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from xrt_prods_async._products import Product
 
 from ._base import ProductModel
 from ._checks import DROP, Issue, Trigger
-from ._fields import Flag, Number, Text, param
+from ._fields import NO_RANGE, OBS_WITH_ALL, Flag, Number, Text, param
 from ._naming import Namer
 
 __all__ = ["AstromPos", "EnhancedPos", "PositionOptions", "StandardPos"]
@@ -32,6 +32,7 @@ class PositionOptions(ProductModel):
         "Search radius around the input position",
         unit="arcsec",
         server_default=20.0,
+        stricter=NO_RANGE,
         gt=0,
     )
     which_data: Literal["all", "user", "hours"] | None = param(
@@ -41,13 +42,14 @@ class PositionOptions(ProductModel):
         "exact case",
         server_default="hours",
     )
-    use_obs: Text | None = param("useposobs", "useObs", f"Observations to use: {_OBS}")
+    use_obs: Text | None = param("useposobs", "useObs", f"Observations to use: {_OBS}", stricter=OBS_WITH_ALL)
     inc_hours: Number | None = param(
         "posobstime",
         "incHours",
         "With which_data='hours': use data up to this long after the first selected observation",
         unit="hours",
         server_default=12.0,
+        stricter=NO_RANGE,
         gt=0,
     )
     det_or_cent: Literal["detect", "centroid"] | None = param(
@@ -78,8 +80,7 @@ class PositionOptions(ProductModel):
     def _rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
         if v["which_data"] == "user":
             yield from cls._needs(v, name, "which_data", ("use_obs",))
-        elif v["which_data"] == "hours":
-            yield from cls._needs(v, name, "which_data", ("inc_hours",))
+        # which_data='hours' needs no inc_hours: the service documents a default (12 hours).
 
     @classmethod
     def shared_fields(cls) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from xrt_prods_async._errors import ConfigurationError, Problem
+from xrt_prods_async._errors import ConfigurationError, InvalidRequestError, Problem
 from xrt_prods_async._products import ALL_PRODUCTS, Product
 from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION
 
@@ -346,6 +346,18 @@ class JobRequest(Globals):
         from ._decoding import decode_request
 
         return decode_request(cls, pars, server=True, strict=strict)
+
+    @classmethod
+    def from_job_pars_or_none(cls, pars: Mapping[str, Any]) -> JobRequest | None:
+        """:meth:`from_job_pars`, or ``None`` when the echo does not make a valid request.
+
+        For a job that exists whatever its echo says (a job handle, a campaign's resume): its echoed
+        parameters are a convenience, and one that cannot be read must not make the job unusable.
+        """
+        try:
+            return cls.from_job_pars(pars)
+        except InvalidRequestError:
+            return None
 
     @classmethod
     def from_swifttools_json(cls, body: Mapping[str, Any], *, strict: bool = True) -> JobRequest:

@@ -9,7 +9,7 @@ from xrt_prods_async._products import Product
 
 from ._base import ProductModel
 from ._checks import DROP, Issue, Trigger
-from ._fields import Flag, Lower, Text, param
+from ._fields import OBS_WITH_ALL, Flag, Lower, Text, param
 from ._naming import Namer
 
 __all__ = ["SourceDet"]
@@ -31,7 +31,10 @@ class SourceDet(ProductModel):
         default_note="'user' (raw API docs) or 'all' (Python docs)",
     )
     use_obs: Text | None = param(
-        "usedetobs", "useObs", "Observations to search: obsIDs or 'start-stop' ranges, as one string"
+        "usedetobs",
+        "useObs",
+        "Observations to search: obsIDs or 'start-stop' ranges, as one string",
+        stricter=OBS_WITH_ALL,
     )
     which_bands: Bands | None = param(
         "detbands",

@@ -9,7 +9,7 @@ from xrt_prods_async._products import Product
 
 from ._base import ProductModel
 from ._checks import DROP, Issue, Trigger
-from ._fields import Count, Flag, Lower, Models, Number, Text, is_alphanumeric, param
+from ._fields import NO_RANGE, OBS_WITH_ALL, Count, Flag, Lower, Models, Number, Text, is_alphanumeric, param
 from ._naming import Namer, fmt
 
 __all__ = ["Spectrum"]
@@ -21,6 +21,11 @@ Grades = Annotated[Literal["all", "0", "4"], Lower]
 _OBS = "obsIDs (e.g. '00282445000,00282445001') or 'start-stop' ranges, as one string"
 _SLICE = "Label of user time slice {n} (letters and digits); timeslice='user'"
 _GTI = "Time range of user time slice {n}, e.g. '608713541-608714541' (relative to T0 if since_t0)"
+_PAIR = (
+    "each label needs its time range and each range its label, and labels must differ (ignoring case): "
+    "the service names each slice's files by its label, so a repeated label would overwrite a spectrum, "
+    "and a half slice would be silently dropped or fail the job"
+)
 
 #: How many user-defined time slices the service takes (docs/protocol.md §16).
 MAX_SLICES = 4
@@ -34,7 +39,16 @@ class Spectrum(ProductModel):
     has_redshift: Flag | None = param(
         "specz", "hasRedshift", "Fit a redshifted absorber (then redshift is required); required"
     )
-    redshift: Number | None = param("zval", "redshift", "Redshift of the absorber; sets has_redshift", ge=0)
+    redshift: Number | None = param(
+        "zval",
+        "redshift",
+        "Redshift of the absorber; sets has_redshift",
+        stricter=(
+            "no negative redshift; refused with has_redshift=False, which the service would follow, "
+            "silently fitting no redshift"
+        ),
+        ge=0,
+    )
     which_data: SpecData | None = param(
         "specobs",
         "whichData",
@@ -43,13 +57,16 @@ class Spectrum(ProductModel):
         # The older server echoed specobs as 1 for a request of "all" (docs/protocol.md §5.2; inferred).
         codes={"1": "all"},
     )
-    use_obs: Text | None = param("usespecobs", "useObs", f"Observations to use: {_OBS}")
+    use_obs: Text | None = param(
+        "usespecobs", "useObs", f"Observations to use: {_OBS}", stricter=OBS_WITH_ALL
+    )
     inc_hours: Number | None = param(
         "specobstime",
         "incHours",
         "With which_data='hours': use data up to this long after the first selected observation",
         unit="hours",
         server_default=12.0,
+        stricter=NO_RANGE,
         gt=0,
     )
     timeslice: TimeSlice | None = param(
@@ -69,6 +86,7 @@ class Spectrum(ProductModel):
         "doNotFit",
         "Skip the automatic spectral fit; True makes has_redshift False",
         default_note="False (release notes; the Python docs table says True)",
+        stricter="True is refused with has_redshift=True, a fit the service would silently not make",
     )
     galactic: Flag | None = param(
         "galactic",
@@ -81,6 +99,7 @@ class Spectrum(ProductModel):
         "models",
         "Spectral models, each fitted separately (sent as typed, as a JSON array)",
         server_default=("powerlaw",),
+        stricter="at least one; an empty list would leave the service to fit nothing or its default, unasked",
     )
     delta_fit_stat: Number = param(
         "dchi",
@@ -88,6 +107,7 @@ class Spectrum(ProductModel):
         "Change in fit statistic defining the error ranges",
         default=2.706,
         server_default=2.706,
+        stricter=NO_RANGE,
         gt=0,
     )
     srcrad: Count | None = param(
@@ -96,16 +116,17 @@ class Spectrum(ProductModel):
         "Maximum source-region radius, for heavily piled-up sources (normally at most 30); the same wire "
         "key as the light curve's srcrad",
         unit="pixels",
+        stricter=NO_RANGE,
         ge=1,
     )
-    rname1: Text | None = param("rname1", "rname1", _SLICE.format(n=1))
-    gti1: Text | None = param("gti1", "gti1", _GTI.format(n=1))
-    rname2: Text | None = param("rname2", "rname2", _SLICE.format(n=2))
-    gti2: Text | None = param("gti2", "gti2", _GTI.format(n=2))
-    rname3: Text | None = param("rname3", "rname3", _SLICE.format(n=3))
-    gti3: Text | None = param("gti3", "gti3", _GTI.format(n=3))
-    rname4: Text | None = param("rname4", "rname4", _SLICE.format(n=4))
-    gti4: Text | None = param("gti4", "gti4", _GTI.format(n=4))
+    rname1: Text | None = param("rname1", "rname1", _SLICE.format(n=1), stricter=_PAIR)
+    gti1: Text | None = param("gti1", "gti1", _GTI.format(n=1), stricter=_PAIR)
+    rname2: Text | None = param("rname2", "rname2", _SLICE.format(n=2), stricter=_PAIR)
+    gti2: Text | None = param("gti2", "gti2", _GTI.format(n=2), stricter=_PAIR)
+    rname3: Text | None = param("rname3", "rname3", _SLICE.format(n=3), stricter=_PAIR)
+    gti3: Text | None = param("gti3", "gti3", _GTI.format(n=3), stricter=_PAIR)
+    rname4: Text | None = param("rname4", "rname4", _SLICE.format(n=4), stricter=_PAIR)
+    gti4: Text | None = param("gti4", "gti4", _GTI.format(n=4), stricter=_PAIR)
 
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = (
         Trigger("redshift", {"has_redshift": True}),
@@ -128,8 +149,7 @@ class Spectrum(ProductModel):
             yield from cls._needs(v, name, "has_redshift", ("redshift",))
         if v["which_data"] == "user":
             yield from cls._needs(v, name, "which_data", ("use_obs",))
-        elif v["which_data"] == "hours":
-            yield from cls._needs(v, name, "which_data", ("inc_hours",))
+        # which_data='hours' needs no inc_hours: the service documents a default (12 hours).
         if v["timeslice"] == "user":
             yield from cls._needs(v, name, "timeslice", ("rname1", "gti1"))
         labels: dict[str, str] = {}

@@ -42,9 +42,11 @@ def arcmin_from_echo(value: Any) -> Any:
     FO Aqr request of the same docs), so a value above the 6-arcmin maximum that lands inside 1–6 once
     divided by 60 is read as arcseconds. Other values pass unchanged.
     """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return value
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
         return value
     low, high = POS_ERR_RANGE
     if number > high and low <= number / 60 <= high:

@@ -25,6 +25,7 @@ from xrt_prods_async._errors import (
 )
 
 from ._endpoints import PARAMETER_PROBLEMS_ERROR
+from ._loose import MAX_NESTING, safe_str, too_deep
 
 __all__ = [
     "API_NAME_KEY",
@@ -78,6 +79,9 @@ REPLY_ENVELOPE_KEYS: frozenset[str] = frozenset(
 JOB_ID_KEY = "JobID"
 
 _BODY_EXCERPT = 300
+#: Deepest JSON nesting a reply may have: the documented replies nest about ten levels (a status whose
+#: progress steps hold sub-steps); anything far deeper is no reply of the service.
+MAX_REPLY_NESTING = 2 * MAX_NESTING
 
 _UNKNOWN_USER = re.compile(r"is not recognised|not recogni[sz]ed\s*/\s*validated|not validated", re.I)
 _NOT_OWNER = re.compile(r"\bis not owned by\b", re.I)
@@ -118,6 +122,15 @@ def parse_reply_text(text: str, *, url: str | None = None) -> dict[str, Any]:
     except ValueError as exc:
         what = "empty" if not text.strip() else "not valid JSON (truncated or garbled?)"
         raise ProtocolError(f"The service's reply is {what}: {exc}", url=url, body=excerpt) from None
+    except RecursionError:
+        reply = None  # nested too deeply for Python's JSON reader: reported as such below
+    if reply is None or too_deep(reply, MAX_REPLY_NESTING):
+        raise ProtocolError(
+            f"The service's reply nests JSON more than {MAX_REPLY_NESTING} levels deep; no reply of the "
+            "protocol does",
+            url=url,
+            body=excerpt,
+        )
     if not isinstance(reply, dict):
         raise ProtocolError(
             f"The service's reply is JSON but not an object (got {type(reply).__name__})",
@@ -174,9 +187,11 @@ def deprecation_notice(reply: Mapping[str, Any], *, url: str | None = None) -> D
         return None
     if not isinstance(raw, Mapping) or "type" not in raw or "message" not in raw:
         raise ProtocolError(
-            "The service's deprecationWarning lacks its 'type' or 'message'", url=url, body=str(raw)[:300]
+            "The service's deprecationWarning lacks its 'type' or 'message'",
+            url=url,
+            body=safe_str(raw)[:300],
         )
-    return DeprecationNotice(type=str(raw["type"]), message=str(raw["message"]))
+    return DeprecationNotice(type=safe_str(raw["type"]), message=safe_str(raw["message"]))
 
 
 def _problem_groups(raw: Any) -> tuple[ProblemGroup, ...]:
@@ -186,11 +201,11 @@ def _problem_groups(raw: Any) -> tuple[ProblemGroup, ...]:
     for entry in raw:
         if not isinstance(entry, Mapping):
             continue
-        label = str(entry.get("label", "")).strip()
+        label = safe_str(entry.get("label", "")).strip()
         items = entry.get("list", [])
         if not isinstance(items, list):
             items = [items]
-        groups.append(ProblemGroup(label=label, items=tuple(str(item) for item in items)))
+        groups.append(ProblemGroup(label=label, items=tuple(safe_str(item) for item in items)))
     return tuple(groups)
 
 
@@ -207,7 +222,7 @@ def error_from_reply(reply: Mapping[str, Any], *, endpoint: str | None = None) -
     ``NotOwnerError``; the per-user job cap -> ``JobLimitError``; anything else -> ``ServerError``.
     """
     raw_error = reply.get(ERROR_KEY)
-    message = str(raw_error).strip() if raw_error is not None else ""
+    message = safe_str(raw_error).strip() if raw_error is not None else ""
     if not message:
         message = "The service reported an error (OK = 0) without saying why"
     copy = dict(reply)

@@ -9,21 +9,26 @@ reply models can declare what the value *means*.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
 __all__ = [
+    "MAX_NESTING",
     "Flag",
     "LooseFloat",
     "LooseInt",
     "LooseStr",
     "number_or_text",
     "read_flag",
+    "safe_repr",
+    "safe_str",
     "to_flag",
     "to_float",
     "to_int",
     "to_text",
+    "too_deep",
 ]
 
 #: Words read as yes and as no, in any case, spaces around them ignored: the service writes 1/0 and yes/no,
@@ -41,7 +46,7 @@ def to_int(value: Any) -> int:
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise ValueError(f"expected a whole number, got {_excerpt(value)}")
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -51,10 +56,10 @@ def to_int(value: Any) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"expected a whole number, got {value!r}") from None
+            raise ValueError(f"expected a whole number, got {_excerpt(value)}") from None
         if number.is_integer():
             return int(number)
-    raise ValueError(f"expected a whole number, got {value!r}")
+    raise ValueError(f"expected a whole number, got {_excerpt(value)}")
 
 
 def to_float(value: Any) -> float:
@@ -62,13 +67,63 @@ def to_float(value: Any) -> float:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond float range
+            raise ValueError(f"expected a number within float range, got {_excerpt(value)}") from None
     if isinstance(value, str):
         try:
             return float(value.strip())
         except ValueError:
-            raise ValueError(f"expected a number, got {value!r}") from None
-    raise ValueError(f"expected a number, got {value!r}")
+            raise ValueError(f"expected a number, got {_excerpt(value)}") from None
+    raise ValueError(f"expected a number, got {_excerpt(value)}")
+
+
+def safe_repr(value: Any) -> str:
+    """``repr(value)``, or ``<a TypeName>`` when that fails: a message about a bad value must never fail
+    itself (a value nested too deeply for ``repr``, an int too long to print, a broken ``__repr__``)."""
+    try:
+        return repr(value)
+    except Exception:  # whatever a value's repr raises, the message must still be made
+        return f"<a {type(value).__name__}>"
+
+
+def safe_str(value: Any) -> str:
+    """``str(value)``, or ``<a TypeName>`` when that fails (as :func:`safe_repr`)."""
+    try:
+        return str(value)
+    except Exception:  # whatever a value's str raises, the text must still be made
+        return f"<a {type(value).__name__}>"
+
+
+def _excerpt(value: Any, limit: int = 60) -> str:
+    """A value's repr for a message, cut short."""
+    text = safe_repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Deepest nesting of lists and objects accepted in a reply or a parameter value. The deepest documented
+#: reply (a status with nested progress steps) nests about ten levels; far deeper JSON is no reply of the
+#: service, and would make Python's own repr, comparisons and JSON reader recurse without bound.
+MAX_NESTING = 32
+
+
+def too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
+    """True when ``value`` nests containers more than ``limit`` levels deep. Walked without recursion, so a
+    self-containing list is caught too."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def read_flag(value: Any) -> bool | None:
@@ -94,7 +149,7 @@ def to_flag(value: Any) -> bool:
     """A boolean from ``0``/``1``, ``true``/``false`` or ``"yes"``/``"no"`` in any of their JSON forms."""
     flag = read_flag(value)
     if flag is None:
-        raise ValueError(f"expected a 0/1 flag, got {value!r}")
+        raise ValueError(f"expected a 0/1 flag, got {_excerpt(value)}")
     return flag
 
 
@@ -106,7 +161,7 @@ def to_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) else str(value)
-    raise ValueError(f"expected text or a number, got {value!r}")
+    raise ValueError(f"expected text or a number, got {_excerpt(value)}")
 
 
 def number_or_text(value: Any) -> int | float | str:

@@ -17,8 +17,18 @@ from xrt_prods_async._errors import ProtocolError
 from xrt_prods_async._products import Product
 
 from ._endpoints import GotProgress, ProgressStepStatus, StatusCode
-from ._envelope import JOB_ID_KEY, REPLY_ENVELOPE_KEYS
-from ._loose import Flag, LooseFloat, LooseInt, LooseStr, number_or_text, to_float, to_int
+from ._envelope import JOB_ID_KEY, MAX_REPLY_NESTING, REPLY_ENVELOPE_KEYS
+from ._loose import (
+    Flag,
+    LooseFloat,
+    LooseInt,
+    LooseStr,
+    number_or_text,
+    safe_str,
+    to_float,
+    to_int,
+    too_deep,
+)
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -58,17 +68,36 @@ M = TypeVar("M", bound=BaseModel)
 
 def parse_reply(model: type[M], reply: Mapping[str, Any], *, url: str | None = None) -> M:
     """Validate a decoded reply against ``model``; a mismatch is a ``ProtocolError`` naming the fields."""
+    body = _excerpt(reply)
+    if not isinstance(reply, Mapping):
+        raise ProtocolError(
+            f"The service's reply is not a JSON object ({model.__name__})", url=url, body=body
+        )
+    if too_deep(reply, MAX_REPLY_NESTING):
+        raise ProtocolError(
+            f"The service's reply ({model.__name__}) nests more than {MAX_REPLY_NESTING} levels deep",
+            url=url,
+            body=body,
+        )
     try:
         return model.model_validate(dict(reply))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(reply)'}: {err['msg']}" for err in exc.errors()[:5]
+            f"{'.'.join(safe_str(p) for p in err['loc']) or '(reply)'}: {err['msg']}"
+            for err in exc.errors()[:5]
         )
         raise ProtocolError(
             f"The service's reply does not have the documented shape ({model.__name__}): {problems}",
             url=url,
-            body=str(dict(reply))[:300],
+            body=body,
         ) from None
+
+
+def _excerpt(reply: Any) -> str:
+    """The start of a reply for an error's ``body``; never fails (see :func:`~._loose.safe_str`)."""
+    if too_deep(reply, MAX_REPLY_NESTING):
+        return "<nested too deeply to show>"
+    return safe_str(reply)[:300]
 
 
 class _Reply(BaseModel):
@@ -470,10 +499,10 @@ class ModelFitReply(_Reply):
             if key in ("NOFIT", "Image"):
                 continue
             converted = number_or_text(value)
-            if isinstance(converted, str):
-                text[key] = converted
-            else:
+            try:
                 values[key] = float(converted)
+            except (TypeError, ValueError, OverflowError):  # text, or a number beyond float range
+                text[key] = safe_str(value)
         image = data.get("Image")
         return {"no_fit": "NOFIT" in data, "values": values, "image": image, "text": text}
 
