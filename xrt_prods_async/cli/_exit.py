@@ -10,6 +10,7 @@ import enum
 from xrt_prods_async._errors import (
     ConfigurationError,
     DownloadError,
+    DownloadWriteError,
     InvalidRequestError,
     JobTimeoutError,
     ProductNotReadyError,
@@ -72,6 +73,8 @@ def status_for(error: BaseException) -> ExitStatus:
         return ExitStatus.REFUSED
     if isinstance(error, TransportError | SubmitUncertainError):
         return ExitStatus.UNREACHABLE  # an uncertain submit lost its reply: the service failed us
+    if isinstance(error, DownloadWriteError):
+        return ExitStatus.LOCAL_IO  # the disk refused a download (full, not writable)
     if isinstance(error, DownloadError):
         causes = _causes(error)
         if any(isinstance(cause, TransportError) for cause in causes):

@@ -520,7 +520,7 @@ class XRTClient:
             raise ProductNotReadyError(
                 f"Job {job.job_id}: not finished yet, so not downloadable: "
                 + "; ".join(s.describe() for s in waiting.values())
-                + " (wait for the job first: Job.wait(), or pass missing='skip')"
+                + " (wait for the job first: Job.wait())"
             )
         plan = {
             p: FileFetch(job.archive_url(p, fmt), target, f"the {p.label} archive", fmt)
