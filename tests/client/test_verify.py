@@ -9,7 +9,6 @@ import random
 import struct
 import tarfile
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.support.client import archive_bytes
 from xrt_prods_async._errors import DownloadError
+from xrt_prods_async.client import _verify as verify_module
 from xrt_prods_async.client import verify_archive
 from xrt_prods_async.client._verify import DamagedError, checker_for, kind_of
 from xrt_prods_async.emulator._archives import (
@@ -143,26 +143,31 @@ def test_pax_headers_give_the_member_size() -> None:
     check(buffer.getvalue(), "tar", [100])
 
 
-def test_a_stored_zip_member_may_contain_the_descriptor_signature() -> None:
-    """A data descriptor is recognised by its CRC and sizes, not by its signature alone, wherever the pieces
-    of the stream happen to split it."""
+def test_a_stored_zip_member_with_a_data_descriptor_is_checked_by_the_central_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Such a member has no length to walk by (its signature may even occur in its data): the central
+    directory at the end proves the rest of the archive whole."""
     rng = random.Random(9)
-    tricky = bytearray()
-    for _ in range(40):
-        tricky += rng.randbytes(rng.randrange(0, 60))
-        crc, size = zlib.crc32(tricky), len(tricky)
-        tricky += b"PK\x07\x08"
-        if rng.random() < 0.3:  # the right CRC so far, and a wrong size
-            tricky += struct.pack("<III", crc, size + 1, size + 1)
-        elif rng.random() < 0.3:  # the right sizes, and a wrong CRC
-            tricky += struct.pack("<III", crc ^ 1, size, size)
+    tricky = b"".join(rng.randbytes(rng.randrange(0, 60)) + b"PK\x07\x08PK\x03\x04" for _ in range(40))
     members = [
-        member_from_bytes("t.bin", bytes(tricky), compressible=False),
+        member_from_bytes("a.txt", b"a" * 3000),
+        member_from_bytes("t.bin", tricky, compressible=False),
         member_from_bytes("u.txt", b"u" * 5000),
+        member_from_bytes("v.bin", rng.randbytes(3000), compressible=False),
     ]
     data = b"".join(stream_archive(members, "zip", mtime=0))
-    for sizes in ([1], [5], [23], [31, 32, 33], [47], [48, 49], [63], [100, 7], [1000], [len(data)]):
+    for sizes in ([1], [5], [47], [1000], [len(data)]):
         check(data, "zip", sizes)
+    middle = data.find(b"PK\x07\x08", 100)
+    for broken in (data[:middle] + data[middle + 1 :], data[:middle] + b"x" + data[middle:], data[:-1]):
+        with pytest.raises(DamagedError):
+            check(broken, "zip", [999])
+    monkeypatch.setattr(verify_module, "_MAX_CENTRAL", 100)
+    with pytest.raises(DamagedError, match="central directory is larger than the 100 bytes checked"):
+        check(data, "zip", [10])
+    with pytest.raises(DamagedError, match="central directory is larger than the 100 bytes checked"):
+        check(written("zip"), "zip", [10])  # every member walked, the directory too long to hold
 
 
 def test_zip_central_directory_must_match_the_members() -> None:

@@ -1,11 +1,12 @@
 """Streaming, atomic, verified downloads, each retried with a fresh request until a whole file arrives.
 
 A file streams into a hidden temporary file next to its target; on the way, in pieces of about 1 MiB, a
-worker thread writes each piece and checks it (``_verify``: the tar headers, the inflated gzip stream, the zip
-members and central directory, the GIF blocks), so memory stays flat and no second pass over the file is
-needed. At the end the length must match the reply's Content-Length and the checker must have seen the whole
-file; only then is it renamed to its final name. On any failure or cancellation the temporary file goes, so a
-file under the final name is always complete; it gets the permissions a plain ``open()`` gives.
+worker thread writes each piece and checks it while the next arrives (``_verify``: the tar headers, the
+inflated gzip stream, the zip members and central directory, the GIF blocks), so memory stays flat and no
+second pass over the file is needed. At the end the length must match the reply's Content-Length and the
+checker must have seen the whole file; only then is it renamed to its final name. On any failure or
+cancellation the temporary file goes, so a file under the final name is always complete; it gets the
+permissions a plain ``open()`` gives.
 
 A try that fails with a reply cut short, a file that is not whole or not what it claims to be, an HTML page,
 a connection failure or a transient HTTP status is repeated with a fresh request, with the backoff, jitter and
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +28,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 import httpx
+from anyio.abc import TaskGroup
 
 from xrt_prods_async._errors import (
     DownloadError,
@@ -173,6 +175,40 @@ class _Sink:
         _write_all(self.fd, parts)
 
 
+class _Writer:
+    """Stores one block in a worker thread while the next one arrives (zlib, CRC and writes release the GIL).
+
+    At most one block is being stored and one being received: memory stays at about two blocks. A failure
+    of a store is raised by the next ``push`` or by ``drain``, in the receiving task.
+    """
+
+    def __init__(self, sink: _Sink, group: TaskGroup) -> None:
+        self._sink = sink
+        self._group = group
+        self._idle = anyio.Event()
+        self._idle.set()
+        self._error: Exception | None = None
+
+    async def push(self, parts: list[bytes]) -> None:
+        await self.drain()
+        self._idle = anyio.Event()
+        self._group.start_soon(self._store, parts, self._idle)
+
+    async def _store(self, parts: list[bytes], idle: anyio.Event) -> None:
+        try:
+            await anyio.to_thread.run_sync(self._sink.store, parts)
+        except Exception as exc:  # handed to the receiving task, which decides
+            self._error = exc
+        finally:
+            idle.set()
+
+    async def drain(self) -> None:
+        """Wait until the block being stored is stored; raise what storing it raised."""
+        await self._idle.wait()
+        if self._error is not None:
+            raise self._error
+
+
 def _write_error(path: Path, exc: OSError, doing: str) -> DownloadWriteError:
     return DownloadWriteError(f"Cannot {doing} {path}: {exc.strerror or exc}", path=str(path))
 
@@ -212,6 +248,18 @@ def _install(temp: Path, target: Path, *, overwrite: bool) -> None:
         os.replace(temp, target)
 
 
+@contextlib.asynccontextmanager
+async def _one_error() -> AsyncIterator[None]:
+    """Let the one error of a task group through as itself (the group's other task never raises)."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) != 1:
+            raise
+        error = group.exceptions[0]
+        raise error from error.__cause__
+
+
 async def _attempt(session: Session, fetch: FileFetch, *, overwrite: bool) -> None:
     """One try: a fresh GET streamed into a new temporary file, checked, then renamed; always cleaned up."""
     target = fetch.target
@@ -226,21 +274,24 @@ async def _attempt(session: Session, fetch: FileFetch, *, overwrite: bool) -> No
         fd = os.open(temp, os.O_WRONLY | getattr(os, "O_BINARY", 0))
         sink = _Sink(fd, checker_for(fetch.kind))
         try:
-            async with session.stream(fetch.url) as response:
-                expected = _content_length(response)
-                parts: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    if len(head) < _HEAD:
-                        head += chunk[: _HEAD - len(head)]
-                    parts.append(chunk)
-                    size += len(chunk)
-                    if size >= _BLOCK or len(parts) >= _MAX_PARTS:
-                        await anyio.to_thread.run_sync(sink.store, parts)
-                        parts, size = [], 0
-                if parts:
-                    await anyio.to_thread.run_sync(sink.store, parts)
-                received = response.num_bytes_downloaded
+            async with _one_error(), anyio.create_task_group() as group:
+                writer = _Writer(sink, group)
+                async with session.stream(fetch.url) as response:
+                    expected = _content_length(response)
+                    parts: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        if len(head) < _HEAD:
+                            head += chunk[: _HEAD - len(head)]
+                        parts.append(chunk)
+                        size += len(chunk)
+                        if size >= _BLOCK or len(parts) >= _MAX_PARTS:
+                            await writer.push(parts)
+                            parts, size = [], 0
+                    if parts:
+                        await writer.push(parts)
+                    await writer.drain()
+                    received = response.num_bytes_downloaded
             if expected is not None and received != expected:
                 raise _UnusableReplyError(
                     f"the reply was cut short: {received} of the {expected} bytes announced"

@@ -10,23 +10,25 @@ records a CRC) and never kept.
   must end with its two zero blocks, as ``tarfile`` and GNU tar write it.
 * tar.gz: the gzip stream is inflated as it comes (output in bounded pieces), its CRC-32 and length trailer
   checked by zlib, and what it inflates to is walked as a tar; concatenated gzip members are allowed.
-* zip: local headers are walked, each member's data CRC-checked (stored and deflated ones; members written
-  with a data descriptor included, as a streaming writer makes them), and the central directory at the end
-  must list the same members and point at where it really starts.
+* zip: local headers are walked and each member's data CRC-checked (stored and deflated ones, a deflated
+  member written with a data descriptor included); the central directory at the end must list the same
+  members, end the file exactly and start where its end record says, which proves no byte missing or
+  added. A stored member written with a data descriptor (as a streaming writer makes them) has no length
+  to walk by: from there only the last bytes are kept, and the central directory checks the rest.
 * GIF: header, screen descriptor, colour tables, blocks and sub-blocks, up to the trailer.
 * Anything else: only the checks of the transport (length, not an HTML page) apply.
 
 The parsers are generators that ask for bytes (``_Need``: collect n bytes and send them; ``_Pass``: let n
-bytes through, to an optional sink; ``_Scan``: let bytes through until a scanner finds its end; ``_Rest``:
-collect everything that is left); ``_Driver`` feeds them the stream in whatever pieces it arrives.
+bytes through, to an optional sink; ``_Scan``: let bytes through until a scanner finds its end; ``_Tail``:
+keep the last bytes up to the end); ``_Driver`` feeds them the stream in whatever pieces it arrives.
 """
 
 from __future__ import annotations
 
-import re
 import struct
 import tarfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +40,9 @@ __all__ = ["Checker", "DamagedError", "check_file", "checker_for", "kind_of"]
 _INFLATE_PIECE = 1 << 20
 #: Largest pax extended header kept to read a member's size from (real ones are a few hundred bytes).
 _MAX_PAX = 1 << 20
-#: Largest zip central directory held in memory at the end (100,000 members take about 10 MB).
-_MAX_CENTRAL = 64 << 20
+#: Largest zip central directory (with its end records) that can be checked: the bytes kept at the end of a
+#: zip whose members cannot all be walked (100,000 members take about 10 MB; product archives, kilobytes).
+_MAX_CENTRAL = 16 << 20
 #: How much of a file ``check_file`` reads at once.
 _READ = 1 << 20
 
@@ -57,7 +60,6 @@ _ZIP_END = b"PK\x05\x06"
 _ZIP64_END = b"PK\x06\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP_DESCRIPTOR = b"PK\x07\x08"
-_DESCRIPTOR = re.compile(re.escape(_ZIP_DESCRIPTOR))
 _STORED, _DEFLATED = 0, 8
 
 
@@ -102,14 +104,14 @@ class _Scan:
 
 
 @dataclass(slots=True)
-class _Rest:
-    """Collect everything up to the end of the stream (at most ``limit`` bytes) and send it at the end."""
+class _Tail:
+    """Keep the last ``limit`` bytes of the stream (or more) and send them at its end."""
 
     limit: int
     what: str
 
 
-_Request = _Need | _Pass | _Scan | _Rest
+_Request = _Need | _Pass | _Scan | _Tail
 _Parser = Generator[_Request, bytes, None]
 
 
@@ -128,6 +130,8 @@ class _Driver:
         self.label = label
         self.done = False
         self._buffer = bytearray()
+        self._tail: deque[memoryview] = deque()
+        self._tail_size = 0
         self._parser = make(self.cursor)
         self._request: _Request = next(self._parser)
 
@@ -170,17 +174,19 @@ class _Driver:
                 self.cursor.offset += taken
                 if used is not None:
                     self._advance(b"")
-            else:
-                if len(self._buffer) + end - pos > request.limit:
-                    raise DamagedError(f"{request.what} is larger than {request.limit} bytes")
-                self._buffer += view[pos:end]
+            else:  # keep references to the last pieces, dropping the oldest beyond the limit: no copies
+                self._tail.append(view[pos:end])
+                self._tail_size += end - pos
+                while self._tail_size - len(self._tail[0]) >= request.limit:
+                    self._tail_size -= len(self._tail.popleft())
                 self.cursor.offset += end - pos
                 pos = end
 
     def finish(self) -> None:
-        if not self.done and isinstance(self._request, _Rest):
-            rest, self._buffer = bytes(self._buffer), bytearray()
-            self._advance(rest)
+        if not self.done and isinstance(self._request, _Tail):
+            tail = b"".join(self._tail)
+            self._tail.clear()
+            self._advance(tail)
         if self.done:
             return
         request = self._request
@@ -367,62 +373,6 @@ class _Inflater:
         return used
 
 
-class _StoredScan:
-    """Stored data of unknown length, ended by a data descriptor whose CRC and sizes match what came before.
-
-    A signature inside the data is told apart from the real descriptor by the CRC and length that must
-    follow it, as streaming unzip tools do. Pieces are searched in place (a regular expression finds the
-    signature about twice as fast as ``bytes.find``); only the last bytes of a piece, where a descriptor may
-    begin, are held back for the next.
-    """
-
-    def __init__(self, zip64: bool) -> None:
-        self._format = "<IQQ" if zip64 else "<III"
-        self._length = 4 + struct.calcsize(self._format)
-        self._held = b""  # the end of the last piece, where a descriptor may begin: not yet counted as data
-        self.data = _Crc()
-
-    def _search(self, buffer: bytes | memoryview, last: int) -> int | None:
-        """Count ``buffer`` as data up to the descriptor starting before ``last``, if there is one
-        (return where it ends), else up to ``last`` (return None)."""
-        counted = 0
-        position = 0
-        while (found := _DESCRIPTOR.search(buffer, position, last + 3)) is not None:
-            at = found.start()
-            self.data(memoryview(buffer)[counted:at])
-            counted = at
-            crc, packed, size = struct.unpack_from(self._format, buffer, at + 4)
-            if crc == self.data.crc and packed == size == self.data.size:
-                return at + self._length
-            position = at + 1
-        self.data(memoryview(buffer)[counted:last])
-        return None
-
-    def __call__(self, piece: memoryview) -> int | None:
-        held, keep = self._held, self._length - 1
-        if len(piece) < 2 * self._length:  # a small piece: search it joined to what was held
-            buffer = held + bytes(piece)
-            last = len(buffer) - keep
-            end = self._search(buffer, last) if last > 0 else None
-            if end is not None:
-                self._held = b""
-                return end - len(held)
-            self._held = buffer[max(last, 0) :]
-            return None
-        if held:  # a descriptor starting in the held bytes ends within the piece's first bytes
-            joint = held + bytes(piece[:keep])
-            end = self._search(joint, len(held))
-            self._held = b""
-            if end is not None:
-                return end - len(held)
-        last = len(piece) - keep
-        end = self._search(piece, last)
-        if end is not None:
-            return end
-        self._held = bytes(piece[last:])
-        return None
-
-
 @dataclass(slots=True)
 class _ZipEntry:
     name: bytes
@@ -479,28 +429,21 @@ def _zip_parser(cursor: _Cursor) -> _Parser:
             raise DamagedError(f"zip member {label!r} is encrypted and cannot be read")
         crc: int | None
         if header.flags & 8:  # sizes and CRC follow the data, in a data descriptor
-            if header.method == _DEFLATED:
-                inflater = _Inflater(label)
-                yield _Scan(inflater.scan, what)
+            if header.method != _DEFLATED:  # nothing says where the data ends: the central directory will
+                entries.append(_ZipEntry(name, start, None))
+                tail = yield _Tail(_MAX_CENTRAL, "the rest of the zip archive")
+                _check_central(tail, cursor.offset - len(tail), entries, walked=False)
+                return
+            inflater = _Inflater(label)
+            yield _Scan(inflater.scan, what)
+            first = yield _Need(4, "a zip data descriptor")
+            if first == _ZIP_DESCRIPTOR:
                 first = yield _Need(4, "a zip data descriptor")
-                if first == _ZIP_DESCRIPTOR:
-                    first = yield _Need(4, "a zip data descriptor")
-                sizes = yield _Need(16 if header.zip64 else 8, "a zip data descriptor")
-                (crc,) = struct.unpack("<I", first)
-                packed, size = struct.unpack("<QQ" if header.zip64 else "<II", sizes)
-                if (crc, packed, size) != (inflater.out.crc, inflater.used, inflater.out.size):
-                    raise DamagedError(
-                        f"zip member {label!r} does not match its data descriptor (CRC or size)"
-                    )
-            elif header.method == _STORED:
-                scanner = _StoredScan(header.zip64)
-                yield _Scan(scanner, what)
-                crc = scanner.data.crc
-            else:
-                raise DamagedError(
-                    f"zip member {label!r} uses compression method {header.method} with a data descriptor, "
-                    "which cannot be checked"
-                )
+            sizes = yield _Need(16 if header.zip64 else 8, "a zip data descriptor")
+            (crc,) = struct.unpack("<I", first)
+            packed, size = struct.unpack("<QQ" if header.zip64 else "<II", sizes)
+            if (crc, packed, size) != (inflater.out.crc, inflater.used, inflater.out.size):
+                raise DamagedError(f"zip member {label!r} does not match its data descriptor (CRC or size)")
         elif header.method in (_STORED, _DEFLATED):
             sink: _Crc | _Inflater = _Crc() if header.method == _STORED else _Inflater(label)
             if header.packed:
@@ -519,14 +462,19 @@ def _zip_parser(cursor: _Cursor) -> _Parser:
         if start == 0:
             raise DamagedError("the file does not start like a zip archive")
         raise DamagedError(f"no zip header at byte {start}")
-    rest = yield _Rest(_MAX_CENTRAL, "the zip central directory")
-    _check_central(signature + rest, start, entries)
+    tail = yield _Tail(_MAX_CENTRAL, "the zip central directory")
+    if cursor.offset - len(tail) != start + 4:
+        raise DamagedError(f"the zip central directory is larger than the {_MAX_CENTRAL} bytes checked")
+    _check_central(signature + tail, start, entries, walked=True)
 
 
-def _check_central(tail: bytes, start: int, entries: list[_ZipEntry]) -> None:
-    """The central directory and end records (``tail``, from byte ``start`` of the file) match ``entries``.
+def _check_central(tail: bytes, at: int, entries: list[_ZipEntry], *, walked: bool) -> None:
+    """The central directory and end records, in ``tail`` (the file's last bytes, from byte ``at``).
 
-    They must end the file exactly, say the directory starts where it did, and list the members walked.
+    They must end the file exactly and put the directory where it is, so no byte is missing or added; the
+    directory must list ``entries`` first (name, place, CRC where known). ``walked``: every member was
+    walked, so the directory starts at ``at`` and lists ``entries`` only; else it lists more members,
+    after the last walked, in order, all before it.
     """
     end = _find_end(tail)
     count, size, offset = struct.unpack_from("<HII", tail, end + 10)
@@ -534,30 +482,39 @@ def _check_central(tail: bytes, start: int, entries: list[_ZipEntry]) -> None:
     locator = end - 20
     if locator >= 0 and tail[locator : locator + 4] == _ZIP64_LOCATOR:
         (record_offset,) = struct.unpack_from("<Q", tail, locator + 8)
-        records = record_offset - start
+        records = record_offset - at
         if records < 0 or tail[records : records + 4] != _ZIP64_END:
             raise DamagedError("the zip64 end record is not where its locator says")
         count, size, offset = struct.unpack_from("<QQQ", tail, records + 32)
-    if offset != start:
-        raise DamagedError(f"the zip central directory should start at byte {offset} but starts at {start}")
-    if size != records:
-        raise DamagedError("the zip central directory's size does not match its end record (damaged?)")
-    if count != len(entries):
+    begin = offset - at
+    if begin < 0 or (walked and begin != 0):
+        if not walked and offset + size == at + records:
+            raise DamagedError(f"the zip central directory is larger than the {_MAX_CENTRAL} bytes checked")
+        raise DamagedError(f"the zip central directory should start at byte {offset}, not {at + begin}")
+    if begin + size != records:
+        raise DamagedError("the zip central directory is not where its end record says (bytes missing?)")
+    if count < len(entries) or (walked and count != len(entries)):
         raise DamagedError(
             f"the zip central directory lists {count} members, the archive holds {len(entries)}"
         )
-    pos = 0
-    for entry in entries:
+    pos, last = begin, entries[-1].offset if entries else 0
+    for index in range(count):
         if tail[pos : pos + 4] != _ZIP_CENTRAL or pos + 46 > records:
             raise DamagedError("the zip central directory is corrupt")
         crc, _, _, name_length, extra_length, comment_length = struct.unpack_from("<IIIHHH", tail, pos + 16)
         (local,) = struct.unpack_from("<I", tail, pos + 42)
         name = tail[pos + 46 : pos + 46 + name_length]
-        if name != entry.name or (entry.crc is not None and crc != entry.crc):
-            label = entry.name.decode("utf-8", "replace")
-            raise DamagedError(f"the zip central directory does not match member {label!r}")
-        if local not in (0xFFFFFFFF, entry.offset):
-            raise DamagedError(f"the zip central directory puts member {name!r} at the wrong place")
+        if index < len(entries):
+            entry = entries[index]
+            if name != entry.name or (entry.crc is not None and crc != entry.crc):
+                label = entry.name.decode("utf-8", "replace")
+                raise DamagedError(f"the zip central directory does not match member {label!r}")
+            if local not in (0xFFFFFFFF, entry.offset):
+                raise DamagedError(f"the zip central directory puts member {name!r} at the wrong place")
+        elif local != 0xFFFFFFFF:
+            if not last < local < offset:
+                raise DamagedError(f"the zip central directory puts member {name!r} at the wrong place")
+            last = local
         pos += 46 + name_length + extra_length + comment_length
     if pos != records:
         raise DamagedError("the zip central directory's size does not match its entries")
