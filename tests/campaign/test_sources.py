@@ -102,6 +102,19 @@ def test_merge_replaces_globals_and_merges_product_tables_key_by_key() -> None:
     assert template["LightCurve"] == {"binMeth": "counts", "pcCounts": 20}  # the template is not changed
 
 
+def test_merge_replaces_a_parameter_written_in_another_spelling() -> None:
+    template = {"posErr": 1, "centroid": True, "LightCurve": {"binMeth": "counts", "pcCounts": 20}}
+    merged = merge(template, {"pos_err": 3, "cent": False, "lc": {"pc_counts": 5}})
+    assert merged == {"pos_err": 3, "cent": False, "lc": {"binMeth": "counts", "pc_counts": 5}}
+
+
+def test_a_csv_column_overrides_the_template_in_any_spelling(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.csv", "name,ra,dec,targ,pos_err,cent\nGK Per,52.8,43.9043,00010873,2,no\n")
+    [item] = load_campaign_file(path).items  # the default template writes posErr and centroid
+    assert item.request.pos_err == 2.0
+    assert item.request.centroid is False
+
+
 def test_a_toml_source_overrides_the_template(tmp_path: Path) -> None:
     text = (
         "[template]\ncentroid = true\nposErr = 1\n"
@@ -170,6 +183,100 @@ def test_a_csv_without_a_name_column_is_refused(tmp_path: Path) -> None:
         load_campaign_file(path)
     with pytest.raises(ConfigurationError, match="no sources"):
         load_campaign_file(write(tmp_path, "empty.csv", "name,RA,Dec\n"))
+
+
+def test_a_row_with_more_cells_than_columns_is_refused_naming_its_line(tmp_path: Path) -> None:
+    text = (
+        "name,RA,Dec,targ,posErr\n"
+        "GK Per,52.8,43.9043,00010873,00010907,2\n"  # an unquoted list of targets shifts every cell after it
+        "FO Aqr,334.48075,-8.35106,00037098,1,,\n"  # trailing empty cells are harmless
+    )
+    path = write(tmp_path, "s.csv", text)
+    assert problems_of(path) == [
+        "s.csv line 2: 6 cells, but the first line names 5 columns; quote a cell holding commas "
+        '("00010873,00010907"), or name the extra columns on the first line'
+    ]
+    with pytest.raises(InvalidRequestError, match=r"s\.csv line 2: 6 cells"):
+        read_csv(path)
+    write(tmp_path, "s.csv", text.replace("00010873,00010907", '"00010873,00010907"'))
+    assert [item.label for item in load_campaign_file(path).items] == ["GK Per", "FO Aqr"]
+
+
+def test_unknown_csv_columns_are_refused_once_naming_line_and_column(tmp_path: Path) -> None:
+    text = (
+        "name,RA,Dec,targ,posEr,lable,pcCounts,LightCurve,RA,,T0\n"
+        "GK Per,52.8,43.9043,00010873,2,gk,20,1,52.8,,\n"
+        "FO Aqr,334.48075,-8.35106,00037098,1,fo,20,1,,,\n"
+        "V1223 Sgr,283.759,-31.163,00037099,1,v,,,,oops,\n"
+    )
+    assert problems_of(write(tmp_path, "s.csv", text)) == [
+        "s.csv line 1, column 5 'posEr': unknown column; did you mean 'posErr'?",
+        "s.csv line 1, column 6 'lable': unknown column; did you mean 'label'?",
+        "s.csv line 1, column 7 'pcCounts': a parameter of the light curve, which a column cannot set: set "
+        "it in the template (a TOML campaign file's [template.LightCurve] table)",
+        "s.csv line 1, column 8 'LightCurve': names the light curve, and a column cannot ask for a product: "
+        "the products come from the template (a TOML campaign file's [template.LightCurve] table)",
+        "s.csv line 1, column 9 'RA': the same column as column 2; keep one",
+        "s.csv line 4, column 10: 'oops' is in a column with no name; name the column on the first line, or "
+        "empty it",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "hint"),
+    [
+        ("name,ra,dec,targ,pos_er", "did you mean 'pos_err'?"),  # Python names: a Python name
+        ("name,RA,Dec,targ,poserror", "did you mean 'posErr'?"),  # swifttools names: a swifttools name
+        ("name,RA,Dec,targ,cent,poserrr", "did you mean 'poserr'?"),  # wire keys: a wire key
+        ("name,RA,Dec,targ,xyzzy", "unknown column: the columns are name, label and global parameters"),
+    ],
+)
+def test_an_unknown_column_hears_of_the_columns_in_the_headers_spelling(
+    tmp_path: Path, header: str, hint: str
+) -> None:
+    row = ",".join(["GK Per", "52.8", "43.9043", "00010873", "1", "1"][: header.count(",") + 1])
+    [problem] = problems_of(write(tmp_path, "s.csv", f"{header}\n{row}\n"))
+    assert problem.startswith(f"s.csv line 1, column {header.count(',') + 1} "), problem
+    assert hint in problem, problem
+
+
+def test_a_sources_csv_beside_a_toml_file_reports_its_columns_with_the_sources(tmp_path: Path) -> None:
+    write(tmp_path, "s.csv", "name,RA,Dec,targ,posEr\nGK Per,52.8,43.9043,00010873,2\n")
+    text = f"[campaign]\nsources = 's.csv'\n{TEMPLATE}[[source]]\n{SOURCE}label = 'gk'\nposErr = -1\n"
+    problems = problems_of(write(tmp_path, "c.toml", text))
+    assert problems[0] == "s.csv line 1, column 5 'posEr': unknown column; did you mean 'posErr'?"
+    assert problems[1].startswith("gk: posErr:")
+    assert len(problems) == 2
+
+
+def test_template_typos_are_reported_once_where_they_were_written(tmp_path: Path) -> None:
+    text = (
+        "[template]\ncentroid = false\nposEr = 1\npcCounts = 20\n"
+        "[template.LightCurve]\nbinMeth = 'snapshot'\nbinmethod = 'x'\n"
+        f"[[source]]\n{SOURCE}label = 'one'\nnmae = 'x'\nbinMeth = 'counts'\n"
+        "[source.LightCurve]\npcCount = 3\n"
+        f"[[source]]\n{SOURCE}label = 'two'\n"
+    )
+    assert problems_of(write(tmp_path, "c.toml", text)) == [
+        "c.toml [template]: posEr: not a parameter of the request; did you mean 'posErr'?",
+        "c.toml [template]: pcCounts: not a global parameter but one of the light curve: put it in "
+        "[template.LightCurve]",
+        "c.toml [template]: LightCurve.binmethod: not a parameter of the light curve (LightCurve); did you "
+        "mean 'binMeth'?",
+        "one: nmae: not a parameter of the request; did you mean 'name'?",
+        "one: binMeth: not a global parameter but one of the light curve: put it in [source.LightCurve]",
+        "one: LightCurve.pcCount: not a parameter of the light curve (LightCurve); did you mean 'pcCounts'?",
+    ]
+
+
+def test_a_template_given_in_python_keeps_pythons_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.csv", "name,RA,Dec,targ\nGK Per,52.8,43.9043,00010873\n")
+    with pytest.raises(InvalidRequestError) as caught:
+        load_campaign_file(path, template={"centroid": False, "image": {}, "bin_meth": "counts"})
+    assert [str(p) for p in caught.value.problems] == [
+        "template: bin_meth: not a global parameter but one of the light curve: pass it inside "
+        "light_curve={...}"
+    ]
 
 
 # -- problems, all at once -------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ def test_an_unreachable_service_is_exit_status_3(
     assert ran.json()["error"] == "ServiceUnavailableError"
     *retries, last = ran.err.splitlines()
     assert last.startswith("error: Could not connect to http://127.0.0.1:")
+    assert last.endswith(
+        "; check that --base-url is right and the service is running there, or try again later"
+    )
     assert retries  # each retry said so
     assert all(line.startswith("no usable answer from the service; retry ") for line in retries)
 
@@ -109,6 +112,16 @@ def test_plain_http_off_loopback_names_the_option(run: Run) -> None:
     ran = run("count", "--user", USER, "--base-url", "http://example.org/user_objects")
     assert ran.status == ExitStatus.USAGE
     assert ran.err.startswith("error: --base-url 'http://example.org/user_objects' uses plain http://")
+
+
+def test_a_base_url_without_user_objects_names_the_option_and_the_fix(run: Run, emu: RunningEmulator) -> None:
+    ran = run("count", "--user", USER, "--base-url", emu.root_url, "--json")
+    assert ran.err == (
+        f"error: The service answered HTTP 404 (Not Found) for {emu.root_url}/getNumJobs.php: 'UKSSDC | "
+        "404 page not found'; there is no API endpoint at that URL: --base-url must be the service's root, "
+        f"ending in /user_objects; try --base-url {emu.base_url}\n"
+    )
+    assert ran.json()["error"] == "ServiceUnavailableError"
 
 
 def test_too_fast_polling_off_loopback_names_the_option(run: Run) -> None:

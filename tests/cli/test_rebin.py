@@ -13,14 +13,7 @@ from tests.support.emulator import OTHER
 from xrt_prods_async.cli import main
 from xrt_prods_async.cli._exit import ExitStatus
 from xrt_prods_async.cli._rebin import binning_option
-from xrt_prods_async.client import XRTClient
 from xrt_prods_async.emulator import RunningEmulator
-
-#: Temporary: the client's rebinning is being added on branch rebin-sync; until it lands these tests skip.
-needs_client_rebinning = pytest.mark.skipif(
-    not hasattr(XRTClient, "rebin_light_curve"),
-    reason="XRTClient.rebin_light_curve has not landed yet (branch rebin-sync)",
-)
 
 TIME_BINNING = ("binMeth=time", "pcBinTime=5000", "wtBinTime=50")
 
@@ -61,7 +54,6 @@ def test_an_option_given_twice_is_a_usage_error(run: Run) -> None:
     assert ran.err == "error: binning option binMeth is given twice\n"
 
 
-@needs_client_rebinning
 def test_rebin_prints_the_rebin_id(tmp_path: Path, run: Run, service: RunningEmulator) -> None:
     job = finished_job(run, tmp_path)
     ran = run("rebin", job, *TIME_BINNING)
@@ -71,7 +63,6 @@ def test_rebin_prints_the_rebin_id(tmp_path: Path, run: Run, service: RunningEmu
     assert run("rebin", job, *TIME_BINNING, "--json").json() == {"rebin_id": rebin_id + 1, "job_id": job}
 
 
-@needs_client_rebinning
 def test_rebin_wait_prints_the_rebinned_light_curve(
     tmp_path: Path, run: Run, service: RunningEmulator
 ) -> None:
@@ -92,7 +83,6 @@ def test_rebin_wait_prints_the_rebinned_light_curve(
     assert len(rows) == sum(len(d["rows"]) for d in curve["datasets"].values())
 
 
-@needs_client_rebinning
 def test_wrong_binning_options_send_nothing_and_name_the_option(
     tmp_path: Path, run: Run, service: RunningEmulator
 ) -> None:
@@ -104,7 +94,6 @@ def test_wrong_binning_options_send_nothing_and_name_the_option(
     assert "pcBinTime" in line
 
 
-@needs_client_rebinning
 def test_rebin_of_a_job_without_a_light_curve_or_not_yours(
     tmp_path: Path, run: Run, service: RunningEmulator
 ) -> None:

@@ -20,6 +20,7 @@ from xrt_prods_async._errors import (
     ProductNotReadyError,
     RequestTimeoutError,
     ServerError,
+    ServiceUnavailableError,
     SubmitUncertainError,
     UnknownUserError,
 )
@@ -338,4 +339,19 @@ async def test_large_archive_downloads_with_flat_memory(tmp_path: Path) -> None:
     assert archive.stat().st_size >= size * 0.95
     assert peak < 16 * 1024 * 1024, (
         f"peak traced memory {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB archive"
+    )
+
+
+async def test_a_base_url_without_user_objects_says_how_to_fix_it() -> None:
+    async with (
+        running_emulator(EmulatorConfig(time_scale=100_000)) as emu,
+        XRTClient(DEMO_USER_ID, base_url=emu.root_url, retry=FAST) as client,
+    ):
+        with pytest.raises(ServiceUnavailableError) as info:
+            await client.count_active_jobs()
+    assert info.value.status_code == 404
+    assert str(info.value) == (
+        f"The service answered HTTP 404 (Not Found) for {emu.root_url}/getNumJobs.php: 'UKSSDC | 404 page "
+        "not found'; there is no API endpoint at that URL: base_url must be the service's root, ending in "
+        f"/user_objects; try base_url='{emu.base_url}'"
     )

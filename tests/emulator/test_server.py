@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import httpx
@@ -87,3 +88,15 @@ async def test_a_run_is_reproducible_under_its_seed() -> None:
     assert first != await _run_script(seed=12)
     assert any(code == -3 for _, code, _, _ in first)  # failure_rate 0.3 hit something with this seed
     assert json.dumps(first)  # plain data
+
+
+def test_a_bound_socket_accepts_connections_before_the_server_runs() -> None:
+    from xrt_prods_async.emulator._server import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        host, port = sock.getsockname()[:2]
+        with socket.create_connection((host, port), timeout=2):
+            pass  # queued in the backlog, not refused
+    finally:
+        sock.close()

@@ -31,7 +31,7 @@ from xrt_prods_async.http import (
     ServiceDeprecationWarning,
     Session,
 )
-from xrt_prods_async.wire import Endpoint
+from xrt_prods_async.wire import DEFAULT_BASE_URL, Endpoint, MainApiFunction
 
 BASE = "https://xrt.test/user_objects"
 
@@ -40,9 +40,9 @@ HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gatew
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
-def session(**kwargs: Any) -> Session:
+def session(base_url: str = BASE, **kwargs: Any) -> Session:
     kwargs.setdefault("retry", RetryPolicy(attempts=3))
-    return Session(BASE, **kwargs)
+    return Session(base_url, **kwargs)
 
 
 def uncertain(error: TransportError) -> BaseException:
@@ -162,6 +162,57 @@ async def test_404_is_not_retried() -> None:
     assert route.call_count == 1
 
 
+@pytest.mark.parametrize(
+    ("base", "advice"),
+    [
+        (
+            "http://127.0.0.1:8000",
+            "there is no API endpoint at that URL: base_url must be the service's root, ending in "
+            "/user_objects; try base_url='http://127.0.0.1:8000/user_objects'",
+        ),
+        (
+            "http://127.0.0.1:8000/user_objects/tprods/",
+            "try base_url='http://127.0.0.1:8000/user_objects'",
+        ),
+        (
+            BASE,
+            "there is no API endpoint at that URL: check that base_url is the service's root (the real one "
+            "is https://www.swift.ac.uk/user_objects)",
+        ),
+        (
+            DEFAULT_BASE_URL,
+            "there is no API endpoint at that URL: the service may have moved or changed its API; look for a "
+            "newer xrt_prods_async",
+        ),
+    ],
+)
+@pytest.mark.parametrize("page", ["Not Found", "<html><head><title>404 page not found</title></head></html>"])
+@respx.mock
+async def test_an_api_call_not_found_says_what_to_do_with_the_base_url(
+    base: str, advice: str, page: str
+) -> None:
+    respx.post(url__regex=r".*").respond(404, text=page)
+    async with session(base_url=base) as s:
+        with pytest.raises(ServiceUnavailableError) as info:
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    message = str(info.value)
+    assert message.startswith(
+        f"The service answered HTTP 404 (Not Found) for {base.rstrip('/')}/getNumJobs.php"
+    )
+    assert message.endswith(advice)
+    assert info.value.status_code == 404
+
+
+@respx.mock
+async def test_a_main_api_call_not_found_says_nothing_of_base_url() -> None:
+    url = "http://127.0.0.1:8000/API/main.php"
+    respx.post(url).respond(404, text="Not Found")
+    async with session(base_url="http://127.0.0.1:8000") as s:
+        with pytest.raises(ServiceUnavailableError) as info:
+            await s.call_main_api(url, MainApiFunction.REBIN_STATUS, {"JobID": 1})
+    assert str(info.value) == f"The service answered HTTP 404 (Not Found) for {url}"
+
+
 @respx.mock
 async def test_timeouts_and_connection_errors_are_retried_up_to_the_attempt_bound() -> None:
     slow = respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ReadTimeout("slow"))
@@ -173,6 +224,30 @@ async def test_timeouts_and_connection_errors_are_retried_up_to_the_attempt_boun
             await s.post(Endpoint.OLD_JOBS, {"UserID": "x"})
     assert slow.call_count == 5
     assert down.call_count == 5
+
+
+@respx.mock
+async def test_no_answer_says_what_to_do() -> None:
+    respx.post(f"{BASE}/getNumJobs.php").mock(side_effect=httpx.ReadTimeout("slow"))
+    respx.post(f"{BASE}/listOldJobs.php").mock(side_effect=httpx.ConnectError("refused"))
+    respx.post(f"{BASE}/checkProductStatus.php").mock(side_effect=httpx.ReadError("reset"))
+    async with session(retry=RetryPolicy(attempts=1)) as s:
+        with pytest.raises(RequestTimeoutError) as slow:
+            await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+        with pytest.raises(ServiceUnavailableError) as down:
+            await s.post(Endpoint.OLD_JOBS, {"UserID": "x"})
+        with pytest.raises(ServiceUnavailableError) as reset:
+            await s.post(Endpoint.STATUS, {"UserID": "x"})
+    assert str(slow.value) == (
+        f"Timed out waiting for the reply from {BASE}/getNumJobs.php; the service may be busy or down, try "
+        "again later"
+    )
+    assert str(down.value) == (
+        f"Could not connect to {BASE}/listOldJobs.php: refused; check that base_url is right and the service "
+        "is running there, or try again later"
+    )
+    # the request reached the service, so its address was right
+    assert str(reset.value) == f"The connection failed while talking to {BASE}/checkProductStatus.php: reset"
 
 
 @respx.mock
@@ -299,6 +374,7 @@ async def test_stream_get_and_its_failures() -> None:
         error = Session.unwrap_failure(info.value)
     assert isinstance(error, ServiceUnavailableError)
     assert error.status_code == 404
+    assert "base_url" not in str(error)  # a missing archive is not a wrong base URL
     assert s.closed
 
 

@@ -18,7 +18,16 @@ from xrt_prods_async.params._fields import (
     param_of,
 )
 from xrt_prods_async.params._globals import Globals
-from xrt_prods_async.params._naming import Namer, fmt, short_repr, style_of_unknown, suggest
+from xrt_prods_async.params._naming import (
+    Known,
+    Namer,
+    Spelling,
+    fmt,
+    short_repr,
+    spelling_style,
+    style_of_unknown,
+    suggest,
+)
 from xrt_prods_async.params._targets import arcmin_from_echo, strip_braces
 
 
@@ -120,14 +129,56 @@ def test_names() -> None:
 
 
 def test_suggest_and_style() -> None:
-    known = {"posErr": "pos_err", "poserr": "pos_err", "pos_err": "pos_err", "posRadius": "pos_radius"}
+    known = [
+        Known(
+            ("pos_err", "posErr", "poserr"), {"python": "pos_err", "swifttools": "posErr", "wire": "poserr"}
+        ),
+        Known(("pos_radius", "posRadius"), {"python": "pos_radius", "swifttools": "posRadius"}),
+    ]
     assert suggest("posEr", known) == "; did you mean 'posErr'?"
     assert suggest("POSERR", known) == "; did you mean 'posErr'?"
+    assert suggest("pos_er", known, "python") == "; did you mean 'pos_err'?"
+    assert suggest("posEr", known, "wire") == "; did you mean 'poserr'?"
+    assert suggest("posradiu", known, "wire") == "; did you mean 'posRadius'?"  # no wire key of its own
     assert suggest("zzz", known) == ""
     assert suggest("pos", ["pos_err", "pos_radius"]).startswith("; did you mean")
     assert style_of_unknown(["binMeht"]) == "swifttools"
     assert style_of_unknown(["bin_mth"]) == "python"
-    assert style_of_unknown(["binmeth"]) is None
+    assert style_of_unknown(["binmeth"]) == "swifttools"
+    assert style_of_unknown([]) is None
+
+
+def test_suggestions_rank_the_closest_first_and_drop_the_far_ones() -> None:
+    counts = [Known.plain(name) for name in ("pcCounts", "wtCounts", "minCounts")]
+    assert suggest("pcCount", counts) == "; did you mean 'pcCounts'?"
+    assert suggest("mnCounts", counts) == "; did you mean 'minCounts'?"
+    regions = [Known.plain(f"rname{n}") for n in range(1, 5)]
+    assert suggest("rname5", regions) == "; did you mean 'rname1', 'rname2' or 'rname3'?"
+    here = Known.plain("centMeth")
+    elsewhere = Known(
+        ("binMeth",), {"swifttools": "binMeth"}, {"swifttools": " (inside LightCurve={...})"}, 1
+    )
+    assert suggest("binMeht", [here, elsewhere]) == "; did you mean 'binMeth' (inside LightCurve={...})?"
+    tie_here, tie_elsewhere = Known.plain("abcd"), Known(("abce",), {"swifttools": "abce"}, tier=1)
+    assert suggest("abcx", [tie_elsewhere, tie_here]) == "; did you mean 'abcd' or 'abce'?"
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "spelling"),
+    [
+        ("pc_count", None, "python"),
+        ("pc_count", "wire", "python"),
+        ("pcCount", "python", "swifttools"),
+        ("pcCount", "wire", "wire"),
+        ("pccount", None, "swifttools"),
+        ("pccount", "python", "python"),
+        ("pccount", "wire", "wire"),
+    ],
+)
+def test_suggestions_follow_the_spelling_of_the_typo_then_of_the_call(
+    key: str, context: Spelling | None, spelling: Spelling
+) -> None:
+    assert spelling_style(key, context) == spelling
 
 
 def test_globals_alone() -> None:

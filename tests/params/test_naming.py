@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 import pytest
 
 from tests.support.params import PY_GLOBALS, SNAPSHOT_LC, ST_GLOBALS, parameters_of, problems_of
-from xrt_prods_async.params import JobRequest, LightCurve, StandardPos
+from xrt_prods_async.params import JobRequest, LightCurve, ProductModel, StandardPos
 
 
 def test_three_spellings_build_the_same_request() -> None:
@@ -90,7 +93,42 @@ def test_unspelled_companions_follow_the_users_style() -> None:
         (lambda: JobRequest(**PY_GLOBALS, LightCurv={}), "LightCurv", "did you mean 'LightCurve'?"),
         (lambda: LightCurve(binMeht="counts"), "LightCurve.binMeht", "did you mean 'binMeth'"),
         (lambda: LightCurve(bin_meth="snapshot", pc_count=3), "light_curve.pc_count", "'pc_counts'"),
-        (lambda: StandardPos(posradius=3), "standard_pos.posradius", "'posRadius'"),
+        (lambda: StandardPos(posradius=3), "StandardPos.posradius", "did you mean 'posRadius'?"),
+        (lambda: LightCurve(pcCount=3), "LightCurve.pcCount", "did you mean 'pcCounts'?"),
+        (lambda: LightCurve(binmethod="counts"), "LightCurve.binmethod", "did you mean 'binMeth'?"),
+        (lambda: LightCurve(bin_method="counts"), "light_curve.bin_method", "did you mean 'bin_meth'?"),
+        (
+            lambda: LightCurve(bin_meth="counts", pccount=3),
+            "light_curve.pccount",
+            "did you mean 'pc_counts'?",
+        ),
+        (lambda: LightCurve(bin_meth="counts", pcCount=3), "light_curve.pcCount", "did you mean 'pcCounts'?"),
+        (lambda: LightCurve(binMeth="counts", minen=1, pccount=3), "LightCurve.pccount", "mean 'pccounts'?"),
+        (
+            lambda: LightCurve(bin_meth="counts", wt_count=3),
+            "light_curve.wt_count",
+            "did you mean 'wt_counts'?",
+        ),
+        (
+            lambda: JobRequest(**ST_GLOBALS, binMeht="counts", Image={}),
+            "binMeht",
+            "did you mean 'binMeth' (inside LightCurve={...})?",
+        ),
+        (
+            lambda: JobRequest(**PY_GLOBALS, bin_mth="counts", image={}),
+            "bin_mth",
+            "did you mean 'bin_meth' (inside light_curve={...})?",
+        ),
+        (
+            lambda: JobRequest(**ST_GLOBALS, LightCurve={"binmeth": "counts"}),
+            "LightCurve.binmeth",
+            "did you mean 'binMeth'?",
+        ),
+        (
+            lambda: JobRequest(**PY_GLOBALS, light_curve={"binmeth": "counts"}),
+            "light_curve.binmeth",
+            "did you mean 'bin_meth'?",
+        ),
         (lambda: JobRequest(**PY_GLOBALS, xyzzy=1, image={}), "xyzzy", "not a parameter of the request"),
     ],
 )
@@ -103,11 +141,15 @@ def test_a_product_parameter_given_flat_says_where_it_belongs() -> None:
     found = problems_of(lambda: JobRequest(**ST_GLOBALS, binMeth="counts", LightCurve={"binMeth": "counts"}))
     assert (
         "binMeth",
-        "not a global parameter but one of the light curve: pass it inside light_curve={...}",
+        "not a global parameter but one of the light curve: pass it inside LightCurve={...}",
     ) in found
     found = problems_of(lambda: JobRequest(**ST_GLOBALS, whichData="all", Image={}))
     assert found[0][0] == "whichData"
-    assert "pass it inside light_curve={...} or spectrum={...}" in found[0][1]
+    assert "pass it inside LightCurve={...} or Spectrum={...}" in found[0][1]
+    found = problems_of(lambda: JobRequest(**PY_GLOBALS, bin_meth="counts", image={}))
+    assert found == [
+        ("bin_meth", "not a global parameter but one of the light curve: pass it inside light_curve={...}")
+    ]
 
 
 def test_a_parameter_given_twice_is_an_error() -> None:
@@ -152,3 +194,41 @@ def test_describe_wire_name() -> None:
     assert python.describe_wire_name("posobs") == "standard_pos.which_data"
     assert python.describe_wire_name("detMeth") == "standard_pos.det_meth"
     assert python.describe_wire_name("lc") == "light_curve"
+
+
+_PRODUCT_MODELS = [model for _, model in JobRequest.slots().values()]
+
+
+@pytest.mark.parametrize("model", _PRODUCT_MODELS, ids=lambda model: model.__name__)
+def test_a_typo_hears_only_names_of_its_own_style(model: type[ProductModel]) -> None:
+    """Every parameter's swifttools name and Python name, misspelt (last letter dropped, or doubled), is
+    answered in that spelling, never with a wire key the user did not write."""
+    names = model.__xrt__
+    for field_name, st_name in names.st_names.items():
+        for written, style in ((st_name, set(names.st_names.values())), (field_name, set(names.wire))):
+            for typo in (written[:-1], written + written[-1]):
+                if len(typo) < 4 or typo in names.lookup:
+                    continue
+                found = problems_of(functools.partial(model, **{typo: 1}))
+                [message] = [m for p, m in found if p.endswith(f".{typo}")]
+                suggested = re.findall(r"'([^']+)'", message.partition("did you mean")[2])
+                # the one meant, unless as many others are as close ('rname' -> 'rname1', 'rname2'...)
+                assert written in suggested or len(suggested) == 3, (typo, message)
+                assert set(suggested) <= style, (typo, message)
+
+
+def test_rules_name_other_parameters_in_the_users_style() -> None:
+    st = {k: v for k, v in ST_GLOBALS.items() if k != "name"}
+    assert ("name", "required: the object's name (used in titles; resolved when getCoords)") in problems_of(
+        lambda: JobRequest(**st, Image={})
+    )
+    py = {k: v for k, v in PY_GLOBALS.items() if k != "name"}
+    assert ("name", "required: the object's name (used in titles; resolved when get_coords)") in problems_of(
+        lambda: JobRequest(**py, image={})
+    )
+    assert problems_of(lambda: JobRequest(**ST_GLOBALS, SourceDet={"whichBands": "total"})) == [
+        (
+            "SourceDet.whichData",
+            "required: 'all' (may exceed the 12-hour job limit) or 'user' with SourceDet.useObs",
+        )
+    ]

@@ -68,8 +68,8 @@ def test_conflict_between_two_products_names_both() -> None:
     assert found == [
         (
             "EnhancedPos.whichData",
-            "'hours' conflicts with StandardPos.whichData='all': both set the one wire key 'posobs'; "
-            "give one value",
+            "'hours' conflicts with StandardPos.whichData='all': the service takes one "
+            "value for both; give the same value, or set it in one place",
         )
     ]
 
@@ -79,7 +79,8 @@ def test_conflict_between_global_and_product_names_both() -> None:
     assert found == [
         (
             "AstromPos.posRadius",
-            "12 conflicts with posRadius=10: both set the one wire key 'posRadius'; give one value",
+            "12 conflicts with posRadius=10: the service takes one value for both; "
+            "give the same value, or set it in one place",
         )
     ]
 
@@ -91,8 +92,8 @@ def test_conflict_through_a_trigger_names_its_source() -> None:
     assert found == [
         (
             "enhanced_pos.which_data",
-            "'user' (set by enhanced_pos.use_obs) conflicts with standard_pos.which_data='all': both set the "
-            "one wire key 'posobs'; give one value",
+            "'user' (set by enhanced_pos.use_obs) conflicts with standard_pos.which_data='all': the service "
+            "takes one value for both; give the same value, or set it in one place",
         )
     ]
 
@@ -134,7 +135,8 @@ def test_srcrad_conflict_is_an_error_not_last_wins() -> None:
     assert found == [
         (
             "Spectrum.srcrad",
-            "50 conflicts with LightCurve.srcrad=40: both set the one wire key 'srcrad'; give one value",
+            "50 conflicts with LightCurve.srcrad=40: the service takes one value for both; "
+            "give the same value, or set it in one place",
         )
     ]
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, RunningEmulator, running_emulator
+from xrt_prods_async.http import RetryPolicy
 
 #: A loopback base URL: respx intercepts it, and loopback allows fast polling in tests.
 LOOP = "http://127.0.0.1:9/user_objects"
@@ -47,3 +51,18 @@ def archive_bytes(fmt: str, files: dict[str, bytes]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+@asynccontextmanager
+async def emulated(seed: int = 3) -> AsyncIterator[tuple[RunningEmulator, XRTClient]]:
+    """An emulator over real loopback whose clock stands still unless the test advances it (so a job or a
+    rebin stays where it is until then), and a client of it with fast polling and three attempts per call.
+
+    A context manager, not a fixture: the server's task group must be entered and left by the same task.
+    """
+    retry = RetryPolicy(attempts=3)
+    async with (
+        running_emulator(EmulatorConfig(time_scale=1e-6, seed=seed)) as emu,
+        XRTClient(DEMO_USER_ID, base_url=emu.base_url, poll_interval=0.01, retry=retry) as client,
+    ):
+        yield emu, client

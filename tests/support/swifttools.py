@@ -7,11 +7,17 @@ real service's fixed URLs, are redirected by rewriting those prefixes in the mod
 
 from __future__ import annotations
 
+import json
+import types
 from collections.abc import Callable
+from typing import Any
 
+import pytest
+from swifttools.ukssdc import main as ukssdc_main
 from swifttools.ukssdc.xrt_prods.prod_request import XRTProductRequest
 
 from xrt_prods_async.emulator import DEMO_USER_ID
+from xrt_prods_async.wire._endpoints import DEFAULT_MAIN_API_URL
 
 USER = DEMO_USER_ID
 
@@ -57,3 +63,20 @@ def curve_and_spectrum_request(make: Callable[..., XRTProductRequest], user: str
     request.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
     request.addSpectrum(hasRedshift=False)
     return request
+
+
+def capture_main_api(monkeypatch: pytest.MonkeyPatch, reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """Record the JSON body of each main-API post swifttools makes from now on, answering each ``reply``."""
+    bodies: list[dict[str, Any]] = []
+
+    def post(url: str, json: dict[str, Any]) -> Any:
+        assert url == DEFAULT_MAIN_API_URL
+        bodies.append(json)
+        return types.SimpleNamespace(status_code=200, reason="OK", text=_dumps(reply))
+
+    monkeypatch.setattr(ukssdc_main, "requests", types.SimpleNamespace(post=post))
+    return bodies
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value)

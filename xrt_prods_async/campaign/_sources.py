@@ -4,18 +4,21 @@ Two formats, usable together:
 
 * **CSV** — one source per row. Columns ``name`` (required), ``label`` (defaults to ``name``), ``RA``,
   ``Dec``, ``targ``, ``T0``, and optionally any other global parameter under any accepted spelling
-  (``posErr``, ``pos_err``...). Empty cells are ignored; each cell is read for its parameter's type.
+  (``posErr``, ``pos_err``...). Empty cells are ignored; each cell is read for its parameter's type. Any
+  other column, and a row with more cells than the first line names, is an error naming the line.
 * **TOML** — a ``[campaign]`` table of settings, a ``[template]`` table of global parameters with one
   sub-table per product (``[template.LightCurve]``...), ``[[source]]`` entries that may override globals and
   product parameters, and/or ``campaign.sources = "file.csv"`` to read the rows from a CSV beside it.
 
-Every source is validated in full before the campaign starts: one error lists every problem of every source.
+Every source is validated in full before the campaign starts: one error lists every problem of every source
+(and of the CSV's columns and the template, each reported once, where it was written).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,10 +75,12 @@ class CampaignFile:
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
-    """One source as read from a file: where it was written (for messages) and its parameters."""
+    """One source as read from a file: where it was written (for messages), its parameters, and the TOML
+    table it was written as (``source``; ``None`` for a CSV row), whose words problems use."""
 
     where: str
     values: dict[str, Any]
+    table: str | None = None
 
 
 def _product_of(key: str, value: Any) -> Product | None:
@@ -89,60 +94,185 @@ def _product_of(key: str, value: Any) -> Product | None:
 
 
 def merge(template: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Globals of ``overrides`` replace the template's; product tables are merged key by key."""
+    """Globals of ``overrides`` replace the template's; product tables are merged key by key. A parameter
+    replaces the template's in any spelling (a CSV's ``pos_err`` column, the template's ``posErr``)."""
     merged: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in template.items()}
     for key, value in overrides.items():
         product = _product_of(key, value)
         if product is None:
-            merged[key] = value
+            _put(merged, key, value, None)
             continue
         existing = next((k for k, v in merged.items() if _product_of(k, v) is product), None)
-        base = merged.pop(existing) if existing is not None else {}
-        merged[key] = {**base, **value}
+        table = dict(merged.pop(existing)) if existing is not None else {}
+        for name, item in value.items():
+            _put(table, name, item, product)
+        merged[key] = table
     return merged
+
+
+def _put(table: dict[str, Any], key: Any, value: Any, product: Product | None) -> None:
+    """Set ``key`` in ``table``, replacing another spelling of the same parameter."""
+    target = JobRequest.keyword_target(key, product) if isinstance(key, str) else None
+    if target is not None:
+        for other in [k for k in table if isinstance(k, str) and k != key]:
+            if JobRequest.keyword_target(other, product) == target:
+                del table[other]
+    table[key] = value
 
 
 def read_csv(path: str | Path) -> list[SourceRow]:
     """Rows of a sources CSV as text cells (empty cells dropped); the request model reads each cell for its
-    parameter's type. Raises :class:`ConfigurationError` for a missing, unreadable or header-less file."""
+    parameter's type. Raises :class:`ConfigurationError` for a missing, unreadable or header-less file, and
+    :class:`InvalidRequestError` for unknown columns or rows with more cells than columns."""
     path = Path(path)
+    rows, problems = _read_csv(path)
+    if problems:
+        raise InvalidRequestError(problems, context=f"{path} has invalid sources")
+    return rows
+
+
+#: The one column of a sources CSV that is not a parameter: the source's label.
+_LABEL = "label"
+
+
+def _read_csv(path: Path) -> tuple[list[SourceRow], list[Problem]]:
+    """The rows of a sources CSV, and the problems with its columns and rows (each named by file, line and
+    column). The cells of a column with a problem are left out, so that it is reported once; a row with
+    more cells than columns is left out whole, its cells being where the columns do not say."""
+    problems: list[Problem] = []
+    rows: list[SourceRow] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [name.strip() for name in reader.fieldnames or ()]
+            reader = csv.reader(fh)
+            header = [name.strip() for name in next(reader, [])]
             if "name" not in header:
                 raise ConfigurationError(
                     f"{path}: the first line must name the columns, including 'name' (got {header})"
                 )
-            rows = []
-            for row in reader:
-                values = {
-                    k.strip(): v.strip()
-                    for k, v in row.items()
-                    if k is not None and v is not None and v.strip() != ""
-                }
+            keep, unnamed = _check_columns(header, f"{path.name} line {reader.line_num}", problems)
+            for cells in reader:
+                where = f"{path.name} line {reader.line_num}"
+                extra = [cell for cell in cells[len(header) :] if cell.strip()]
+                if extra:
+                    problems.append(_extra_cells(where, len(cells), len(header)))
+                    continue
+                for index in sorted(unnamed):
+                    if index < len(cells) and cells[index].strip():
+                        unnamed.discard(index)  # reported once, where a value first shows it
+                        problems.append(
+                            Problem(
+                                f"{where}, column {index + 1}",
+                                f"{cells[index].strip()!r} is in a column with no name; name the column on "
+                                "the first line, or empty it",
+                            )
+                        )
+                values = {keep[i]: c.strip() for i, c in enumerate(cells) if i in keep and c.strip()}
                 if values:  # blank lines are skipped
-                    rows.append(SourceRow(f"{path.name} line {reader.line_num}", values))
+                    rows.append(SourceRow(where, values))
     except FileNotFoundError:
         raise ConfigurationError(f"sources file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ConfigurationError(f"cannot read sources file {path}: {exc}") from exc
-    return rows
+    return rows, problems
 
 
-def build_items(template: Mapping[str, Any], rows: Sequence[SourceRow], *, origin: str) -> list[CampaignItem]:
-    """Validate every row merged over the template; raise one error listing every source's problems.
+def _check_columns(header: list[str], where: str, problems: list[Problem]) -> tuple[dict[int, str], set[int]]:
+    """The columns to read (by index), and the unnamed ones; a problem for each other column."""
+    keep: dict[int, str] = {}
+    unnamed: set[int] = set()
+    first: dict[str, int] = {}
+    known = JobRequest.global_keywords()
+    written = [column for column in header if column in known]
+    for index, column in enumerate(header):
+        at = f"{where}, column {index + 1} {column!r}"
+        if not column:
+            unnamed.add(index)
+        elif column in first:
+            problems.append(Problem(at, f"the same column as column {first[column] + 1}; keep one"))
+        else:
+            first[column] = index
+            text = _column_problem(column, written, known)
+            if text is None:
+                keep[index] = column
+            else:
+                problems.append(Problem(at, text))
+    return keep, unnamed
+
+
+def _column_problem(column: str, written: list[str], known: frozenset[str]) -> str | None:
+    """What is wrong with a CSV column, or ``None`` for ``label`` and the global parameters (``known``);
+    ``written`` are the header's global parameters, whose spelling a "did you mean" follows."""
+    if column == _LABEL or column in known:
+        return None
+    slots = JobRequest.slots()
+    try:
+        product: Product | None = Product.parse(column)
+    except ValueError:
+        product = None
+    if product is not None:
+        return (
+            f"names the {product.label}, and a column cannot ask for a product: the products come from the "
+            f"template (a TOML campaign file's [template.{product.long_name}] table)"
+        )
+    owners = [p for p, (_, model) in slots.items() if column in model.__xrt__.lookup]
+    if owners:
+        tables = " or ".join(f"[template.{p.long_name}]" for p in owners)
+        labels = ", ".join(p.label for p in owners)
+        return (
+            f"a parameter of the {labels}, which a column cannot set: set it in the template (a TOML "
+            f"campaign file's {tables} table)"
+        )
+    hint = JobRequest.suggest_global(column, written, extra=(_LABEL,))
+    if hint:
+        return f"unknown column{hint}"
+    return "unknown column: the columns are name, label and global parameters (RA, Dec, targ, T0, posErr...)"
+
+
+def _extra_cells(where: str, cells: int, columns: int) -> Problem:
+    return Problem(
+        where,
+        f"{cells} cells, but the first line names {columns} columns; quote a cell holding commas "
+        '("00010873,00010907"), or name the extra columns on the first line',
+    )
+
+
+#: ``pass it inside LightCurve={...}`` and ``(inside LightCurve={...} or Spectrum={...})``, as a request's
+#: problems say where a product's parameter goes, in Python words.
+_INSIDE = re.compile(r"(pass it )?inside (\w+=\{\.\.\.\}(?: or \w+=\{\.\.\.\})*)")
+
+
+def _in_toml(message: str, table: str) -> str:
+    """A request's problem in a TOML file's words: ``put it in [source.LightCurve]``, not ``pass it inside
+    LightCurve={...}``."""
+
+    def tables(match: re.Match[str]) -> str:
+        names = re.findall(r"(\w+)=\{\.\.\.\}", match.group(2))
+        verb = "put it " if match.group(1) else ""
+        return verb + "in " + " or ".join(f"[{table}.{name}]" for name in names)
+
+    return _INSIDE.sub(tables, message)
+
+
+def build_items(
+    template: Mapping[str, Any],
+    rows: Sequence[SourceRow],
+    *,
+    origin: str,
+    problems: Sequence[Problem] = (),
+) -> list[CampaignItem]:
+    """Validate every row merged over the template; raise one error listing every source's problems, after
+    ``problems`` already found (in the files' columns or the template).
 
     A source is named by its label (``label``, else ``name``, else where it was written) in each problem.
     """
     items: list[CampaignItem] = []
-    problems: list[Problem] = []
+    found: list[Problem] = list(problems)
     first_seen: dict[str, str] = {}
     for row in rows:
         values = dict(row.values)
         label = str(values.pop("label", None) or values.get("name") or row.where)
         if label in first_seen:
-            problems.append(
+            found.append(
                 Problem(
                     label,
                     f"{row.where} has the same label as {first_seen[label]}; give each source its own "
@@ -154,14 +284,27 @@ def build_items(template: Mapping[str, Any], rows: Sequence[SourceRow], *, origi
         try:
             request = JobRequest.from_loose(merge(template, values))
         except InvalidRequestError as exc:
-            problems += [Problem(f"{label}: {p.parameter}", p.message) for p in exc.problems]
+            found += [Problem(f"{label}: {p.parameter}", _words(p.message, row.table)) for p in exc.problems]
             continue
         items.append(CampaignItem(label, request))
-    if problems:
-        raise InvalidRequestError(problems, context=f"{origin} has invalid sources")
+    if found:
+        raise InvalidRequestError(found, context=f"{origin} has invalid sources")
     if not items:
         raise ConfigurationError(f"{origin} lists no sources")
     return items
+
+
+def _words(message: str, table: str | None) -> str:
+    return message if table is None else _in_toml(message, table)
+
+
+def checked_template(
+    template: Mapping[str, Any], where: str, table: str | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The template without the keywords that name nothing, and the problems with those, named once by
+    ``where`` (``c.toml [template]``) rather than once per source; ``table`` gives a TOML file's words."""
+    kept, problems = JobRequest.split_unknown(template)
+    return kept, [Problem(f"{where}: {p.parameter}", _words(p.message, table)) for p in problems]
 
 
 def _shown_path(path: Path) -> str:
@@ -256,7 +399,9 @@ def _source_rows(data: Mapping[str, Any], path: Path) -> list[SourceRow]:
         raise ConfigurationError(
             f"{path}: sources are written as [[source]] tables (double brackets), one per source"
         )
-    return [SourceRow(f"{path.name} [[source]] {n}", dict(e)) for n, e in enumerate(entries, start=1)]
+    return [
+        SourceRow(f"{path.name} [[source]] {n}", dict(e), "source") for n, e in enumerate(entries, start=1)
+    ]
 
 
 def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None = None) -> CampaignFile:
@@ -280,8 +425,10 @@ def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None =
     if not exists:
         raise ConfigurationError(f"campaign file {_shown_path(path)} does not exist")
     if path.suffix.lower() == ".csv":
-        csv_rows = read_csv(path)
-        return CampaignFile(tuple(build_items(template or DEFAULT_TEMPLATE, csv_rows, origin=str(path))))
+        csv_rows, problems = _read_csv(path)
+        base, more = checked_template(template or DEFAULT_TEMPLATE, "template", None)
+        items = build_items(base, csv_rows, origin=str(path), problems=[*more, *problems])
+        return CampaignFile(tuple(items))
     if path.suffix.lower() != ".toml":
         raise ConfigurationError(f"{path}: campaign files are .csv or .toml")
     try:
@@ -305,13 +452,19 @@ def load_campaign_file(path: str | Path, *, template: Mapping[str, Any] | None =
             f"use any of {sorted(CAMPAIGN_SETTINGS)}"
         )
     check_settings(settings, where=f"{path}: [campaign]")
-    base = _table(data, "template", path, "[template] posErr = 1") if "template" in data else None
+    if "template" in data:
+        written = _table(data, "template", path, "[template] posErr = 1")
+        base, problems = checked_template(written, f"{path.name} [template]", "template")
+    else:
+        base, problems = checked_template(template or DEFAULT_TEMPLATE, "template", None)
     rows: list[SourceRow] = []
     csv_name = settings.pop("sources", None)
     if csv_name is not None:
-        rows += read_csv(path.parent / str(csv_name))
+        csv_rows, csv_problems = _read_csv(path.parent / str(csv_name))
+        rows += csv_rows
+        problems += csv_problems
     rows += _source_rows(data, path)
     if "output" in settings:
         settings["output"] = str(path.parent / str(settings["output"]))
-    items = build_items(base if base is not None else template or DEFAULT_TEMPLATE, rows, origin=str(path))
+    items = build_items(base, rows, origin=str(path), problems=problems)
     return CampaignFile(tuple(items), settings)

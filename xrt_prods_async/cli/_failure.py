@@ -20,6 +20,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"wait for the job first \(Job\.wait\(\)\)", "wait for it first: xrt-prods-async wait JOB"),
         (r"look with list_old_jobs\(\)", "look with 'xrt-prods-async jobs'"),
         (r", and attach\(\) to it if found", ": if there is one, use its JobID"),
+        (r"\bbase_url='([^'\s]*)'", r"--base-url \1"),
         (r"\bbase_url\b", "--base-url"),
         (r"\bpoll_interval >= ", "--poll-interval "),
         (r"\bpoll_interval\b", "--poll-interval"),

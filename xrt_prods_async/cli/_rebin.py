@@ -50,19 +50,17 @@ def cmd_rebin(args: argparse.Namespace) -> int:
     async def body() -> dict[str, Any]:
         async with open_client(args, poll_interval=args.poll_interval) as client:
             job = await client.attach(args.job)
-            # Typed loosely: the client's rebinning is being added alongside this command (branch rebin-sync).
-            rebinning: Any = client
-            rebin = await rebinning.rebin_light_curve(job, **binning)
+            rebin = await client.rebin_light_curve(job, **binning)
             outcome: dict[str, Any] = {"rebin_id": rebin.rebin_id, "job_id": args.job}
             note(f"rebin {rebin.rebin_id} of job {args.job}'s light curve requested")
             if not args.wait:
                 return outcome
-            status = await rebinning.wait_rebin(rebin, timeout=args.timeout)
+            status = await client.wait_rebin(rebin, timeout=args.timeout)
             if not status.complete:
                 raise ProductNotReadyError(
                     f"Rebin {rebin.rebin_id} of job {args.job} ended without a light curve: {status.text}"
                 )
-            outcome["light_curve"] = await rebinning.rebinned_light_curve(
+            outcome["light_curve"] = await client.rebinned_light_curve(
                 rebin, nosys=args.nosys, incbad=args.incbad
             )
             return outcome

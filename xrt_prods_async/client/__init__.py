@@ -1,11 +1,13 @@
-"""The async client: ``XRTClient``, the ``Job`` handle, typed status and results, downloads, plotting."""
+"""The async client: ``XRTClient``, the ``Job`` and ``RebinJob`` handles, typed status and results, downloads,
+rebinning, plotting."""
 
-from ._api import ENV_BASE_URL, ENV_USER_ID, JobRef, ProgressCallback, XRTClient
+from ._api import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID, JobRef, ProgressCallback, RebinRef, XRTClient
 from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
 from ._download import Downloads, archive_filename, verify_archive
 from ._extract import extract
 from ._job import Job
 from ._plot import plot_light_curve
+from ._rebin import NOT_REBINNABLE, Binning, RebinJob, RebinStatus
 from ._results import (
     DATASET_KINDS,
     NO_POSITION_REASON,
@@ -24,11 +26,14 @@ __all__ = [
     "CANCEL_NAMES",
     "DATASET_KINDS",
     "ENV_BASE_URL",
+    "ENV_MAIN_API_URL",
     "ENV_USER_ID",
+    "NOT_REBINNABLE",
     "NOT_RETURNED_TEXT",
     "NO_POSITION_REASON",
     "STATUS_NAMES",
     "UPPER_LIMIT_COLUMN",
+    "Binning",
     "CancelOutcome",
     "CancelResult",
     "Downloads",
@@ -42,6 +47,9 @@ __all__ = [
     "ProductCancel",
     "ProductStatus",
     "ProgressCallback",
+    "RebinJob",
+    "RebinRef",
+    "RebinStatus",
     "SourceList",
     "SpectralFits",
     "XRTClient",

@@ -7,7 +7,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import httpx
@@ -19,16 +19,39 @@ from xrt_prods_async._errors import (
     JobTimeoutError,
     ProductNotReadyError,
     ProtocolError,
+    ServerError,
     ServerRefusedError,
     SubmitUncertainError,
     TransportError,
+    XRTError,
 )
 from xrt_prods_async._products import ALL_PRODUCTS, Product, join_short_names
-from xrt_prods_async.http._policy import Politeness, RetryPolicy, check_count, check_seconds
+from xrt_prods_async.http._policy import (
+    Politeness,
+    RetryPolicy,
+    check_count,
+    check_seconds,
+    unsafe_url_reason,
+)
 from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire._endpoints import ARCHIVE_FORMATS, DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._endpoints import (
+    ARCHIVE_FORMATS,
+    DEFAULT_BASE_URL,
+    Endpoint,
+    LightCurveType,
+    MainApiFunction,
+)
 from xrt_prods_async.wire._envelope import JOB_ID_KEY, USER_ID_KEY
+from xrt_prods_async.wire._mainapi import (
+    OBJECT_ID_KEY,
+    OBJECT_NAME_KEY,
+    OBJECT_TYPE_KEY,
+    REBIN_ID_KEY,
+    RebinReply,
+    RebinStatusReply,
+    main_api_url_for,
+)
 from xrt_prods_async.wire._replies import (
     CancelReply,
     NumJobsReply,
@@ -58,13 +81,24 @@ from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits
 from ._spectral_files import spectral_file_plan
 from ._status import JobStatus, ProductStatus, job_status_from_reply
 
-__all__ = ["ENV_BASE_URL", "ENV_USER_ID", "JobRef", "ProgressCallback", "XRTClient"]
+__all__ = [
+    "ENV_BASE_URL",
+    "ENV_MAIN_API_URL",
+    "ENV_USER_ID",
+    "JobRef",
+    "ProgressCallback",
+    "RebinRef",
+    "XRTClient",
+]
 
 #: Environment variable read when no ``user_id`` is given: the e-mail address registered with the service.
 ENV_USER_ID = "XRT_PRODS_USER_ID"
 
 #: Environment variable read when no ``base_url`` is given (e.g. an emulator's URL); default: the service.
 ENV_BASE_URL = "XRT_PRODS_BASE_URL"
+
+#: Environment variable read when no ``main_api_url`` is given; default: ``API/main.php`` beside the base URL.
+ENV_MAIN_API_URL = "XRT_PRODS_MAIN_API_URL"
 
 REGISTER_URL = "https://www.swift.ac.uk/user_objects/register.php"
 
@@ -74,6 +108,16 @@ ProgressCallback = Callable[[JobStatus], Awaitable[None] | None]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class _Finishing(Protocol):
+    """A status that says whether its job (or rebin) is done: what ``_poll_until`` polls for."""
+
+    @property
+    def finished(self) -> bool: ...
+
+
+S = TypeVar("S", bound=_Finishing)
 
 
 def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
@@ -111,6 +155,18 @@ def _user_id(value: object) -> str:
             "user_id holds a lone surrogate (\\ud800-\\udfff), which cannot be sent; "
             "give the e-mail address as plain text"
         ) from None
+    return value.strip()
+
+
+def _main_api_url(value: object) -> str | None:
+    """The main API's URL as given (None or blank: beside the base URL, as safe as the base URL is)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"main_api_url must be a URL, got a value of type {type(value).__name__}")
+    unsafe = unsafe_url_reason(value.strip())
+    if unsafe is not None:
+        raise ConfigurationError(f"main_api_url {value.strip()!r} {unsafe}")
     return value.strip()
 
 
@@ -175,7 +231,9 @@ class XRTClient:
     loopback (the emulator). ``poll_interval`` (seconds) paces ``wait``; off loopback it must be >= 10 s.
     ``timeout`` applies to each HTTP request; ``retry`` governs retries of idempotent calls (submissions are
     never retried once sent). ``max_concurrent_downloads`` bounds parallel archive downloads. ``transport``
-    replaces the network (tests). ``clock`` gives the UTC time stamped on submissions.
+    replaces the network (tests). ``clock`` gives the UTC time stamped on submissions. ``main_api_url`` is
+    the UKSSDC main API that rebins light curves: ``XRT_PRODS_MAIN_API_URL`` from the environment, else
+    ``API/main.php`` beside the base URL (``https://www.swift.ac.uk/API/main.php`` for the real service).
     """
 
     def __init__(
@@ -190,6 +248,7 @@ class XRTClient:
         max_concurrent_downloads: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
+        main_api_url: str | None = None,
     ) -> None:
         self.user_id = _user_id(user_id if user_id is not None else os.environ.get(ENV_USER_ID))
         url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
@@ -197,8 +256,10 @@ class XRTClient:
         self.max_concurrent_downloads = check_count("max_concurrent_downloads", max_concurrent_downloads)
         (politeness or Politeness()).check_poll_interval(poll_interval, url)
         self.poll_interval = float(poll_interval)
+        main = _main_api_url(main_api_url if main_api_url is not None else os.environ.get(ENV_MAIN_API_URL))
         self._session = Session(url, timeout=timeout, retry=retry, politeness=politeness, transport=transport)
         self._clock = clock or _utc_now
+        self._main_api_url = main or main_api_url_for(self._session.base_url)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -216,6 +277,11 @@ class XRTClient:
     def base_url(self) -> str:
         """The service root this client talks to (``.../user_objects``)."""
         return self._session.base_url
+
+    @property
+    def main_api_url(self) -> str:
+        """The UKSSDC main API this client rebins light curves with (``.../API/main.php``)."""
+        return self._main_api_url
 
     @property
     def session(self) -> Session:
@@ -363,33 +429,55 @@ class XRTClient:
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
         """
-        interval = self.poll_interval if poll_interval is None else poll_interval
-        self._session.politeness.check_poll_interval(interval, self.base_url)
-        interval = float(interval)
-        if timeout is not None:
-            timeout = check_seconds("timeout", timeout)
-        deadline = None if timeout is None else anyio.current_time() + timeout
-        while True:
+
+        async def poll() -> JobStatus:
             status = await self.status(job)
             if on_progress is not None:
                 outcome = on_progress(status)
                 if inspect.isawaitable(outcome):
                     await outcome
-            if status.finished:
-                return status
-            pause = interval
+            return status
+
+        def timed_out(status: JobStatus) -> JobTimeoutError:
+            waiting = ", ".join(status[p].describe() for p in status.unfinished)
+            return JobTimeoutError(
+                f"Job {status.job_id} did not finish within {timeout:g} s (still waiting: {waiting}); "
+                "it keeps running on the server: wait again, or cancel it"
+            )
+
+        return await self._poll_until(
+            poll, self.base_url, poll_interval=poll_interval, timeout=timeout, timed_out=timed_out
+        )
+
+    async def _poll_until(
+        self,
+        poll: Callable[[], Awaitable[S]],
+        url: str,
+        *,
+        poll_interval: float | None,
+        timeout: float | None,  # noqa: ASYNC109 - the waiting methods' documented API
+        timed_out: Callable[[S], XRTError],
+    ) -> S:
+        """Call ``poll`` every poll interval until what it returns is finished; ``timed_out(last)`` is raised
+        when the next poll would come after ``timeout`` seconds. The interval is checked against the
+        politeness floor for ``url``'s host."""
+        interval = self.poll_interval if poll_interval is None else poll_interval
+        self._session.politeness.check_poll_interval(interval, url)
+        interval = float(interval)
+        if timeout is not None:
+            timeout = check_seconds("timeout", timeout)
+        deadline = None if timeout is None else anyio.current_time() + timeout
+        while True:
+            state = await poll()
+            if state.finished:
+                return state
             if deadline is not None:
                 remaining = deadline - anyio.current_time()
                 if remaining < interval:
                     # The next poll would come after the deadline: wait it out, then give up.
                     await anyio.sleep(max(remaining, 0))
-                    waiting = ", ".join(status[p].describe() for p in status.unfinished)
-                    raise JobTimeoutError(
-                        f"Job {status.job_id} did not finish within {timeout:g} s "
-                        f"(still waiting: {waiting}); "
-                        "it keeps running on the server: wait again, or cancel it"
-                    )
-            await anyio.sleep(pause)
+                    raise timed_out(state)
+            await anyio.sleep(interval)
 
     async def cancel(self, job: JobRef, products: Iterable[Product | str] | None = None) -> CancelResult:
         """Cancel some or all products of a job; the result says all / partial / none, and why per product.
@@ -624,6 +712,117 @@ class XRTClient:
         reply = parse_reply(OldJobsReply, raw, url=self._session.url_for(Endpoint.OLD_JOBS))
         return [OldJob.from_entry(entry) for entry in reply.jobs]
 
+    # --- rebinning a light curve (the UKSSDC main API, docs/protocol.md §15) ------------------------------
+
+    async def _main_api(self, function: MainApiFunction, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._session.call_main_api(self._main_api_url, function, arguments)
+
+    @staticmethod
+    def _rebin_id(rebin: RebinRef) -> int:
+        if isinstance(rebin, RebinJob):
+            return rebin.rebin_id
+        if isinstance(rebin, bool) or not isinstance(rebin, int):
+            raise TypeError(f"rebin must be a RebinJob or an integer RebinID, got {rebin!r}")
+        return rebin
+
+    async def rebin_light_curve(self, job: JobRef, /, **binning: Any) -> RebinJob:
+        """Rebin a job's complete light curve with new binning options; return the ``RebinJob`` handle.
+
+        ``binning`` takes the light curve's options in any spelling (``bin_meth="time"``, ``pcBinTime=100``,
+        ``wtbin=10``) under the light curve's own rules (``bin_meth`` is required; counts binning needs
+        ``pc_counts``, ``wt_counts`` and ``dynamic``...); they are sent under their swifttools names. Every
+        problem, an option that is not a binning option included, raises one ``InvalidRequestError`` before
+        anything is sent; a light curve that is not complete raises ``ProductNotReadyError``. The service's
+        refusal raises ``ServerRefusedError`` in your names. Not retried once sent (each call makes a rebin).
+        """
+        options = Binning(**binning)
+        await self._require_complete(job, Product.LIGHT_CURVE)
+        arguments: dict[str, Any] = {
+            OBJECT_TYPE_KEY: LightCurveType.USER_OBJECT.value,
+            OBJECT_ID_KEY: str(self._job_id(job)),  # the JobID as swifttools holds it: text
+            **options.main_api_options(),
+        }
+        name = job.name if isinstance(job, Job) else None
+        if name:
+            arguments[OBJECT_NAME_KEY] = name
+        try:
+            raw = await self._main_api(MainApiFunction.REBIN, arguments)
+        except ServerRefusedError as refused:
+            raise translate_refusal(refused, options.describe_name) from None
+        reply = parse_reply(RebinReply, raw, url=self._main_api_url)
+        return RebinJob(self, rebin_id=reply.rebin_id, job=job, binning=options, submitted_at=self._clock())
+
+    async def rebin_status(self, rebin: RebinRef) -> RebinStatus:
+        """The status of a rebin: ``code`` (a ``StatusCode``), ``text``, and ``finished``, ``complete``..."""
+        rebin_id = self._rebin_id(rebin)
+        raw = await self._main_api(MainApiFunction.REBIN_STATUS, {REBIN_ID_KEY: rebin_id})
+        reply = parse_reply(RebinStatusReply, raw, url=self._main_api_url)
+        status = RebinStatus.from_reply(reply, rebin_id=rebin_id, checked_at=self._clock())
+        if isinstance(rebin, RebinJob):
+            rebin._record(status)
+        return status
+
+    async def wait_rebin(
+        self,
+        rebin: RebinRef,
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the documented API; the rebin outlives the timeout
+    ) -> RebinStatus:
+        """Poll the rebin's status until it has finished (complete, failed or cancelled); return that status.
+
+        Paced like ``wait`` (``poll_interval``, default the client's; at least 10 s off loopback).
+        ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the rebin keeps running.
+        """
+
+        def timed_out(status: RebinStatus) -> JobTimeoutError:
+            return JobTimeoutError(
+                f"Rebin {status.rebin_id} did not finish within {timeout:g} s "
+                f"({status.text or status.state}); it keeps running on the server: wait again, or cancel it"
+            )
+
+        return await self._poll_until(
+            lambda: self.rebin_status(rebin),
+            self._main_api_url,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            timed_out=timed_out,
+        )
+
+    async def cancel_rebin(self, rebin: RebinRef) -> bool:
+        """Cancel a rebin: True if the service cancelled it, False if it refused (it had already finished,
+        or knows no such rebin; ``rebin_status`` says which). Not retried once sent."""
+        try:
+            await self._main_api(MainApiFunction.CANCEL_REBIN, {REBIN_ID_KEY: self._rebin_id(rebin)})
+        except ServerError:
+            return False
+        return True
+
+    async def rebinned_light_curve(
+        self, rebin: RebinRef, *, nosys: YesNoBoth = False, incbad: YesNoBoth = False
+    ) -> LightCurveData:
+        """The rebinned light curve, as ``light_curve`` gives a job's (``nosys``, ``incbad`` the same).
+
+        The rebin must be complete: else ``ProductNotReadyError`` (wait for it first: ``RebinJob.wait()``).
+        """
+        rebin_id = self._rebin_id(rebin)
+        body = {
+            OBJECT_TYPE_KEY: LightCurveType.REBIN.value,
+            OBJECT_ID_KEY: rebin_id,
+            "incbad": yes_no_both("incbad", incbad),
+            "nosys": yes_no_both("nosys", nosys),
+        }
+        seen = rebin.last_status if isinstance(rebin, RebinJob) else None
+        status = seen if seen is not None and seen.complete else await self.rebin_status(rebin)
+        if not status.complete:
+            never = " and never will be" if status.failed else "; wait for it first (RebinJob.wait())"
+            raise ProductNotReadyError(
+                f"Rebin {rebin_id} is not complete "
+                f"({status.text or status.state}, code {status.raw_code}){never}"
+            )
+        raw = await self._main_api(MainApiFunction.DOWNLOAD_LIGHT_CURVE, body)
+        return parse_reply(LightCurveData, raw, url=self._main_api_url)
+
 
 # Job's methods are XRTClient's (the job bound first), so Job is made from the finished XRTClient class; the
 # client needs Job only when called. The package imports this module before _job, which keeps the order.
@@ -631,3 +830,9 @@ from ._job import Job  # noqa: E402
 
 #: A job handle, or a bare JobID.
 JobRef = Job | int
+
+# RebinJob's methods are XRTClient's too (the rebin bound first): it is made from the finished class as well.
+from ._rebin import Binning, RebinJob, RebinStatus  # noqa: E402
+
+#: A rebin handle, or a bare RebinID.
+RebinRef = RebinJob | int

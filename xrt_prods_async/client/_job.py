@@ -6,7 +6,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import ALL_ARCHIVE_STEM
@@ -20,60 +20,79 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from xrt_prods_async.params import JobRequest
 
-__all__ = ["Job"]
+__all__ = ["Job", "OnHandle"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class _OnThisJob(Generic[P, R]):
-    """A ``Job`` method that is the ``XRTClient`` method of the same name with the job as first argument.
+class _Handle(Protocol):
+    """What a handle needs for its methods to be its client's: the client."""
 
-    Job states no signature of its own, so it cannot drift from the client: ``job.status(...)`` calls
+    client: XRTClient
+
+
+H = TypeVar("H", bound=_Handle)
+
+
+class OnHandle(Generic[H, P, R]):
+    """A handle's method that is the ``XRTClient`` method ``method`` with the handle as first argument.
+
+    The handle states no signature of its own, so it cannot drift from the client: ``job.status(...)`` calls
     ``job.client.status(job, ...)`` (looked up on the client, so a subclass or a test double is honoured)
-    and shows the client method's docstring and its signature without ``job``.
+    and shows the client method's docstring and its signature without the handle. The handle's attribute
+    is named like the client method unless ``attribute`` says otherwise (``rebin.wait`` is
+    ``client.wait_rebin``); a mismatch is a ``TypeError`` when the class is made.
     """
 
-    def __init__(self, method: Callable[Concatenate[XRTClient, Job, P], Awaitable[R]]) -> None:
+    def __init__(
+        self, method: Callable[Concatenate[XRTClient, H, P], Awaitable[R]], *, attribute: str | None = None
+    ) -> None:
         self.name = method.__name__
+        self.attribute = attribute or self.name
         self.__doc__ = method.__doc__
         signature = inspect.signature(method)
         parameters = list(signature.parameters.values())
         #: The client method's signature without ``self``: called on the class, ``Job.status(job, ...)``.
         self.__signature__ = signature.replace(parameters=parameters[1:])
-        #: ... and without ``job`` too: what ``job.status`` takes.
+        #: ... and without the handle too: what ``job.status`` takes.
         self.bound_signature = signature.replace(parameters=parameters[2:])
 
     def __repr__(self) -> str:
-        return f"<XRTClient.{self.name} with the job bound: {self.name}{self.bound_signature}>"
+        return f"<XRTClient.{self.name} with the handle bound: {self.attribute}{self.bound_signature}>"
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
-        if name != self.name:
-            raise TypeError(f"{owner.__name__}.{name} must delegate to the client method of the same name")
+        if name != self.attribute:
+            raise TypeError(f"{owner.__name__}.{name} must delegate to the client method {self.attribute!r}")
 
     @overload
-    def __get__(self, job: None, owner: type[Job]) -> Self: ...
+    def __get__(self, handle: None, owner: type[H]) -> Self: ...
 
     @overload
-    def __get__(self, job: Job, owner: type[Job]) -> Callable[P, Awaitable[R]]: ...
+    def __get__(self, handle: H, owner: type[H]) -> Callable[P, Awaitable[R]]: ...
 
-    def __get__(self, job: Job | None, owner: type[Job]) -> Self | Callable[P, Awaitable[R]]:
-        if job is None:
+    def __get__(self, handle: H | None, owner: type[H]) -> Self | Callable[P, Awaitable[R]]:
+        if handle is None:
             return self
-        return self._bind(job)
+        return self._bind(handle)
 
-    def __call__(self, job: Job, /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
-        return self._bind(job)(*args, **kwargs)
+    def __call__(self, handle: H, /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+        return self._bind(handle)(*args, **kwargs)
 
-    def _bind(self, job: Job) -> Callable[P, Awaitable[R]]:
-        method: Callable[Concatenate[Job, P], Awaitable[R]] = getattr(job.client, self.name)
+    def _bind(self, handle: H) -> Callable[P, Awaitable[R]]:
+        method: Callable[Concatenate[H, P], Awaitable[R]] = getattr(handle.client, self.name)
 
-        async def on_job(*args: P.args, **kwargs: P.kwargs) -> R:
-            return await method(job, *args, **kwargs)
+        async def on_handle(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await method(handle, *args, **kwargs)
 
-        functools.update_wrapper(on_job, method)
-        on_job.__signature__ = self.bound_signature  # type: ignore[attr-defined]
-        return on_job
+        functools.update_wrapper(on_handle, method)
+        on_handle.__name__ = on_handle.__qualname__ = self.attribute
+        on_handle.__signature__ = self.bound_signature  # type: ignore[attr-defined]
+        return on_handle
+
+
+class _OnThisJob(OnHandle["Job", P, R]):
+    """A ``Job`` method: the client method of the same name with the job bound."""
 
 
 class Job:
@@ -149,3 +168,4 @@ class Job:
     source_list = _OnThisJob(XRTClient.source_list)
     light_curve = _OnThisJob(XRTClient.light_curve)
     spectral_fits = _OnThisJob(XRTClient.spectral_fits)
+    rebin_light_curve = _OnThisJob(XRTClient.rebin_light_curve)

@@ -71,6 +71,9 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     except OSError:
         sock.close()
         raise
+    # Listening before anyone is told the address: a client that connects as soon as the URL is printed waits
+    # in the backlog until uvicorn accepts, instead of being refused (swifttools does not retry).
+    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 

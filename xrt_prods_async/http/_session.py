@@ -27,11 +27,19 @@ from xrt_prods_async._errors import (
     TransportError,
 )
 from xrt_prods_async._version import __version__
-from xrt_prods_async.wire._endpoints import API_NAME, API_VERSION, DEFAULT_BASE_URL, Endpoint
+from xrt_prods_async.wire._endpoints import (
+    API_NAME,
+    API_VERSION,
+    DEFAULT_BASE_URL,
+    MAIN_API_VERSION,
+    Endpoint,
+    MainApiFunction,
+)
 from xrt_prods_async.wire._envelope import (
     API_NAME_KEY,
     API_VERSION_KEY,
     REPLY_VERSION_KEY,
+    decode_reply_object,
     deprecation_notice,
     error_from_reply,
     html_title,
@@ -40,6 +48,7 @@ from xrt_prods_async.wire._envelope import (
     parse_reply_text,
     version_is_newer,
 )
+from xrt_prods_async.wire._mainapi import MAIN_VERSION_KEY, check_main_api_reply, main_api_request
 
 from ._policy import Politeness, RetryPolicy, unsafe_url_reason
 from ._warnings import NewerServiceVersionWarning, ServiceDeprecationWarning
@@ -81,7 +90,9 @@ class _AttemptFailedError(Exception):
         super().__init__(str(attempt.error))
 
 
-def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
+def _from_httpx(exc: httpx.HTTPError, url: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a call that got no answer; ``base_url`` is given for API calls, where a connection
+    never made may mean a wrong base URL (a download's URL came from the service)."""
     sent = not isinstance(exc, _NOT_SENT)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.UnsupportedProtocol):
@@ -92,14 +103,20 @@ def _from_httpx(exc: httpx.HTTPError, url: str) -> Attempt:
             httpx.PoolTimeout: "waiting for a free connection to",
             httpx.WriteTimeout: "sending the request to",
         }.get(type(exc), "waiting for the reply from")
-        return Attempt(RequestTimeoutError(f"Timed out {phase} {url}", url=url), sent, True)
+        message = f"Timed out {phase} {url}; the service may be busy or down, try again later"
+        return Attempt(RequestTimeoutError(message, url=url), sent, True)
     if isinstance(exc, httpx.TransportError):
         what = "Could not connect to" if not sent else "The connection failed while talking to"
-        return Attempt(ServiceUnavailableError(f"{what} {url}: {detail}", url=url), sent, True)
+        message = f"{what} {url}: {detail}"
+        if not sent and base_url is not None:
+            message += "; check that base_url is right and the service is running there, or try again later"
+        return Attempt(ServiceUnavailableError(message, url=url), sent, True)
     return Attempt(ServiceUnavailableError(f"HTTP failure talking to {url}: {detail}", url=url), sent, False)
 
 
-def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
+def _bad_status(response: httpx.Response, url: str, body: str, *, base_url: str | None = None) -> Attempt:
+    """The failure of a non-200 answer; ``base_url`` is given for API calls, whose 404 says the base URL is
+    wrong (archive downloads, which may simply be gone, are not)."""
     code = response.status_code
     title = html_title(body) if is_html(body) else None
     reason = response.reason_phrase or "error"
@@ -108,7 +125,28 @@ def _bad_status(response: httpx.Response, url: str, body: str) -> Attempt:
         message += f": {title!r}"
     transient = code in _TRANSIENT_STATUS
     message += "; it may be down or overloaded, try again later" if transient else ""
+    if code == 404 and base_url is not None:
+        message += _not_found_advice(base_url)
     return Attempt(ServiceUnavailableError(message, url=url, status_code=code), True, transient)
+
+
+#: The last part of the service's root, under which every API endpoint lives.
+_ROOT = "/user_objects"
+
+
+def _not_found_advice(base_url: str) -> str:
+    """What to do when an API endpoint is not found under ``base_url``: usually a base URL missing its
+    ``/user_objects`` (``http://127.0.0.1:8000`` for an emulator), or one with too much after it."""
+    message = "; there is no API endpoint at that URL"
+    if base_url.endswith(_ROOT):
+        if base_url == DEFAULT_BASE_URL:
+            return (
+                f"{message}: the service may have moved or changed its API; look for a newer xrt_prods_async"
+            )
+        return f"{message}: check that base_url is the service's root (the real one is {DEFAULT_BASE_URL})"
+    head, inside, _ = base_url.partition(_ROOT + "/")
+    fixed = head + _ROOT if inside else base_url + _ROOT
+    return f"{message}: base_url must be the service's root, ending in {_ROOT}; try base_url='{fixed}'"
 
 
 class Session:
@@ -145,6 +183,7 @@ class Session:
         )
         self._deprecations_seen: set[str] = set()
         self._version_warned = False
+        self._main_version_warned = False
 
     async def __aenter__(self) -> Session:
         return self
@@ -242,30 +281,72 @@ class Session:
         payload = dict(body)
         payload.setdefault(API_NAME_KEY, API_NAME)
         payload.setdefault(API_VERSION_KEY, API_VERSION)
-        idempotent = endpoint.idempotent
-        reply: dict[str, Any] = {}
-        try:
-            async for attempt in self._retrying(idempotent=idempotent):
-                with attempt:
-                    reply = await self._post_once(url, payload)
-        except _AttemptFailedError as failed:
-            error = failed.attempt.error
-            if not idempotent and failed.attempt.sent and on_uncertain is not None:
-                raise on_uncertain(error) from error
-            raise error from failed.__cause__
+        reply = await self._post_json(
+            url, payload, idempotent=endpoint.idempotent, parse=parse_reply_text, on_uncertain=on_uncertain
+        )
         self._notices(reply, url)
         if is_error_reply(reply):
             raise error_from_reply(reply, endpoint=endpoint.value)
         return reply
 
-    async def _post_once(self, url: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    async def call_main_api(
+        self, url: str, function: MainApiFunction, arguments: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Call one function of the UKSSDC main API at ``url`` (docs/protocol.md §15); return the reply.
+
+        The same transport policy as ``post``: the URL guard, retries of idempotent functions only
+        (``MainApiFunction.idempotent``), HTML pages and non-200 statuses as ``ServiceUnavailableError``.
+        Its own envelope: ``APIFunc``/``APIVersion`` in the body; a reply holding ``ERROR`` (or lacking
+        ``OK``) raises a ``ServerError``; a newer ``APIVersion`` than ours is warned about once.
+        """
+        payload = main_api_request(function, arguments)
+        reply = await self._post_json(url, payload, idempotent=function.idempotent, parse=decode_reply_object)
+        version = reply.get(MAIN_VERSION_KEY)
+        if not self._main_version_warned and version_is_newer(version, MAIN_API_VERSION):
+            self._main_version_warned = True
+            warnings.warn(
+                f"You are using version {MAIN_API_VERSION} of the UKSSDC API component; the service speaks "
+                f"version {version}. It would be advisable to update xrt_prods_async.",
+                NewerServiceVersionWarning,
+                stacklevel=4,
+            )
+        check_main_api_reply(reply, function=function)
+        return reply
+
+    async def _post_json(
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        idempotent: bool,
+        parse: Callable[..., dict[str, Any]],
+        on_uncertain: UncertainHandler | None = None,
+    ) -> dict[str, Any]:
+        """POST ``payload`` to ``url`` under the retry policy; ``parse(text, url=url)`` reads a 200 body."""
+        reply: dict[str, Any] = {}
+        try:
+            async for attempt in self._retrying(idempotent=idempotent):
+                with attempt:
+                    reply = await self._post_once(url, payload, parse)
+        except _AttemptFailedError as failed:
+            error = failed.attempt.error
+            if not idempotent and failed.attempt.sent and on_uncertain is not None:
+                raise on_uncertain(error) from error
+            raise error from failed.__cause__
+        return reply
+
+    async def _post_once(
+        self, url: str, payload: Mapping[str, Any], parse: Callable[..., dict[str, Any]]
+    ) -> dict[str, Any]:
+        # Advice about base_url only for its endpoints, not for the main API, which has its own URL.
+        base_url = self.base_url if any(url == self.url_for(e) for e in Endpoint) else None
         try:
             response = await self._client.post(url, json=payload)
         except httpx.HTTPError as exc:
-            raise _AttemptFailedError(_from_httpx(exc, url)) from exc
+            raise _AttemptFailedError(_from_httpx(exc, url, base_url=base_url)) from exc
         body = response.text
         if response.status_code != 200:
-            raise _AttemptFailedError(_bad_status(response, url, body))
+            raise _AttemptFailedError(_bad_status(response, url, body, base_url=base_url))
         if is_html(body):
             title = html_title(body)
             message = f"The service returned an HTML page instead of JSON for {url}"
@@ -275,7 +356,7 @@ class Session:
                 Attempt(ServiceUnavailableError(message, url=url, status_code=200), True, True)
             )
         try:
-            return parse_reply_text(body, url=url)
+            return parse(body, url=url)
         except ProtocolError as exc:
             # Undecodable JSON is most likely a reply cut short: worth another try. A well-formed reply
             # missing OK/APIVersion will not get better by asking again.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self, cast
 
@@ -28,7 +28,18 @@ from xrt_prods_async._products import Product
 from ._checks import Issue, Trigger, apply_triggers, check_types, report
 from ._codec import decode_value, encode_value
 from ._fields import Param, describe, expected_of, is_sendable, param_of
-from ._naming import Namer, Names, Style, fmt, short_repr, style_of_unknown, suggest
+from ._naming import (
+    Known,
+    Namer,
+    Names,
+    Spelling,
+    Style,
+    fmt,
+    short_repr,
+    spelling_style,
+    style_of_unknown,
+    suggest,
+)
 
 __all__ = ["ParamModel", "Prepared", "ProductModel", "Resolved", "Written", "snake_name"]
 
@@ -57,16 +68,19 @@ class Written:
 
 @dataclass
 class Resolved:
-    """Outcome of step 1: values and spellings by what they name, and the keywords that went wrong."""
+    """Outcome of step 1: values and spellings by what they name, and the keywords that went wrong (with
+    the problem, or ``None`` for a keyword naming nothing: its "did you mean" waits until every keyword
+    has shown which spelling the user writes)."""
 
     given: dict[str, Any] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)
-    wrong: list[tuple[str, str]] = field(default_factory=list)
+    wrong: list[tuple[str, str | None]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
-    def problems(self, namer: Namer) -> list[Problem]:
-        """The keywords that went wrong, as problems naming them as written."""
-        return [Problem(namer.key(key), text) for key, text in self.wrong]
+    def problems(self, namer: Namer, unknown: Callable[[str], str]) -> list[Problem]:
+        """The keywords that went wrong, as problems naming them as written; ``unknown`` words the problem
+        with a keyword naming nothing."""
+        return [Problem(namer.key(key), unknown(key) if text is None else text) for key, text in self.wrong]
 
 
 @dataclass
@@ -162,7 +176,7 @@ class ParamModel(BaseModel):
         """
         resolved = cls._resolve(data)
         namer = cls._namer(resolved, prefix=prefix, style=style, fixed=fixed)
-        problems = resolved.problems(namer)
+        problems = cls._resolve_problems(resolved, namer, style)
         values, _ = cls._check({**resolved.given, **(implied or {})}, namer, problems)
         written = Written(cls._raw(data, implied), namer)
         return Prepared(values, _dedupe(problems), written)
@@ -184,7 +198,7 @@ class ParamModel(BaseModel):
                 continue
             target = keywords.lookup.get(key)
             if target is None:
-                resolved.wrong.append((key, cls._unknown(key)))
+                resolved.wrong.append((key, None))
                 resolved.unknown.append(key)
             elif target in resolved.spelling:
                 resolved.wrong.append((key, cls._given_twice(target, resolved.spelling[target], key)))
@@ -197,9 +211,52 @@ class ParamModel(BaseModel):
         return resolved
 
     @classmethod
-    def _unknown(cls, key: str) -> str:
-        """The problem with a keyword that names nothing (with a "did you mean")."""
-        return f"not a parameter of {cls._what()}{suggest(key, cls._keywords().lookup)}"
+    def _resolve_problems(cls, resolved: Resolved, namer: Namer, style: Style | None) -> list[Problem]:
+        """Step 1's problems; a keyword naming nothing hears of the closest names in the spelling it was
+        written in, else the one the other keywords show (else ``style``, passed down by a request)."""
+        context = cls._spelling_of(resolved.spelling) or style
+        return resolved.problems(namer, lambda key: cls._unknown(key, spelling_style(key, context)))
+
+    @classmethod
+    def _split_unknown_keys(
+        cls, data: Mapping[Any, Any], *, prefix: str | None, style: Style | None
+    ) -> tuple[dict[Any, Any], list[Problem]]:
+        """``data`` without its keywords that name nothing, and the problems with those (step 1 alone)."""
+        resolved = cls._resolve(data)
+        namer = cls._namer(resolved, prefix=prefix, style=style)
+        context = cls._spelling_of(resolved.spelling) or style
+        unknown = set(resolved.unknown)
+        problems = [
+            Problem(namer.key(key), cls._unknown(key, spelling_style(key, context)))
+            for key in resolved.unknown
+        ]
+        return {k: v for k, v in data.items() if k not in unknown}, problems
+
+    @classmethod
+    def _spelling_of(cls, spelling: Mapping[str, str]) -> Spelling | None:
+        """The spelling the written parameters show: swifttools names, wire keys, Python names, or ``None``
+        (a request's products and position options are left out: wire-key callers name those as swifttools
+        does)."""
+        written = set(spelling.values())
+        keywords = cls.__xrt__
+        if written & (keywords.swifttools_only - keywords.by_wire.keys()):
+            return "swifttools"
+        if written & keywords.wire_only:
+            return "wire"
+        if written & keywords.python_only:
+            return "python"
+        return None
+
+    @classmethod
+    def _unknown(cls, key: str, spelling: Spelling) -> str:
+        """The problem with a keyword that names nothing, with a "did you mean" in ``spelling``."""
+        return f"not a parameter of {cls._what()}{suggest(key, cls._candidates(), spelling)}"
+
+    @classmethod
+    def _candidates(cls) -> tuple[Known, ...]:
+        """What an unknown keyword may have meant (a request adds its positions, products and their
+        parameters)."""
+        return cls.__xrt__.known
 
     @classmethod
     def _given_twice(cls, target: str, first: str, key: str) -> str:

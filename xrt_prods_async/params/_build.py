@@ -174,8 +174,8 @@ class ProductBuilder:
                         Problem(
                             source.namer(name),
                             f"{fmt(value)}{source.setter(name)} conflicts with {first[name].namer(name)}="
-                            f"{fmt(merged[name])}{first[name].setter(name)}: both set the one wire key "
-                            f"{wire!r}; give one value",
+                            f"{fmt(merged[name])}{first[name].setter(name)}: the service takes one value "
+                            "for both; give the same value, or set it in one place",
                         )
                     )
         return merged, fixed

@@ -86,7 +86,7 @@ class _BodyReader:
                 self.problems.append(Problem(key, TOO_DEEP))
             elif not self._skipped(key, value) and not self._route(key, value) and strict:
                 self.problems.append(
-                    Problem(key, f"not a parameter of the service{suggest(key, self._known())}")
+                    Problem(key, f"not a parameter of the service{suggest(key, self._known(), 'wire')}")
                 )
         for product, part in self.parts.items():
             self.top[product.long_name] = part

@@ -5,6 +5,11 @@ and the wire key (plus declared aliases and deprecated names); :class:`Names` ho
 from the field declarations. A request remembers how each parameter was written; a parameter the user
 never wrote (a missing companion, say) is named in the style the user used elsewhere: snake_case for
 Python-style callers, swifttools names for callers who brought swifttools dictionaries.
+
+A keyword that names nothing gets a "did you mean" (:func:`suggest`): the closest parameters are found
+through every spelling they accept, then shown in the spelling the user is writing
+(:func:`spelling_style`), so a swifttools typo never hears a Python name, and a wire key is suggested only
+to a caller writing wire keys.
 """
 
 from __future__ import annotations
@@ -18,10 +23,51 @@ from pydantic.fields import FieldInfo
 
 from ._fields import param_of, safe_repr
 
-__all__ = ["Namer", "Names", "Style", "fmt", "short_repr", "style_of_unknown", "suggest"]
+__all__ = [
+    "Known",
+    "Namer",
+    "Names",
+    "Spelling",
+    "Style",
+    "fmt",
+    "short_repr",
+    "spelling_style",
+    "style_of_unknown",
+    "suggest",
+]
 
 #: ``python``: snake_case field names; ``swifttools``: the swifttools (camelCase) names.
 Style = Literal["python", "swifttools"]
+#: How a "did you mean" spells a parameter: a naming style, or ``wire`` (the service's keys) for callers
+#: who write wire keys.
+Spelling = Literal["python", "swifttools", "wire"]
+
+
+@dataclass(frozen=True)
+class Known:
+    """One thing an unknown keyword may have meant, as :func:`suggest` sees it.
+
+    ``spellings`` are matched against the keyword (every accepted spelling, deprecated ones too, so that a
+    typo of any of them finds it); ``shown`` is its name in each :data:`Spelling` (swifttools when one is
+    missing); ``where`` says where it goes when that is not where the keyword was written
+    (`` (inside LightCurve={...})``), by spelling too; ``tier`` 1 marks such a place, ranked after names
+    of the place itself that are about as close.
+    """
+
+    spellings: tuple[str, ...]
+    shown: Mapping[str, str]
+    where: Mapping[str, str] = field(default_factory=dict)
+    tier: int = 0
+
+    @classmethod
+    def plain(cls, name: str) -> Known:
+        """A name that is spelt one way only."""
+        return cls((name,), {"swifttools": name})
+
+    def show(self, spelling: Spelling) -> str:
+        """As a message quotes it: ``'pcCounts'``, ``'binMeth' (inside LightCurve={...})``."""
+        name = self.shown.get(spelling) or self.shown["swifttools"]
+        return repr(name) + self.where.get(spelling, self.where.get("swifttools", ""))
 
 
 @dataclass(frozen=True)
@@ -31,7 +77,9 @@ class Names:
     ``lookup`` maps every accepted spelling to its field; ``st_names`` and ``wire`` give each field's
     swifttools name and wire key (in declaration order); ``by_wire`` maps wire keys and wire aliases to
     fields; ``deprecated`` maps deprecated spellings to their field; ``python_only`` and
-    ``swifttools_only`` are the spellings that show which naming style a caller uses.
+    ``swifttools_only`` are the spellings that show which naming style a caller uses, and ``wire_only``
+    (a part of ``swifttools_only``) those that show a caller writing wire keys; ``known`` is each field
+    as a "did you mean" sees it.
     """
 
     lookup: dict[str, str]
@@ -41,6 +89,8 @@ class Names:
     deprecated: dict[str, str]
     python_only: frozenset[str]
     swifttools_only: frozenset[str]
+    wire_only: frozenset[str] = frozenset()
+    known: tuple[Known, ...] = ()
 
     @classmethod
     def of(cls, owner: str, fields: Mapping[str, FieldInfo]) -> Names:
@@ -52,6 +102,8 @@ class Names:
         deprecated: dict[str, str] = {}
         python_only: set[str] = set()
         swifttools_only: set[str] = set()
+        wire_only: set[str] = set()
+        known: list[Known] = []
         for name, info in fields.items():
             facts = param_of(info)
             if facts is None:
@@ -65,10 +117,21 @@ class Names:
                 if lookup.setdefault(spelling, name) != name:
                     raise TypeError(f"{owner}: {spelling!r} names both {lookup[spelling]} and {name}")
             swifttools_only.update(s for s in spellings if s != name)
+            wire_only.update(s for s in (facts.wire, *facts.aliases) if s not in (name, facts.st_name))
             if name not in (facts.st_name, facts.wire):
                 python_only.add(name)
+            shown = {"python": name, "swifttools": facts.st_name, "wire": facts.wire}
+            known.append(Known(tuple(dict.fromkeys(spellings)), shown))
         return cls(
-            lookup, st_names, wire, by_wire, deprecated, frozenset(python_only), frozenset(swifttools_only)
+            lookup,
+            st_names,
+            wire,
+            by_wire,
+            deprecated,
+            frozenset(python_only),
+            frozenset(swifttools_only),
+            frozenset(wire_only),
+            tuple(known),
         )
 
 
@@ -122,36 +185,68 @@ class Namer:
         return f"{self.prefix}.{key}" if self.prefix else key
 
 
-def suggest(name: str, known: Mapping[str, str] | Iterable[str]) -> str:
+#: How close (difflib's ratio, case and underscores ignored) a name must be to be suggested at all...
+_CUTOFF = 0.6
+#: ... and to the closest one, to be suggested beside it.
+_NEAR = 0.05
+#: What being elsewhere (``Known.tier`` 1) costs against names of the place the keyword was written.
+_ELSEWHERE = 0.05
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def suggest(name: str, known: Iterable[Known | str], spelling: Spelling = "swifttools") -> str:
     """A "did you mean" hint for an unknown name, or ``""`` when nothing is close.
 
-    ``known`` maps each accepted spelling to what it names, so that one parameter is suggested once, in
-    its closest spelling.
+    Each of ``known`` is as close as the closest of its spellings, comparing without case or underscores
+    (``pc_count`` is one letter from ``pcCounts``); the closest (up to three, and only those about as close
+    as the best) are shown in ``spelling``, the closest first.
     """
-    targets = dict(known) if isinstance(known, Mapping) else {k: k for k in known}
-    lowered: dict[str, str] = {}
-    for spelling in targets:
-        lowered.setdefault(spelling.lower(), spelling)
-    if name.lower() in lowered:
-        return f"; did you mean {lowered[name.lower()]!r}?"
-    close = difflib.get_close_matches(name, list(targets), n=12, cutoff=0.6)
-    close += [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=12, cutoff=0.6)]
-    best: dict[str, str] = {}
-    for spelling in close:
-        best.setdefault(targets[spelling], spelling)
-    picks = list(best.values())[:3]
-    if not picks:
+    target = _plain(name)
+    scored: list[tuple[float, int, Known]] = []
+    for order, item in enumerate(known):
+        if isinstance(item, str):
+            item = Known.plain(item)
+        matcher = difflib.SequenceMatcher(None, b=target)
+        best = 0.0
+        for candidate in item.spellings:
+            matcher.set_seq1(_plain(candidate))
+            best = max(best, matcher.ratio())
+        if best >= _CUTOFF:
+            scored.append((best - _ELSEWHERE * item.tier, order, item))
+    if not scored:
         return ""
+    scored.sort(key=lambda one: (-one[0], one[1]))
+    top = scored[0][0]
+    picks: list[str] = []
+    for score, _, item in scored:
+        text = item.show(spelling)
+        if score >= top - _NEAR and text not in picks:
+            picks.append(text)
+    picks = picks[:3]
     if len(picks) == 1:
-        return f"; did you mean {picks[0]!r}?"
-    return "; did you mean " + ", ".join(repr(c) for c in picks[:-1]) + f" or {picks[-1]!r}?"
+        return f"; did you mean {picks[0]}?"
+    return "; did you mean " + ", ".join(picks[:-1]) + f" or {picks[-1]}?"
+
+
+def spelling_style(key: str, context: Spelling | None) -> Spelling:
+    """How to spell the suggestions for the unknown ``key``: as its own shape shows (snake_case: Python;
+    camelCase: swifttools, or wire keys for a caller writing those), else as the rest of the call
+    (``context``) does, else swifttools: a word without underscores reads as camelCase."""
+    if "_" in key:
+        return "python"
+    if key != key.lower():
+        return "wire" if context == "wire" else "swifttools"
+    return context or "swifttools"
 
 
 def style_of_unknown(keys: Iterable[str]) -> Style | None:
-    """The style unrecognised names suggest: camelCase reads as swifttools, snake_case as Python."""
+    """The style unrecognised names suggest: snake_case reads as Python, any other word as swifttools (the
+    style :func:`spelling_style` suggests names in, so that a problem names the parameters the way its
+    "did you mean" does)."""
     keys = list(keys)
     if any("_" in key for key in keys):
         return "python"
-    if any(key != key.lower() for key in keys):
-        return "swifttools"
-    return None
+    return "swifttools" if keys else None

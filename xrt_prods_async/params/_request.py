@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,7 +28,7 @@ from ._fields import param_of
 from ._globals import Globals
 from ._image import Image
 from ._light_curve import LightCurve
-from ._naming import Namer, Names, Style
+from ._naming import Known, Namer, Names, Spelling, Style, spelling_style, suggest
 from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
 from ._source_det import SourceDet
 from ._spectrum import Spectrum
@@ -109,6 +109,46 @@ class JobRequest(Globals):
         the products (as ``product:<short name>``)."""
         return _request_keywords(cls)
 
+    @classmethod
+    def global_keywords(cls) -> frozenset[str]:
+        """Every spelling of a global parameter, the position options given as globals included: what a flat
+        table of one source (a campaign's CSV columns) may set."""
+        return frozenset(cls.__xrt__.lookup) | frozenset(cls._pos_lookup())
+
+    @classmethod
+    def keyword_target(cls, key: str, product: Product | None = None) -> str | None:
+        """What a keyword of the request (or, with ``product``, of that product's table) names, the same
+        for each of its spellings (``posErr``, ``pos_err``, ``poserr``); ``None`` when it names nothing.
+        For merging two sets of keywords written in different spellings."""
+        if product is not None:
+            return cls.slots()[product][1].__xrt__.lookup.get(key)
+        return cls._keywords().lookup.get(key)
+
+    @classmethod
+    def suggest_global(cls, key: str, written: Iterable[str] = (), extra: Iterable[str] = ()) -> str:
+        """A "did you mean" for ``key`` among the global parameters and ``extra`` names
+        (``"; did you mean 'posErr'?"``, or ``""``): spelt as ``key`` is, else as the ``written`` keywords are
+        (:func:`~._naming.spelling_style`)."""
+        context = cls._spelling_of({k: k for k in written if isinstance(k, str)})
+        known = (*cls._global_candidates(), *(Known.plain(name) for name in extra))
+        return suggest(key, known, spelling_style(key, context))
+
+    @classmethod
+    def split_unknown(cls, data: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[Problem]]:
+        """``data`` (globals and product tables, as a request is written) without the keywords that name
+        nothing, and the problems with those (each with its "did you mean"), checking nothing else: for a
+        template, checked once before it is merged into many requests."""
+        kept, problems = cls._split_unknown_keys(data, prefix=None, style=None)
+        keywords = cls._keywords().lookup
+        slots = cls.slots()
+        for key, value in list(kept.items()):
+            target = keywords.get(key) if isinstance(key, str) else None
+            if target is not None and target.startswith(_PRODUCT) and isinstance(value, Mapping):
+                model = slots[Product(target[len(_PRODUCT) :])][1]
+                kept[key], more = model._split_unknown_keys(value, prefix=key, style=None)
+                problems += more
+        return kept, problems
+
     # ---------------------------------------------------------------- construction
 
     @classmethod
@@ -136,7 +176,7 @@ class JobRequest(Globals):
         namer = cls._namer(resolved, style=style)
         parts = _Parts.of(resolved)
         pos_namer = cls._pos_namer(namer.style, parts.pos_spelling)
-        problems = resolved.problems(namer)
+        problems = cls._resolve_problems(resolved, namer, style)
         models = {product: model for product, (_, model) in cls.slots().items()}
         builder = ProductBuilder(models, namer.style, problems)
         products, names = builder.build(parts.wanted, parts.pos_given, pos_namer)
@@ -161,16 +201,26 @@ class JobRequest(Globals):
         )
 
     @classmethod
-    def _unknown(cls, key: str) -> str:
-        """The problem with an unknown request keyword: a product parameter given flat, or a typo."""
-        owners = [
-            (product, name) for product, (name, model) in cls.slots().items() if key in model.__xrt__.lookup
-        ]
+    def _unknown(cls, key: str, spelling: Spelling) -> str:
+        """The problem with an unknown request keyword: a product parameter given flat, or a typo (whose
+        "did you mean" may be a product's parameter, with where it goes)."""
+        owners = [product for product, (_, model) in cls.slots().items() if key in model.__xrt__.lookup]
         if owners:
-            where = " or ".join(f"{name}={{...}}" for _, name in owners)
-            labels = ", ".join(product.label for product, _ in owners)
-            return f"not a global parameter but one of the {labels}: pass it inside {where}"
-        return super()._unknown(key)
+            labels = ", ".join(product.label for product in owners)
+            return f"not a global parameter but one of the {labels}: pass it{_inside(owners, spelling)}"
+        return super()._unknown(key, spelling)
+
+    @classmethod
+    def _candidates(cls) -> tuple[Known, ...]:
+        """The globals, the position options given as globals, the products, then (ranked after equally
+        close globals) the products' own parameters, each with where it goes."""
+        return _request_candidates(cls)
+
+    @classmethod
+    def _global_candidates(cls) -> tuple[Known, ...]:
+        """The globals and the position options given as globals: what a flat table of one source (a CSV
+        row) can set."""
+        return _global_candidates(cls)
 
     @classmethod
     def _given_twice(cls, target: str, first: str, key: str) -> str:
@@ -236,7 +286,9 @@ class JobRequest(Globals):
     def _target_rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
         """Every job names its object and its targets (or lets the service find them)."""
         if v.get("name") is None:
-            yield Issue("name", "required: the object's name (used in titles; resolved when get_coords)")
+            yield Issue(
+                "name", f"required: the object's name (used in titles; resolved when {name('get_coords')})"
+            )
         if v.get("targ") is None and not v.get("get_targs"):
             yield Issue(
                 "targ",
@@ -415,6 +467,52 @@ def _request_keywords(cls: type[JobRequest]) -> Names:
     return dataclasses.replace(
         own,
         lookup=lookup,
+        wire_only=own.wire_only,
         python_only=own.python_only | pos_python | snake,
         swifttools_only=own.swifttools_only | (set(pos) - pos_python) | long_names,
     )
+
+
+def _inside(products: list[Product], spelling: Spelling) -> str:
+    """`` inside light_curve={...} or spectrum={...}`` (Python), `` inside LightCurve={...}`` (otherwise)."""
+    slots = JobRequest.slots()
+    names = [slots[p][0] if spelling == "python" else p.long_name for p in products]
+    return " inside " + " or ".join(f"{name}={{...}}" for name in names)
+
+
+@functools.cache
+def _global_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
+    """See :meth:`JobRequest._global_candidates`."""
+    known = list(cls.__xrt__.known)
+    for name in PositionOptions.shared_fields():
+        python, wire = cls._pos_python_name(name), PositionOptions.__xrt__.wire[name]
+        known.append(Known((python, wire), {"python": python, "swifttools": wire}))
+    return tuple(known)
+
+
+@functools.cache
+def _request_candidates(cls: type[JobRequest]) -> tuple[Known, ...]:
+    """See :meth:`JobRequest._candidates`. A product parameter is one candidate however many products hold
+    it (``which_data``); a position product's shared options are left to the request-level ones."""
+    known = list(_global_candidates(cls))
+    for product, (slot, _) in cls.slots().items():
+        spellings = (slot, product.long_name, product.short)
+        known.append(Known(spellings, {"python": slot, "swifttools": product.long_name}))
+    holders: dict[str, list[Product]] = {}
+    spellings_of: dict[str, list[str]] = {}
+    shown_of: dict[str, dict[str, str]] = {}
+    shared = set(PositionOptions.shared_fields())
+    for product, (_, model) in cls.slots().items():
+        for item in model.__xrt__.known:
+            name = item.shown["python"]
+            if issubclass(model, PositionOptions) and name in shared:
+                continue
+            holders.setdefault(name, []).append(product)
+            spellings_of.setdefault(name, []).extend(item.spellings)
+            shown_of.setdefault(name, {"python": name, "swifttools": item.shown["swifttools"]})
+    for name, products in holders.items():
+        where = {
+            spelling: f" ({_inside(products, spelling).strip()})" for spelling in ("python", "swifttools")
+        }
+        known.append(Known(tuple(dict.fromkeys(spellings_of[name])), shown_of[name], where, tier=1))
+    return tuple(known)

@@ -55,7 +55,8 @@ class SourceDet(ProductModel):
     def _rules(cls, v: Mapping[str, Any], name: Namer) -> Iterator[Issue]:
         if v["which_data"] is None:
             yield Issue(
-                "which_data", "required: 'all' (may exceed the 12-hour job limit) or 'user' with use_obs"
+                "which_data",
+                f"required: 'all' (may exceed the 12-hour job limit) or 'user' with {name('use_obs')}",
             )
         elif v["which_data"] == "user":
             yield from cls._needs(v, name, "which_data", ("use_obs",))

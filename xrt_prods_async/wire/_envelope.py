@@ -40,6 +40,7 @@ __all__ = [
     "REQUEST_ENVELOPE_KEYS",
     "USER_ID_KEY",
     "DeprecationNotice",
+    "decode_reply_object",
     "deprecation_notice",
     "error_from_reply",
     "html_title",
@@ -110,12 +111,9 @@ def html_title(text: str) -> str | None:
     return title or None
 
 
-def parse_reply_text(text: str, *, url: str | None = None) -> dict[str, Any]:
-    """Decode one reply body and check the envelope keys every reply must carry (``OK``, ``APIVersion``).
-
-    Raises ``ProtocolError`` for a body that is not a JSON object (truncated, empty, an array) or lacks
-    ``OK`` or ``APIVersion``. HTML pages must be detected before this (see ``is_html``).
-    """
+def decode_reply_object(text: str, *, url: str | None = None) -> dict[str, Any]:
+    """Decode one reply body that must be a JSON object; ``ProtocolError`` for anything else (truncated,
+    empty, an array). The envelope keys are not checked: xrt_prods and the main API differ there."""
     excerpt = text[:_BODY_EXCERPT]
     try:
         reply = json.loads(text)
@@ -137,6 +135,17 @@ def parse_reply_text(text: str, *, url: str | None = None) -> dict[str, Any]:
             url=url,
             body=excerpt,
         )
+    return reply
+
+
+def parse_reply_text(text: str, *, url: str | None = None) -> dict[str, Any]:
+    """Decode one reply body and check the envelope keys every reply must carry (``OK``, ``APIVersion``).
+
+    Raises ``ProtocolError`` for a body that is not a JSON object (truncated, empty, an array) or lacks
+    ``OK`` or ``APIVersion``. HTML pages must be detected before this (see ``is_html``).
+    """
+    excerpt = text[:_BODY_EXCERPT]
+    reply = decode_reply_object(text, url=url)
     missing = [key for key in (OK_KEY, REPLY_VERSION_KEY) if key not in reply]
     if missing:
         raise ProtocolError(
