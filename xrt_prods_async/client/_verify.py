@@ -40,9 +40,11 @@ __all__ = ["Checker", "DamagedError", "check_file", "checker_for", "kind_of"]
 _INFLATE_PIECE = 1 << 20
 #: Largest pax extended header kept to read a member's size from (real ones are a few hundred bytes).
 _MAX_PAX = 1 << 20
-#: Largest zip central directory (with its end records) that can be checked: the bytes kept at the end of a
-#: zip whose members cannot all be walked (100,000 members take about 10 MB; product archives, kilobytes).
-_MAX_CENTRAL = 16 << 20
+#: Largest zip central directory held to be checked, once it begins (100,000 members take about 10 MB).
+_MAX_CENTRAL = 64 << 20
+#: The last bytes of a zip kept when its members cannot all be walked, for its central directory: enough
+#: for about 40,000 members (product archives have hundreds); always held, so it is kept small.
+_MAX_TAIL = 4 << 20
 #: How much of a file ``check_file`` reads at once.
 _READ = 1 << 20
 
@@ -431,7 +433,7 @@ def _zip_parser(cursor: _Cursor) -> _Parser:
         if header.flags & 8:  # sizes and CRC follow the data, in a data descriptor
             if header.method != _DEFLATED:  # nothing says where the data ends: the central directory will
                 entries.append(_ZipEntry(name, start, None))
-                tail = yield _Tail(_MAX_CENTRAL, "the rest of the zip archive")
+                tail = yield _Tail(_MAX_TAIL, "the rest of the zip archive")
                 _check_central(tail, cursor.offset - len(tail), entries, walked=False)
                 return
             inflater = _Inflater(label)
@@ -489,7 +491,7 @@ def _check_central(tail: bytes, at: int, entries: list[_ZipEntry], *, walked: bo
     begin = offset - at
     if begin < 0 or (walked and begin != 0):
         if not walked and offset + size == at + records:
-            raise DamagedError(f"the zip central directory is larger than the {_MAX_CENTRAL} bytes checked")
+            raise DamagedError(f"the zip central directory is larger than the {_MAX_TAIL} bytes checked")
         raise DamagedError(f"the zip central directory should start at byte {offset}, not {at + begin}")
     if begin + size != records:
         raise DamagedError("the zip central directory is not where its end record says (bytes missing?)")
