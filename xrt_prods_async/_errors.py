@@ -15,15 +15,18 @@
     │   ├── ServiceUnavailableError connection failed, non-200 status or an HTML outage page
     │   ├── RequestTimeoutError     the service did not answer in time
     │   ├── ProtocolError           a 200 reply that is not the JSON the protocol promises
-    │   └── UnsafeURLError          a URL the client will not contact: plain http off loopback, not http(s)
-    │       └── RedirectRefusedError a redirect the client will not follow (any API call; downloads off host)
+    │   ├── UnsafeURLError          a URL the client will not contact: plain http off loopback, not http(s)
+    │   │   └── RedirectRefusedError a redirect the client will not follow (any API call; downloads off host)
+    │   └── ServiceOutageError      a campaign met no working service for longer than its outage budget
     ├── SubmitUncertainError        a submit may or may not have created a job: reconcile before resubmitting
     ├── JobTimeoutError             waiting for a job took longer than allowed (the job itself goes on)
     ├── ProductNotReadyError        a product was asked for before it finished, or is not in the job
-    └── DownloadError               an archive could not be saved or unpacked safely
-        ├── DownloadFailedError     every try at fetching a file failed: what, url, attempts, last reason
-        ├── DownloadWriteError      the file could not be written where asked (the OSError chained)
-        └── ExtractError            an archive was not unpacked (unsafe member, limit, write failure)
+    ├── DownloadError               an archive could not be saved or unpacked safely
+    │   ├── DownloadFailedError     every try at fetching a file failed: what, url, attempts, last reason
+    │   ├── DownloadWriteError      the file could not be written where asked (also a LocalIOError)
+    │   └── ExtractError            an archive was not unpacked (unsafe member, limit, write failure)
+    └── LocalIOError                a local folder or file cannot be written (disk full, read-only, denied)
+        └── LedgerError             the campaign ledger cannot be written (what it holds stays consistent)
 
 Messages speak the user's parameter names (``posErr``, ``LightCurve: pcCounts``), never bare wire names.
 Every exception keeps the raw facts as attributes so programs need not parse messages.
@@ -45,7 +48,9 @@ __all__ = [
     "InvalidRequestError",
     "JobLimitError",
     "JobTimeoutError",
+    "LedgerError",
     "LedgerLockedError",
+    "LocalIOError",
     "NotOwnerError",
     "Problem",
     "ProblemGroup",
@@ -55,6 +60,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "ServerRefusedError",
+    "ServiceOutageError",
     "ServiceUnavailableError",
     "SubmitUncertainError",
     "TransportError",
@@ -210,6 +216,23 @@ class RedirectRefusedError(UnsafeURLError):
         super().__init__(message, url=url, reason=reason)
 
 
+class ServiceOutageError(TransportError):
+    """A campaign stopped: the service was unreachable or failing for longer than its outage budget.
+
+    ``since`` is when the failures began (UTC), ``duration`` how long they lasted (seconds, on the
+    campaign's clock) and ``last_error`` the latest failure's message. Nothing is lost: the ledger is
+    consistent and the campaign resumes where it stopped.
+    """
+
+    def __init__(
+        self, message: str, *, since: datetime, duration: float, last_error: str, url: str | None = None
+    ) -> None:
+        self.since = since
+        self.duration = duration
+        self.last_error = last_error
+        super().__init__(message, url=url)
+
+
 class SubmitUncertainError(XRTError):
     """A submission failed in a way that leaves unknown whether the service created the job.
 
@@ -266,18 +289,6 @@ class DownloadFailedError(DownloadError):
         super().__init__(message)
 
 
-class DownloadWriteError(DownloadError):
-    """The disk refused a download at ``path`` (not writable, no space left, not a folder...).
-
-    Not retried: asking the service again would not help. The ``OSError`` is chained; nothing is left under
-    the final name, and no temporary file either.
-    """
-
-    def __init__(self, message: str, *, path: str) -> None:
-        self.path = path
-        super().__init__(message)
-
-
 class ExtractError(DownloadError):
     """An archive was not unpacked into ``dest``; nothing of it was left there.
 
@@ -291,3 +302,33 @@ class ExtractError(DownloadError):
         self.dest = dest
         self.member = member
         super().__init__(message)
+
+
+class LocalIOError(XRTError):
+    """A local folder or file could not be written: ``path`` and the system's ``reason`` (disk full,
+    read-only file system, permission denied). Nothing was claimed done that was not written."""
+
+    def __init__(self, message: str, *, path: str, reason: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(message)
+
+
+class LedgerError(LocalIOError):
+    """The campaign ledger at ``path`` could not be written (disk full, read-only, I/O error).
+
+    The write was rolled back, so the ledger holds every step committed before it and nothing half-done: fix
+    the cause (free space, permissions) and resume.
+    """
+
+
+class DownloadWriteError(DownloadError, LocalIOError):
+    """The disk refused a download at ``path`` (not writable, no space left, not a folder); ``reason`` is the
+    system's word for it.
+
+    Not retried: asking the service again would not help. The ``OSError`` is chained; nothing is left under
+    the final name, and no temporary file either. Both a ``DownloadError`` and a ``LocalIOError``.
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str | None = None) -> None:
+        super().__init__(message, path=path, reason=reason)

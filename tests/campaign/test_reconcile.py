@@ -1,9 +1,10 @@
-"""Reconciliation of uncertain submissions against the user's job history."""
+"""Reconciliation of uncertain submissions: candidates from the user's job history, adopted only on proof."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,22 @@ from pathlib import Path
 
 import anyio
 
-from tests.support.campaign import POLL, client, emulator, items
+from tests.support.campaign import POLL, USER, ManualClock, client, emulator, items, simulated_service
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
-from xrt_prods_async.campaign._reconcile import match_uncertain
+from xrt_prods_async.campaign import (
+    Campaign,
+    CampaignEvent,
+    CampaignItem,
+    CampaignOptions,
+    EntryState,
+    EventKind,
+)
+from xrt_prods_async.campaign._reconcile import candidates_for, proves_ours
+from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
 from xrt_prods_async.campaign._store import CampaignStore, Entry, NewEntry
 from xrt_prods_async.emulator import FaultConfig, FaultRule
+from xrt_prods_async.params import JobRequest
+from xrt_prods_async.wire import REQUEST_ENVELOPE_KEYS
 
 T = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
@@ -45,25 +56,26 @@ def uncertain(tmp_path: Path, *specs: tuple[str, tuple[str, ...], datetime]) -> 
     return store.entries()
 
 
-def test_adopts_the_matching_job(tmp_path: Path) -> None:
+def test_candidates_have_the_name_products_and_window(tmp_path: Path) -> None:
     (entry,) = uncertain(tmp_path, ("GK Per", ("lc", "psf"), T))
     history = [
+        Old(12, "GK Per", T + timedelta(seconds=3), LC_PSF),
         Old(10, "GK Per", T + timedelta(seconds=2), LC_PSF),
         Old(9, "GK Per", T - timedelta(hours=3), LC_PSF),  # an older run of the same source
         Old(11, "FO Aqr", T + timedelta(seconds=2), LC_PSF),
     ]
-    (verdict,) = match_uncertain([entry], history, set(), now=T + timedelta(minutes=1))
-    assert (verdict.entry_id, verdict.job_id) == (entry.id, 10)
+    (found,) = candidates_for([entry], history, set(), now=T + timedelta(minutes=1))
+    assert (found.entry_id, found.job_ids) == (entry.id, (10, 12))  # oldest first: each is checked in turn
 
 
-def test_no_job_means_resubmit(tmp_path: Path) -> None:
+def test_no_candidate_means_resubmit(tmp_path: Path) -> None:
     (entry,) = uncertain(tmp_path, ("GK Per", ("lc", "psf"), T))
     history = [Old(10, "GK Per", T + timedelta(seconds=2), frozenset({Product.SPECTRUM}))]
-    (verdict,) = match_uncertain([entry], history, set(), now=T + timedelta(minutes=1))
-    assert verdict.job_id is None
+    (found,) = candidates_for([entry], history, set(), now=T + timedelta(minutes=1))
+    assert found.job_ids == ()
 
 
-def test_claimed_jobs_are_never_adopted_twice(tmp_path: Path) -> None:
+def test_claimed_jobs_are_never_candidates_and_entries_come_in_intent_order(tmp_path: Path) -> None:
     a, b = uncertain(
         tmp_path, ("GK Per", ("lc", "psf"), T), ("GK Per", ("lc", "psf"), T + timedelta(seconds=1))
     )
@@ -72,14 +84,14 @@ def test_claimed_jobs_are_never_adopted_twice(tmp_path: Path) -> None:
         Old(21, "GK Per", T + timedelta(seconds=1), LC_PSF),
         Old(5, "GK Per", T, LC_PSF),
     ]
-    verdicts = match_uncertain([b, a], history, {5}, now=T + timedelta(minutes=1))
-    assert {v.entry_id: v.job_id for v in verdicts} == {a.id: 20, b.id: 21}
+    found = candidates_for([b, a], history, {5}, now=T + timedelta(minutes=1))
+    assert [(c.entry_id, c.job_ids) for c in found] == [(a.id, (20, 21)), (b.id, (20, 21))]
 
 
 def test_source_detection_is_not_listed_so_it_is_ignored(tmp_path: Path) -> None:
     (entry,) = uncertain(tmp_path, ("M31", ("psf", "sourceDet"), T))
     history = [Old(3, "M31", T, frozenset({Product.STANDARD_POS}))]
-    assert match_uncertain([entry], history, set(), now=T)[0].job_id == 3
+    assert candidates_for([entry], history, set(), now=T)[0].job_ids == (3,)
 
 
 def test_clock_skew_window(tmp_path: Path) -> None:
@@ -88,15 +100,124 @@ def test_clock_skew_window(tmp_path: Path) -> None:
     early = [Old(4, "GK Per", T - timedelta(minutes=30), LC_PSF)]
     skewed = [Old(4, "GK Per", T - timedelta(minutes=5), LC_PSF)]
     now = T + timedelta(minutes=1)
-    assert match_uncertain([entry], late, set(), now=now)[0].job_id is None
-    assert match_uncertain([entry], early, set(), now=now)[0].job_id is None
-    assert match_uncertain([entry], skewed, set(), now=now)[0].job_id == 4
+    assert candidates_for([entry], late, set(), now=now)[0].job_ids == ()
+    assert candidates_for([entry], early, set(), now=now)[0].job_ids == ()
+    assert candidates_for([entry], skewed, set(), now=now)[0].job_ids == (4,)
+
+
+# -- a candidate is adopted only when its echoed parameters prove it is ours --------------------------------
+
+
+def _entry_for(tmp_path: Path, request: JobRequest) -> Entry:
+    store = CampaignStore.open(tmp_path / f"e{len(list(tmp_path.iterdir()))}.sqlite")
+    body = {k: v for k, v in request.to_wire(USER).items() if k not in REQUEST_ENVELOPE_KEYS}
+    name = str(request.name)
+    store.add_entries(
+        [NewEntry(name, body, request.fingerprint(), name, tuple(p.short for p in request.products))]
+    )
+    return store.entries()[0]
+
+
+async def test_the_echo_proves_which_request_a_job_is(tmp_path: Path) -> None:
+    ours = JobRequest(
+        **merge(DEFAULT_TEMPLATE, {"name": "GK Per", "RA": 52.8, "Dec": 43.9043, "targ": "00010873"})
+    )
+    other = ours.replace(pos_err=2)
+    derived = JobRequest(
+        **merge(DEFAULT_TEMPLATE, {"name": "GRB 200416A", "getCoords": True, "getTargs": True})
+    )
+    async with emulator() as emu, client(emu) as xrt:
+        echoes = {
+            key: (await xrt.submit(request)).job_pars
+            for key, request in {"ours": ours, "other": other, "derived": derived}.items()
+        }
+    assert echoes["derived"]["RA"]  # the service worked it out
+    assert echoes["derived"]["targ"]
+    entry = _entry_for(tmp_path, ours)
+    assert proves_ours(entry, echoes["ours"]) is True
+    assert proves_ours(entry, echoes["other"]) is False  # same name and products, another posErr
+    assert proves_ours(_entry_for(tmp_path, derived), echoes["derived"]) is True  # derived values are ours
+    assert proves_ours(entry, {**echoes["ours"], "RA": "not a number"}) is None  # unreadable: never proof
+    assert proves_ours(entry, {}) is None
+
+
+async def test_two_campaigns_of_one_user_never_adopt_each_others_jobs(tmp_path: Path) -> None:
+    """The same names with other parameters, under lost submit replies: each entry ends with its own job."""
+    lost = FaultConfig(seed=3, rules=[FaultRule(endpoint="run_userobject.php", lost_reply=0.5)])
+    count = 12
+    async with emulator(faults=lost, max_jobs_per_user=40) as emu, client(emu) as xrt:
+        options = CampaignOptions(max_active=4, poll_interval=POLL, download=(), retrieve=frozenset())
+        first = Campaign(xrt, tmp_path / "a.sqlite", tmp_path / "a", options)
+        second = Campaign(xrt, tmp_path / "b.sqlite", tmp_path / "b", options)
+        await first.add(items(count))
+        await second.add(CampaignItem(i.label, i.request.replace(pos_err=3)) for i in items(count))
+        async with anyio.create_task_group() as group:
+            group.start_soon(first.run)
+            group.start_soon(second.run)
+        jobs = dict(emu.state.jobs)
+        lost_replies = emu.state.metrics_snapshot()["faults"]["run_userobject.php"]["lost_reply"]
+
+    assert lost_replies >= 6  # many replies were lost, in both campaigns
+    owners: dict[int, str] = {}
+    for campaign, tag in ((first, "a"), (second, "b")):
+        entries = campaign.store.entries()
+        assert {e.state for e in entries} == {EntryState.DONE}  # none lost
+        for entry in entries:
+            assert entry.job_id is not None
+            assert entry.job_id not in owners  # never the other campaign's job
+            owners[entry.job_id] = tag
+            # The job the entry ended with is the request it asked for.
+            assert proves_ours(entry, jobs[entry.job_id].pars) is True
+    # None duplicated: a server job per (source, parameters); a job the reconciliation could not see as ours
+    # would show up here as a second job of the same request.
+    per_request = Counter((job.name, str(job.pars.get("poserr"))) for job in jobs.values())
+    assert set(per_request.values()) == {1}
+    assert len(jobs) == 2 * count
+
+
+async def test_a_candidate_whose_parameters_cannot_be_read_is_not_adopted(tmp_path: Path) -> None:
+    """Its jobPars unreadable, a job is never taken for ours; the campaign goes on and submits again."""
+    clock = ManualClock()
+    events: list[CampaignEvent] = []
+    state, xrt, _transport = simulated_service(clock)
+    state.faults.configure(
+        FaultConfig(rules=[FaultRule(endpoint="run_userobject.php", lost_reply=1.0, limit=1)])
+    )
+
+    def spoil_the_lost_job(event: CampaignEvent) -> None:
+        if event.kind is EventKind.FAILED and event.state is EntryState.SUBMITTING:
+            with state.lock:
+                (job,) = state.jobs.values()
+                job.pars["RA"] = "not a number"
+
+    async with xrt:
+        options = CampaignOptions(max_active=2, poll_interval=60, download=(), retrieve=frozenset())
+        campaign = Campaign(
+            xrt,
+            tmp_path / "c.sqlite",
+            tmp_path / "o",
+            options,
+            on_event=[events.append, spoil_the_lost_job],
+            clock=clock,
+        )
+        await campaign.add(items(1))
+        summary = await campaign.run()
+
+    (spoiled, resubmitted) = sorted(state.jobs)
+    assert summary.counts["done"] == 1
+    assert summary.sources[0].job_id == resubmitted
+    (reconciled,) = [e for e in events if e.kind is EventKind.RECONCILED]
+    assert str(reconciled.detail) == (
+        f"job {spoiled} not adopted: its parameters cannot be read; "
+        "no job of ours on the server; queued again"
+    )
 
 
 # ------------------------------------------------------------ an echo or a ledger body that will not decode
 #
 # A job that exists stays a job whatever its parameters say: its handle has ``request`` None (the raw echo
-# kept), and neither the reconciliation that adopts it nor a resume that re-attaches it may abort.
+# kept). Reconciliation never adopts such a job (nothing proves it is the entry's), and neither it nor a
+# resume that re-attaches one may abort.
 
 #: A parameter the emulator echoes but never reads, made unreadable: a number beyond float range.
 BAD_ECHO = {"wtpuprate": 10**400}
@@ -113,7 +234,7 @@ async def _stop_when(campaign: Campaign, condition: Callable[[], bool]) -> None:
         group.cancel_scope.cancel()
 
 
-async def test_an_adopted_job_whose_echo_cannot_be_decoded_is_still_collected(tmp_path: Path) -> None:
+async def test_a_job_whose_echo_cannot_be_decoded_is_never_adopted_and_nothing_aborts(tmp_path: Path) -> None:
     lost = FaultConfig(rules=[FaultRule(endpoint="run_userobject.php", lost_reply=1.0, limit=1)])
     async with emulator(faults=lost) as emu, client(emu) as xrt:
         store = CampaignStore.open(tmp_path / "c.sqlite")
@@ -125,17 +246,19 @@ async def test_an_adopted_job_whose_echo_cannot_be_decoded_is_still_collected(tm
         (job,) = emu.state.jobs.values()
         job.pars.update(BAD_ECHO)
 
-        adopted = await xrt.attach(job.job_id)
-        assert adopted.request is None  # undecodable, and the handle still works
-        assert adopted.job_pars["wtpuprate"] == 10**400
-        assert (await adopted.status()).job_id == job.job_id
+        attached = await xrt.attach(job.job_id)
+        assert attached.request is None  # undecodable, and the handle still works
+        assert attached.job_pars["wtpuprate"] == 10**400
+        assert (await attached.status()).job_id == job.job_id
 
         options = CampaignOptions(poll_interval=POLL, reconcile_after=POLL, retrieve=frozenset())
         summary = await Campaign(xrt, store, tmp_path / "o", options).run()
 
+    # Nothing proves the job is this entry's request, so it is not taken: the entry is submitted again.
     assert summary.counts["done"] == 1, summary.counts
-    assert store.entries()[0].job_id == job.job_id  # adopted, not submitted again
-    assert len(emu.state.jobs) == 1
+    resubmitted = store.entries()[0].job_id
+    assert resubmitted != job.job_id
+    assert sorted(emu.state.jobs) == sorted([job.job_id, resubmitted])
     assert (tmp_path / "o" / "src-0000" / "psf.tar.gz").is_file()
 
 

@@ -137,3 +137,20 @@ def test_labels_are_text_not_mathtext() -> None:
     png = sky_png(points)
     assert png is not None
     assert png.startswith(b"\x89PNG")
+
+
+def test_an_incomplete_source_says_what_is_missing(tmp_path: Path) -> None:
+    from xrt_prods_async.campaign import CampaignStore, NewEntry
+
+    with CampaignStore.open(tmp_path / "c.sqlite") as store:
+        store.add_entries([NewEntry("GK Per", {"name": "GK Per", "dopsf": 1}, "f", "GK Per", ("psf",))])
+        (entry,) = store.entries()
+        store.mark_submitting(entry.id)
+        store.mark_submitted(entry.id, 7, "https://x/USERPROD_7")
+        store.mark_finished(entry.id, {"psf": 4})
+        store.record_artifact(entry.id, "archive:psf", ok=False, detail="not a complete tar.gz archive")
+        store.mark_incomplete(entry.id, "archive:psf: not a complete tar.gz archive")
+    page = read_page(write_report(tmp_path / "c.sqlite").html)
+    (row,) = page.rows
+    assert "finished, but some files are missing (a resume fetches them)" in row
+    assert "archive:psf not saved: not a complete tar.gz archive" in row

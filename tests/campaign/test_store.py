@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError, LedgerError
 from xrt_prods_async.campaign._store import CampaignStore, EntryState, NewEntry
 
 
@@ -124,3 +125,72 @@ def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
         CampaignStore.open(empty, create=False)  # resuming needs a ledger a campaign has written
     CampaignStore.open(empty).close()  # starting one may use an empty file
     CampaignStore.open(empty, create=False).close()
+
+
+def test_an_incomplete_entry_names_what_is_missing_and_reopens(store: CampaignStore) -> None:
+    store.add_entries([new("a")])
+    (entry,) = store.entries()
+    store.mark_submitting(entry.id)
+    store.mark_submitted(entry.id, 5, "u")
+    store.mark_finished(entry.id, {"lc": 4, "psf": 4})
+    store.record_artifact(entry.id, "archive:psf", ok=True, path="/o/psf.tar.gz")
+    store.record_artifact(entry.id, "archive:lc", ok=False, detail="not a complete tar.gz archive")
+    store.mark_incomplete(entry.id, "archive:lc: not a complete tar.gz archive")
+    incomplete = store.get(entry.id)
+    assert incomplete.state is EntryState.INCOMPLETE
+    assert incomplete.missing == {"archive:lc": "not a complete tar.gz archive"}
+    assert not incomplete.state.terminal  # a resume takes it up
+    with pytest.raises(RuntimeError, match="is incomplete, expected one of collecting"):
+        store.mark_done(entry.id)
+    store.reopen(entry.id)
+    store.record_artifact(entry.id, "archive:lc", ok=True, path="/o/lc.tar.gz")
+    store.mark_done(entry.id)
+    done = store.get(entry.id)
+    assert (done.state, done.missing, done.error) == (EntryState.DONE, {}, None)
+
+
+def _full_at_next_page(store: CampaignStore) -> None:
+    """Let the database grow no further: SQLite's own "database or disk is full" (SQLITE_FULL)."""
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count={pages}")
+
+
+def test_a_full_disk_is_a_ledger_error_and_the_ledger_stays_consistent(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a")])
+        (entry,) = store.entries()
+        store.mark_submitting(entry.id)
+        _full_at_next_page(store)
+        many = [NewEntry(f"s{i}", {"name": "x" * 2000}, "f", "s", ("psf",)) for i in range(40)]
+        with pytest.raises(
+            LedgerError, match=r"cannot write to campaign ledger .*database or disk is full"
+        ) as e:
+            store.add_entries(many)
+        assert e.value.path == str(path)
+        assert isinstance(e.value.__cause__, sqlite3.OperationalError)
+        store.mark_submitted(entry.id, 9, "u")  # a write that needs no new page still goes through
+    with CampaignStore.open(path, create=False) as store:
+        assert [e.label for e in store.entries()] == ["a"]  # the failed batch left nothing half-written
+        assert store.get(entry.id).state is EntryState.ACTIVE
+
+
+def test_a_read_only_ledger_is_a_ledger_error(tmp_path: Path) -> None:
+    with CampaignStore.open(tmp_path / "c.sqlite") as store:
+        store.add_entries([new("a")])
+        (entry,) = store.entries()
+        store._db.execute("PRAGMA query_only=ON")  # every write refused: SQLITE_READONLY
+        with pytest.raises(LedgerError, match="attempt to write a readonly database"):
+            store.mark_submitting(entry.id)
+        assert store.get(entry.id).state is EntryState.PENDING
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not root")
+def test_a_ledger_in_a_read_only_folder_is_a_ledger_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o555)
+    try:
+        with pytest.raises(LedgerError, match="unable to open database file"):
+            CampaignStore.open(folder / "c.sqlite")
+    finally:
+        folder.chmod(0o755)

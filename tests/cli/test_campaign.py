@@ -103,12 +103,13 @@ def test_a_wrong_user_stops_the_run_and_resume_with_the_right_one_finishes(
     ledger = tmp_path / "c.sqlite"
     args = ["campaign", "run", str(path), "--ledger", str(ledger), "--base-url", emu.base_url]
     status, out = cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL, "--plain")
-    assert status == 2
+    assert status == 5  # refused by the service: an unknown user
     assert "error:" in out
+    assert f"Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}" in out
     assert "Traceback" not in out
 
     status, out = cli("campaign", "status", str(ledger))
-    assert status == 0
+    assert status == 1  # not done: every source is still pending
     assert out.count("pending") == 4  # three rows and the caption's "pending 3"
     assert "pending 3" in out
     assert f"3 source(s) unfinished: xrt-prods-async campaign resume {ledger}" in out
@@ -136,7 +137,7 @@ def test_cancel_stops_the_server_jobs_and_the_queue(tmp_path: Path, cli: Cli, em
     status, out = cli("campaign", *args, "--plain")
     assert status == 2
     assert "another process" in out
-    assert cli("campaign", "status", str(ledger))[0] == 0  # reading is always allowed
+    assert cli("campaign", "status", str(ledger))[0] == 1  # reading is always allowed (not done yet: 1)
     process.kill()  # its lock goes with it
 
     status, out = cli("campaign", "cancel", str(ledger))
@@ -205,7 +206,7 @@ def test_resume_from_another_folder_writes_to_the_same_place(
         "--base-url",
         emu.base_url,
     ]
-    assert cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL)[0] == 2
+    assert cli(*args, "--user", "stranger@example.org", "--poll-interval", POLL)[0] == 5
     monkeypatch.chdir(elsewhere)
     status, out = cli("campaign", "resume", str(start / "c.sqlite"), "--user", USER, "--plain")
     assert status == 0, out
@@ -278,6 +279,8 @@ def test_a_ledger_of_another_service_is_refused(tmp_path: Path, cli: Cli, emu: R
         ([], "poll_interval = 'soon'", "[campaign] poll_interval must be a number of seconds"),
         ([], "track_progress = 'no'", "[campaign] track_progress must be true or false (got 'no')"),
         ([], "max_active = true", "[campaign] max_active must be a whole number, at least 1 (got True)"),
+        ([], "outage_budget = 'soon'", "[campaign] outage_budget must be a number of seconds, more than 0"),
+        (["--outage-budget", "0"], "", "outage_budget must be a number of seconds, more than 0"),
         ([], "max_active = inf", "[campaign] max_active must be a whole number, at least 1 (got inf)"),
         ([], "poll_interval = inf", "[campaign] poll_interval must be a number of seconds, more than 0"),
         ([], "retrieve = 5", "[campaign] retrieve must be a list of names"),

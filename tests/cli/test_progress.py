@@ -166,3 +166,42 @@ def test_the_summary_table() -> None:
     assert "requests" not in text  # a summary from the ledger alone made no requests
     console.print(summary_table(CampaignSummary(sources, {"done": 1}, {"submit": 2, "count": 5}, 3.25)))
     assert "done 1; requests: count 5, submit 2; 3.2 s" in out.getvalue()
+
+
+def test_incomplete_sources_are_counted_and_an_outage_is_one_line_until_the_service_answers() -> None:
+    from datetime import UTC, datetime
+
+    from xrt_prods_async.campaign import Outage, Recovery
+
+    out = io.StringIO()
+    console = Console(file=out, width=160, force_terminal=True, color_system=None)
+    display = CampaignDisplay(
+        title="t", states={"a": "collecting", "b": "active"}, max_active=2, console=console
+    )
+    display.handle(event(E.INCOMPLETE, "a", EntryState.INCOMPLETE, job=1, detail={"archive:lc": "cut short"}))
+    assert "done 0  collecting 0  failed 0  incomplete 1" in display.header().plain
+    since = datetime(2026, 1, 1, 14, 2, tzinfo=UTC)
+    down = Outage(since, 0.0, "Could not connect to http://x/getNumJobs.php", 3, 1800.0)
+    display.handle(CampaignEvent(E.OUTAGE, "", None, down, at=60.0))
+    assert display.outage == str(down)
+    assert str(down).startswith(
+        f"service unreachable since {since.astimezone():%H:%M:%S}, retrying; last error:"
+    )
+    assert counts(display) == {"incomplete": 1, "active": 1}  # the service's events move no source
+    console.print(display.render())
+    assert out.getvalue().count(str(down)) == 1  # under the counts, not among the latest events as well
+    display.handle(CampaignEvent(E.RECOVERED, "", None, Recovery(down, 125.0), at=125.0))
+    assert display.outage is None
+    assert "service answering again after 2 min 05 s of failures" in display.recent
+    display.handle(event(E.RETRYING, "a", EntryState.COLLECTING, job=1, detail="fetching what is missing"))
+    assert counts(display) == {"collecting": 1, "active": 1}
+
+
+def test_the_summary_table_says_how_much_an_incomplete_source_misses() -> None:
+    missing = {"archive:lc": "cut short", "archive:psf": "cut short"}
+    incomplete = SourceOutcome(
+        "gk", EntryState.INCOMPLETE, 7, "incomplete", {"lc": 4}, {}, {}, "archive:lc: cut short", missing
+    )
+    console, out = log_console()
+    console.print(summary_table(CampaignSummary((incomplete,), {"incomplete": 1}, {}, 0.0)))
+    assert "incomplete (2 missing)" in out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,8 @@ def test_serve_options_parse() -> None:
     assert (args.max_jobs, args.failure_rate, args.pad_archives, args.allow_remote) == (5, 0.1, 1000000, True)
 
 
-def test_serve_runs_a_server_and_prints_its_url() -> None:
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_serve_runs_a_server_prints_its_url_and_stops_on_a_signal(stop: int, status: int) -> None:
     command = [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", "a@b.c"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
@@ -63,8 +65,11 @@ def test_serve_runs_a_server_and_prints_its_url() -> None:
             demo = httpx.post(f"{base}/getNumJobs.php", json={"UserID": "demo@example.org"}, timeout=10)
             assert demo.json()["OK"] == 1
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            proc.send_signal(stop)
+            _out, err = proc.communicate(timeout=10)
+    # A graceful shutdown, then the status shells report for the signal (before: a traceback after Ctrl-C).
+    assert proc.returncode == status
+    assert "Traceback" not in err
 
 
 def test_serve_durations_from_json_or_file(tmp_path: Path) -> None:

@@ -96,15 +96,27 @@ def jobs_per_name(emu: RunningEmulator) -> Counter[str]:
 # -- the command line in a subprocess ----------------------------------------------------------------
 
 
-class CampaignProcess:
-    """``python -m xrt_prods_async campaign ...`` in a subprocess, its output kept in a file."""
+#: The command line with stamina's test mode on: retries as the policy says, without waiting between them.
+_NO_BACKOFF = (
+    "import sys, stamina; stamina.set_testing(True, attempts=5, cap=True); "
+    "from xrt_prods_async.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
-    def __init__(self, folder: Path, args: list[str], name: str) -> None:
+
+class CampaignProcess:
+    """``python -m xrt_prods_async campaign ...`` in a subprocess, its output kept in a file.
+
+    With ``no_backoff`` the client retries a failed request at once instead of after 1, 2, 4... s: a campaign
+    against a faulty emulator then takes seconds, with the same command line and the same retries.
+    """
+
+    def __init__(self, folder: Path, args: list[str], name: str, *, no_backoff: bool = False) -> None:
         self.log = folder / f"{name}.log"
         env = {k: v for k, v in os.environ.items() if k != "XRT_PRODS_USER_ID"}
+        program = ["-c", _NO_BACKOFF] if no_backoff else ["-m", "xrt_prods_async"]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "xrt_prods_async", "campaign", *args],
+                [sys.executable, *program, "campaign", *args],
                 cwd=folder,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -195,18 +207,29 @@ class LatencyTransport(httpx.AsyncBaseTransport):
     """The emulator app in process; each request first costs ``latency(endpoint, n)`` simulated seconds.
 
     ``n`` counts earlier requests to the same endpoint, so a test can make one round slower than the next.
+    While ``down(now, endpoint)`` holds (simulated seconds; ``endpoint`` is the last part of the path, e.g.
+    ``getNumJobs.php`` or ``psf.tar.gz``), the request fails to connect, as to a host that is off.
     """
 
     def __init__(
-        self, state: EmulatorState, clock: ManualClock, latency: Callable[[str, int], float] | None = None
+        self,
+        state: EmulatorState,
+        clock: ManualClock,
+        latency: Callable[[str, int], float] | None = None,
+        down: Callable[[float, str], bool] | None = None,
     ) -> None:
         self._inner = httpx.ASGITransport(app=create_app(state=state))
         self.clock = clock
         self.latency = latency or (lambda endpoint, n: 0.0)
+        self.down = down or (lambda now, endpoint: False)
         self.calls: list[Call] = []
+        self.refused = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         endpoint = request.url.path.rsplit("/", 1)[-1]
+        if self.down(self.clock.now, endpoint):
+            self.refused += 1
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         self.clock.now += self.latency(endpoint, sum(1 for c in self.calls if c.endpoint == endpoint))
         job = json.loads(request.content or b"{}").get("JobID") if request.method == "POST" else None
         self.calls.append(Call(endpoint, self.clock.now, None if job is None else int(job)))
@@ -218,14 +241,23 @@ class LatencyTransport(httpx.AsyncBaseTransport):
 
 
 def simulated_service(
-    clock: ManualClock, latency: Callable[[str, int], float] | None = None, **config: Any
+    clock: ManualClock,
+    latency: Callable[[str, int], float] | None = None,
+    *,
+    down: Callable[[float, str], bool] | None = None,
+    **config: Any,
 ) -> tuple[EmulatorState, XRTClient, LatencyTransport]:
-    """An emulator running on ``clock`` (scale 1) and a client that reaches it in process."""
+    """An emulator running on ``clock`` (scale 1) and a client that reaches it in process (unreachable
+    while ``down(now, endpoint)``; the client then retries at once, a few times, in real time)."""
     config.setdefault("workers", 50)
     state = EmulatorState(EmulatorConfig(time_scale=1.0, **config))
-    state.clock = SimClock(1.0, monotonic=clock.monotonic)
-    transport = LatencyTransport(state, clock, latency)
+    state.clock = SimClock(1.0, monotonic=clock.monotonic, wall=clock.utcnow)
+    transport = LatencyTransport(state, clock, latency, down)
     xrt = XRTClient(
-        user_id=USER, base_url="http://127.0.0.1/user_objects", poll_interval=60, transport=transport
+        user_id=USER,
+        base_url="http://127.0.0.1/user_objects",
+        poll_interval=60,
+        transport=transport,
+        retry=RetryPolicy(attempts=3, timeout=5.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0),
     )
     return state, xrt, transport

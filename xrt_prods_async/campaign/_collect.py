@@ -3,24 +3,31 @@
 Each item is a :class:`Step` the scheduler runs and records in the ledger under an artifact kind
 (``archive:lc``, ``position:psf``, ``data:light_curve``...), so a resumed campaign skips what is saved.
 Everything is written to a temporary file and renamed when complete: a file under its final name is whole.
+A step that fails is classified (:func:`classify`) so the scheduler knows whether to try it again, stop,
+or record it as missing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import enum
+import errno
 import json
 import os
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-
+from xrt_prods_async._errors import LocalIOError, NotOwnerError, ServiceUnavailableError
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign._store import Entry
-from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.campaign._outage import is_service_failure
 from xrt_prods_async.wire import StatusCode
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; the command line reads RETRIEVABLE without loading these
+    from xrt_prods_async.campaign._store import Entry
+    from xrt_prods_async.client import Job, XRTClient
 
 #: What a campaign can retrieve as data for each finished job, beyond the archives.
 RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
@@ -77,12 +84,12 @@ class Download(Step):
 
 
 class NotMade(Step):
-    """A product the server did not make: recorded as not downloaded, without asking the service."""
+    """A product the server did not make: nothing to download, recorded without asking the service."""
 
     requests = False
 
     async def run(self) -> tuple[str | None, Any]:
-        return None, None
+        return None, {"made": False}
 
 
 class Retrieve(Step):
@@ -95,6 +102,8 @@ class Retrieve(Step):
         data = jsonable(await self.getter(self.job))
         if self.target is None:
             return None, data
+        import anyio.to_thread
+
         await anyio.to_thread.run_sync(write_json_atomically, self.target, data)
         return str(self.target), None
 
@@ -161,3 +170,87 @@ def write_json_atomically(target: Path, data: Any) -> None:
         temp.replace(target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+# -- what went wrong -----------------------------------------------------------------------------------------
+
+
+class Trouble(enum.Enum):
+    """Why a collection step failed, which decides what the scheduler does next."""
+
+    #: The service gave no usable answer (after the client's retries): try again once it answers.
+    SERVICE = "service"
+    #: This machine could not write (disk full, read-only, permission denied): stop; resume once fixed.
+    LOCAL = "local"
+    #: The service no longer holds the job or the file (or the job is not this user's).
+    GONE = "gone"
+    #: What came back is not usable (an archive still not whole after the client's retries, bad data).
+    BAD = "bad"
+
+
+#: Errors of the local file system that no retry fixes. Permission errors count only with a file name:
+#: a socket can meet EACCES/EPERM too (a firewall), and that is the network's trouble, not the disk's.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)})
+_PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions behind it (``raise ... from``, or raised while handling)."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+
+
+def local_write_failure(exc: BaseException) -> OSError | None:
+    """The file-system error behind ``exc`` that stops any further writing, if there is one."""
+    for link in _chain(exc):
+        if isinstance(link, OSError) and (
+            link.errno in _DISK_ERRNOS or (link.errno in _PERMISSION_ERRNOS and link.filename is not None)
+        ):
+            return link
+    return None
+
+
+def service_failure(exc: BaseException) -> BaseException | None:
+    """The failure of the service behind ``exc`` (a download error wraps the transport error), if any."""
+    return next((link for link in _chain(exc) if is_service_failure(link)), None)
+
+
+def classify(exc: BaseException) -> Trouble:
+    """What kind of failure ``exc`` (raised by a collection step) is."""
+    if local_write_failure(exc) is not None:
+        return Trouble.LOCAL
+    chain = list(_chain(exc))
+    for link in chain:
+        if isinstance(link, NotOwnerError):
+            return Trouble.GONE
+        if isinstance(link, ServiceUnavailableError) and link.status_code in (404, 410):
+            return Trouble.GONE
+    if service_failure(exc) is not None:
+        return Trouble.SERVICE
+    return Trouble.BAD
+
+
+def check_writable(folder: Path, *, what: str) -> None:
+    """Make ``folder`` if needed and write (then delete) a file in it; :class:`LocalIOError` if refused.
+
+    Done before a campaign submits anything, so a read-only or full output folder is found before any job
+    is made whose results could not be saved.
+    """
+    probe = folder / f".xrt-write-check.{os.getpid()}.part"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as fh:
+            fh.write(b"x")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        message = f"cannot write to the {what} {folder}: {reason}"
+        raise LocalIOError(message, path=str(folder), reason=reason) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)

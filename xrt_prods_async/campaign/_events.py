@@ -1,7 +1,8 @@
 """What a running campaign tells the outside world: events as they happen, a summary at the end.
 
 Applications subscribe with a callback (sync or async); the CLI's live display is one such subscriber.
-Events are plain frozen dataclasses so they can be logged, queued or serialised without ceremony.
+Events are plain frozen dataclasses so they can be logged, queued or serialised without ceremony. Most are
+about one source; ``outage`` and ``recovered`` are about the service, and have an empty label.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ class EventKind(enum.StrEnum):
     FAILED = "failed"  # no job will be made, or a product / collection step failed (detail: why)
     RECONCILED = "reconciled"  # an uncertain submission was resolved (detail: adopted job or resubmit)
     CANCELLED = "cancelled"  # the campaign cancelled the entry
-    DONE = "done"  # everything that could be collected has been
+    DONE = "done"  # everything asked for is on disk and verified
+    INCOMPLETE = "incomplete"  # collection ended with items missing (detail: artifact kind -> why)
+    RETRYING = "retrying"  # a resumed campaign fetches an incomplete entry's missing items (detail: which)
+    OUTAGE = "outage"  # the service fails every request (detail: an Outage; no label); repeated while down
+    RECOVERED = "recovered"  # the service answers again (detail: a Recovery; no label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,8 @@ class CampaignEvent:
     at: float = field(kw_only=True)
 
     def __str__(self) -> str:
+        if not self.label and self.detail is not None:  # about the service, not a source
+            return str(self.detail)
         job = f" job {self.job_id}" if self.job_id is not None else ""
         extra = f": {self.detail}" if self.detail not in (None, "", {}) else ""
         return f"{self.label}{job} {self.kind.value}{extra}"
@@ -76,11 +83,15 @@ class SourceOutcome:
     label: str
     state: EntryState
     job_id: int | None
-    outcome: str  # "complete", "partial", "failed", "cancelled", or the state while unfinished
+    #: "complete", "partial" or "failed" (by the server's product codes) once done; "incomplete",
+    #: "failed", "cancelled", or the state while unfinished, otherwise.
+    outcome: str
     products: dict[str, int | None]  # short name -> final status code
     files: dict[str, str]  # artifact kind -> path
     positions: dict[str, Any]  # product short name -> position dict (found, ra, dec, err90...)
     error: str | None
+    #: What the last collection could not save: artifact kind -> why (a resume fetches these).
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +107,11 @@ class CampaignSummary:
     def finished(self) -> bool:
         """True when every source reached a terminal state."""
         return all(s.state.terminal for s in self.sources)
+
+    @property
+    def incomplete(self) -> tuple[SourceOutcome, ...]:
+        """The sources whose job finished but whose results are not all on disk (see ``missing``)."""
+        return tuple(s for s in self.sources if s.state is EntryState.INCOMPLETE)
 
 
 def outcome_of(entry: Entry) -> SourceOutcome:
@@ -119,6 +135,7 @@ def outcome_of(entry: Entry) -> SourceOutcome:
         files=files,
         positions=positions,
         error=entry.error,
+        missing=entry.missing if entry.state is not EntryState.DONE else {},
     )
 
 

@@ -52,6 +52,8 @@ class AsyncLedger:
         self.set_codes = self._in_thread(store.set_codes)
         self.mark_finished = self._in_thread(store.mark_finished)
         self.mark_done = self._in_thread(store.mark_done)
+        self.mark_incomplete = self._in_thread(store.mark_incomplete)
+        self.reopen = self._in_thread(store.reopen)
         self.mark_cancelled = self._in_thread(store.mark_cancelled)
         self.record_artifact = self._in_thread(store.record_artifact)
 

@@ -1,21 +1,29 @@
-"""Resolving uncertain submissions: did the server make the job, or not?
+"""Resolving uncertain submissions: did the server make the job, and is the job it made ours?
 
 A submit whose reply was lost (timeout, dropped connection, crash of this process) may or may not have
 created a job. Resubmitting blindly risks a duplicate; giving up risks a lost source. The service offers no
 idempotency key, so we look the job up in the user's history (``listOldJobs``): same name, same products,
 submitted within the window between recording the intent and now, and not already claimed by another entry.
-Found: adopt it. Not found: the server never made it, so it is safe to submit again.
+
+A name and a time are not proof: the same user may run another campaign, or a script, on the same sources
+with other parameters. So each candidate's parameters, as the service echoes them (``getOldProduct``), are
+compared with the entry's request by fingerprint (:meth:`JobRequest.fingerprint`, blind to how the echo
+spells things and to defaults written out). Only a match is adopted; a candidate whose parameters cannot be
+read is never adopted. No candidate at all, or none that matches: the server never made our job, so it is
+safe to submit again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign._store import Entry
+from xrt_prods_async.params import JobRequest
 
 #: Allowance for a difference between this machine's clock and the server's, both ways.
 DEFAULT_CLOCK_SKEW = timedelta(minutes=10)
@@ -38,11 +46,11 @@ class HistoryJob(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """The verdict for one uncertain entry: the job to adopt, or ``None`` (safe to resubmit)."""
+class Candidates:
+    """The jobs of the history that may be an uncertain entry's, best first (oldest unclaimed first)."""
 
     entry_id: int
-    job_id: int | None
+    job_ids: tuple[int, ...]
 
 
 def _products_match(entry: Entry, job: HistoryJob) -> bool:
@@ -52,35 +60,74 @@ def _products_match(entry: Entry, job: HistoryJob) -> bool:
     return wanted == (set(job.products) & listed)
 
 
-def match_uncertain(
+def candidates_for(
     uncertain: Sequence[Entry],
     history: Iterable[HistoryJob],
     claimed: set[int],
     *,
     now: datetime,
     skew: timedelta = DEFAULT_CLOCK_SKEW,
-) -> list[Match]:
-    """Pair each uncertain entry with the job the server made for it, if any.
+) -> list[Candidates]:
+    """The history jobs each uncertain entry may own: its name and products, submitted within its window,
+    not in ``claimed`` (job ids the campaign already owns; not modified).
 
-    Entries are taken in the order their intent was recorded and each adopts the oldest unclaimed matching
-    job, so several uncertain submissions of the same source resolve one-to-one. ``claimed`` holds job ids
-    already owned by entries of the campaign; it is not modified.
+    Entries come in the order their intent was recorded, and each one's candidates oldest first, so several
+    uncertain submissions of one source, checked in turn and each claiming the first that proves its own,
+    resolve one-to-one.
     """
-    taken = set(claimed)
-    candidates = sorted(history, key=lambda j: j.job_id)
-    verdicts: list[Match] = []
+    jobs = sorted(history, key=lambda j: j.job_id)
+    found: list[Candidates] = []
     for entry in sorted(uncertain, key=lambda e: (e.intent_at or now, e.id)):
         start = (entry.intent_at or now) - skew
-        found: int | None = None
-        for job in candidates:
-            if job.job_id in taken or job.name != entry.name:
-                continue
-            if not (start <= job.submitted <= now + skew):
-                continue
-            if _products_match(entry, job):
-                found = job.job_id
-                break
-        if found is not None:
-            taken.add(found)
-        verdicts.append(Match(entry.id, found))
-    return verdicts
+        ids = tuple(
+            job.job_id
+            for job in jobs
+            if job.job_id not in claimed
+            and job.name == entry.name
+            and start <= job.submitted <= now + skew
+            and _products_match(entry, job)
+        )
+        found.append(Candidates(entry.id, ids))
+    return found
+
+
+@cache
+def _derived_keys() -> dict[str, tuple[str, ...]]:
+    """Each ``get*`` flag of a request (Python name) -> the wire keys of the values the service derives."""
+    derived: dict[str, tuple[str, ...]] = {}
+    for name in JobRequest.model_fields:
+        try:
+            facts = JobRequest.param_facts(name)
+        except KeyError:
+            continue
+        if facts.derives:
+            derived[name] = tuple(JobRequest.param_facts(d).wire for d in facts.derives)
+    return derived
+
+
+def echo_fingerprint(job_pars: Mapping[str, Any], asked: JobRequest) -> str | None:
+    """The fingerprint of the request a job's echoed parameters describe, comparable with ``asked``'s.
+
+    Where ``asked`` let the service derive values (``getCoords``: RA and Dec...), the values the echo
+    holds for them are left out, so the echo reads as the request that was sent. ``None`` when the
+    parameters cannot be decoded: such a job can never be proved to be ``asked``'s.
+    """
+    pars = dict(job_pars)
+    for flag, keys in _derived_keys().items():
+        if getattr(asked, flag, None):
+            for key in keys:
+                pars.pop(key, None)
+    decoded = JobRequest.from_job_pars_or_none(pars)
+    return None if decoded is None else decoded.fingerprint()
+
+
+def proves_ours(entry: Entry, job_pars: Mapping[str, Any] | None) -> bool | None:
+    """Whether a job whose echoed parameters are ``job_pars`` is the one ``entry`` asked for: True on a
+    fingerprint match, False on a mismatch, None when the echo is missing or cannot be read."""
+    asked = JobRequest.from_job_pars_or_none(entry.request)
+    if not job_pars or asked is None:
+        return None
+    fingerprint = echo_fingerprint(job_pars, asked)
+    if fingerprint is None:
+        return None
+    return fingerprint == entry.fingerprint

@@ -51,6 +51,7 @@ _STATE_WORDS = {
     EntryState.ACTIVE: "running on the server",
     EntryState.COLLECTING: "finished on the server, downloading",
     EntryState.DONE: "done",
+    EntryState.INCOMPLETE: "finished, but some files are missing (a resume fetches them)",
     EntryState.FAILED: "failed: no job was made",
     EntryState.CANCELLED: "cancelled",
 }
@@ -176,7 +177,7 @@ def _light_curve(entry: Entry, data_root: Path) -> tuple[LightCurveData | None, 
         return None, "no job was made"
     if entry.state is EntryState.CANCELLED:
         return None, "cancelled"
-    if entry.state not in (EntryState.COLLECTING, EntryState.DONE):
+    if entry.state not in (EntryState.COLLECTING, EntryState.DONE, EntryState.INCOMPLETE):
         return None, f"not finished yet ({_STATE_WORDS[entry.state]})"
     code = entry.codes.get(Product.LIGHT_CURVE.short)
     if code != StatusCode.COMPLETE:
@@ -201,7 +202,7 @@ def _light_curve(entry: Entry, data_root: Path) -> tuple[LightCurveData | None, 
 def _problems(entry: Entry) -> list[str]:
     """Why a source is failed or incomplete, in words (an active source's running products are not)."""
     problems = [entry.error] if entry.error else []
-    if entry.state in (EntryState.COLLECTING, EntryState.DONE):
+    if entry.state in (EntryState.COLLECTING, EntryState.DONE, EntryState.INCOMPLETE):
         for short in entry.products:
             code = entry.codes.get(short)
             if code != StatusCode.COMPLETE:
@@ -364,7 +365,9 @@ def _state_cell(source: _Source) -> str:
         outcome = source.outcome.outcome
         style = {"complete": "ok", "partial": "warn"}.get(outcome, "bad")
         return _chip(_OUTCOME_WORDS.get(outcome, outcome), style)
-    style = {EntryState.FAILED: "bad", EntryState.CANCELLED: "warn"}.get(state, "wait")
+    style = {EntryState.FAILED: "bad", EntryState.INCOMPLETE: "bad", EntryState.CANCELLED: "warn"}.get(
+        state, "wait"
+    )
     return _chip(_STATE_WORDS[state], style)
 
 
@@ -511,6 +514,7 @@ def _header(
     for state, n in counts.items():
         style = {
             EntryState.DONE: "ok",
+            EntryState.INCOMPLETE: "bad",
             EntryState.FAILED: "bad",
             EntryState.CANCELLED: "warn",
         }.get(state, "wait")

@@ -25,6 +25,12 @@ Every step is recorded in the ledger (:mod:`.store`, used through :mod:`.ledger`
 thread, reads inline) before the action it enables, so the campaign can be resumed after a crash without
 losing or duplicating a job. A request that fails this round (network, service) is tried again in a later
 one; an unknown user stops the campaign, since no request of it can succeed.
+
+The campaign claims nothing it did not do. An entry is ``done`` only when everything it asked for is on disk
+and verified; otherwise it ends ``incomplete``, each missing item recorded with why, and a resumed campaign
+fetches exactly those. While the service fails every request, the campaign says so (an ``outage`` event)
+and keeps trying, for at most ``outage_budget`` seconds (:mod:`.outage`). A disk that refuses to write, for
+the ledger or the output, stops it at once. Either way the ledger is consistent and the campaign resumes.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from xrt_prods_async._errors import (
     ConfigurationError,
     InvalidRequestError,
     JobLimitError,
+    LedgerError,
+    LocalIOError,
     ServerError,
     ServerRefusedError,
     SubmitUncertainError,
@@ -58,9 +66,14 @@ from xrt_prods_async.campaign._clock import Clock, SystemClock
 from xrt_prods_async.campaign._collect import (
     RETRIEVABLE,
     Step,
+    Trouble,
+    check_writable,
+    classify,
     collection_steps,
+    local_write_failure,
     remove_stale_temp_files,
     safe_dirname,
+    service_failure,
 )
 from xrt_prods_async.campaign._events import (
     CampaignEvent,
@@ -71,7 +84,8 @@ from xrt_prods_async.campaign._events import (
     summarise,
 )
 from xrt_prods_async.campaign._ledger import AsyncLedger
-from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, match_uncertain
+from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET, OutageWatch, is_service_failure
+from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, candidates_for, proves_ours
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
 from xrt_prods_async.client import Job, XRTClient
 from xrt_prods_async.http import check_count, check_seconds, is_loopback_url
@@ -83,6 +97,11 @@ from xrt_prods_async.wire._loose import safe_repr
 REFRESH_POLL_INTERVALS = 10
 
 T = TypeVar("T")
+
+
+#: The options that are whole numbers of at least 1, and those that are seconds (None: their default).
+_COUNTS = ("max_active", "max_concurrent_collections", "max_submit_attempts", "max_collect_attempts")
+_SECONDS = ("poll_interval", "round_interval", "refresh_interval", "reconcile_after", "outage_budget")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,15 +134,20 @@ class CampaignOptions:
     reconcile_after: float | None = None
     #: Submission attempts per request before it is recorded as failed.
     max_submit_attempts: int = 5
+    #: Collections of a finished job per run when the service fails them (beyond the client's own retries;
+    #: tries made while the service is down do not count); then the entry is recorded as incomplete.
+    max_collect_attempts: int = 3
+    #: Seconds of continuous service failure (campaign clock) after which the campaign stops, resumable.
+    outage_budget: float = DEFAULT_OUTAGE_BUDGET
 
     def __post_init__(self) -> None:
         """Every option of the type it must be, numbers finite and in range (an infinite interval would
         hang the campaign): one :class:`ConfigurationError` naming each option that is not."""
         problems: list[str] = []
-        for name in ("max_active", "max_concurrent_collections", "max_submit_attempts"):
+        for name in _COUNTS:
             _collect(problems, check_count, name, getattr(self, name))
-        for name in ("poll_interval", "round_interval", "refresh_interval", "reconcile_after"):
-            if name == "poll_interval" or getattr(self, name) is not None:
+        for name in _SECONDS:
+            if name in ("poll_interval", "outage_budget") or getattr(self, name) is not None:
                 _collect(problems, check_seconds, name, getattr(self, name))
         problems += self._choice_problems()
         if problems:
@@ -274,6 +298,9 @@ class Campaign:
         self._suspects: set[int] = set()  # entry ids of the jobs among which they are
         self._stop_submitting = False
         self._started = self.clock.monotonic()
+        #: Whether the service answers, and since when it has not (drives the outage events and budget).
+        self.service = OutageWatch(self.clock, self.options.outage_budget)
+        self._outage_told = -math.inf  # when the last outage event went out (campaign clock)
 
     def subscribe(self, handler: EventHandler) -> None:
         """Call ``handler`` (sync or async) with every :class:`CampaignEvent` from now on."""
@@ -293,12 +320,20 @@ class Campaign:
         event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state, at=at)
         await emit(self._handlers, event)
 
+    async def _emit_campaign(self, kind: EventKind, detail: Any) -> None:
+        """Tell subscribers of something about the whole campaign (no source: an empty label)."""
+        await emit(self._handlers, CampaignEvent(kind, "", None, detail, at=self.clock.monotonic()))
+
     # -- input --------------------------------------------------------------------------------------------
 
     async def add(
         self, items: Iterable[CampaignItem | tuple[str, JobRequest]] | AsyncIterable[CampaignItem]
     ) -> int:
-        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless)."""
+        """Record requests in the ledger as pending; returns how many were new (re-adding is harmless).
+
+        They are recorded in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the
+        batches before it are kept and adding the same requests again records the rest.
+        """
         added = 0
         batch: list[NewEntry] = []
 
@@ -343,43 +378,80 @@ class Campaign:
     # -- the main loop ------------------------------------------------------------------------------------
 
     async def run(self) -> CampaignSummary:
-        """Run (or resume) the campaign until every entry is done, failed or cancelled.
+        """Run (or resume) the campaign until every entry is done, incomplete, failed or cancelled.
 
-        Cancelling the task (Ctrl-C in the CLI) stops it between steps; the ledger is consistent and
-        :meth:`run` on the same ledger resumes.
+        Entries left incomplete by an earlier run are collected again: exactly what is missing is fetched.
+        Raises :class:`~xrt_prods_async._errors.LocalIOError` (:class:`~xrt_prods_async._errors.LedgerError`
+        for the ledger) when the output folder or the ledger cannot be written, before anything is submitted
+        if it is so from the start, and :class:`~xrt_prods_async._errors.ServiceOutageError` when the
+        service fails for longer than ``outage_budget``. Cancelling the task (Ctrl-C in the CLI) stops it
+        between steps. In every case the ledger is consistent and :meth:`run` on the same ledger resumes.
         """
         self._started = self.clock.monotonic()
+        await self._check_folders()
         limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
         self._resume_state()
         try:
             async with anyio.create_task_group() as collectors:
                 for entry in self._ledger.entries(EntryState.COLLECTING):
                     collectors.start_soon(self._collect, entry, None, limiter)
+                for entry in self._ledger.entries(EntryState.INCOMPLETE):
+                    await self._ledger.reopen(entry.id)
+                    missing = ", ".join(entry.missing) or "the items not yet saved"
+                    detail = f"fetching what is missing: {missing}"
+                    await self._emit(EventKind.RETRYING, entry, detail, state=EntryState.COLLECTING)
+                    collectors.start_soon(self._collect, self._ledger.get(entry.id), None, limiter)
                 await self._rounds(collectors, limiter)
         except BaseExceptionGroup as group:
             # The task group wraps even a lone error; callers should meet e.g. UnknownUserError itself.
             raise sole_error(group) from None
         return self.summary()
 
+    async def _check_folders(self) -> None:
+        """Refuse to start (before any submission) if the output or the ledger's folder cannot be written
+        (the output folder only when something will be saved there: positions are kept in the ledger)."""
+        download, retrieve = self.options.download, self.options.retrieve
+        if download is None or download or set(retrieve) - {"positions"}:
+            await anyio.to_thread.run_sync(partial(check_writable, self.output, what="output folder"))
+        ledger_folder = Path(self.store.path).parent
+        try:
+            await anyio.to_thread.run_sync(partial(check_writable, ledger_folder, what="ledger's folder"))
+        except LocalIOError as exc:
+            raise LedgerError(str(exc), path=str(self.store.path), reason=exc.reason) from exc
+
     async def _rounds(self, collectors: anyio.abc.TaskGroup, limiter: anyio.CapacityLimiter) -> None:
         """The rounds of the queue, until no work is left; finished jobs go to ``collectors``."""
         expected: int | None = None
         next_round = self.clock.monotonic()
         while self._work_left():
-            await self.clock.sleep(next_round - self.clock.monotonic())
+            await self._until_next_round(next_round)
             next_round = self.clock.monotonic() + self.options.round
-            await self._reconcile_due()
+            if not self.service.down:
+                await self._reconcile_due()
             count = await self._count()
+            if count is None:
+                # The service cannot say: nothing else is asked this round (the next one asks every job).
+                expected = None
+                continue
             first = expected is None
-            drop = 0 if expected is None or count is None else max(0, expected - count)
+            drop = 0 if expected is None else max(0, expected - count)
             counted = set(self._active)
-            submitted = await self._submit(count) if count is not None else 0
-            expected = None if count is None else count + submitted
+            submitted = await self._submit(count)
+            expected = count + submitted
             finished = await self._poll(drop, counted, first=first)
             for tracked in finished:
                 collectors.start_soon(self._collect, self._ledger.get(tracked.entry.id), tracked.job, limiter)
             if not self._active and not self._uncertain and self._pending_count() == 0:
                 break
+
+    async def _until_next_round(self, at: float) -> None:
+        """Sleep until ``at``; an outage that spends its budget meanwhile ends the run when it does."""
+        deadline = self.service.deadline
+        if deadline is not None and deadline < at:
+            await self.clock.sleep(deadline - self.clock.monotonic())
+            self.service.check()
+        await self.clock.sleep(at - self.clock.monotonic())
+        self.service.check()
 
     def _resume_state(self) -> None:
         """Pick up where a previous run stopped: active jobs are re-attached, unknown submits reconciled."""
@@ -408,17 +480,37 @@ class Campaign:
     def _work_left(self) -> bool:
         return bool(self._active or self._uncertain or self._pending_count())
 
+    async def _heard(self, error: BaseException | None, started: float) -> None:
+        """How a request begun at ``started`` went (``error`` None: answered): the outage watch learns it,
+        and subscribers hear when the service stops or starts answering (at most one outage event a round
+        while it lasts, each with the latest error)."""
+        if error is None or not is_service_failure(error):
+            recovery = self.service.answered()
+            if recovery is not None:
+                await self._emit_campaign(EventKind.RECOVERED, recovery)
+            return
+        was_down = self.service.down
+        outage = self.service.failed(error, started)
+        now = self.clock.monotonic()
+        if not was_down or now - self._outage_told >= self.options.round:
+            self._outage_told = now
+            await self._emit_campaign(EventKind.OUTAGE, outage)
+
     async def _ask(self, kind: str, request: Callable[[], Awaitable[T]]) -> T | None:
         """One request the campaign can do without this round, counted under ``kind``: ``None`` when the
         network or the service failed it (it is asked again in a later round). An unknown user is raised:
         no later round can do better."""
         self.requests[kind] += 1
+        started = self.clock.monotonic()
         try:
-            return await request()
+            result = await request()
         except UnknownUserError:
             raise
-        except (TransportError, ServerError):
+        except (TransportError, ServerError) as exc:
+            await self._heard(exc, started)
             return None
+        await self._heard(None, started)
+        return result
 
     async def _count(self) -> int | None:
         """The user's active jobs on the server, or ``None`` when the service cannot tell us this round."""
@@ -513,19 +605,24 @@ class Campaign:
         """Submit one entry; say whether it took a slot, left it free, or ended this round's submissions."""
         await self._ledger.mark_submitting(entry.id, self.clock.utcnow())
         self.requests["submit"] += 1
+        started = self.clock.monotonic()
         try:
             # Decoded here, so that a ledger body that is no longer a valid request fails its entry only.
             job = await self.client.submit(JobRequest.from_job_pars(entry.request))
         except SubmitUncertainError as exc:
+            await self._heard(exc.cause or exc, started)
             self._uncertain[entry.id] = self.clock.monotonic()
             detail = f"submission outcome unknown, will reconcile: {exc}"
             await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
             return _Submitted.OCCUPIES
         except (ServerRefusedError, InvalidRequestError) as exc:
+            if isinstance(exc, ServerRefusedError):  # an answer; an invalid request was never sent
+                await self._heard(None, started)
             await self._ledger.mark_failed(entry.id, str(exc))
             await self._emit(EventKind.FAILED, entry, str(exc), state=EntryState.FAILED)
             return _Submitted.FREE
         except JobLimitError as exc:
+            await self._heard(None, started)
             await self._ledger.mark_unsent(entry.id, str(exc))
             return _Submitted.STOP
         except UnknownUserError:
@@ -533,8 +630,10 @@ class Campaign:
             raise
         except (TransportError, ServerError) as exc:
             # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
+            await self._heard(exc, started)
             await self._ledger.mark_unsent(entry.id, str(exc))
             return _Submitted.STOP
+        await self._heard(None, started)
         await self._ledger.mark_submitted(entry.id, job.job_id, job.url, self.clock.utcnow())
         fresh = self._ledger.get(entry.id)
         self._active[entry.id] = _Tracked(fresh, job, last_polled=self.clock.monotonic())
@@ -542,7 +641,12 @@ class Campaign:
         return _Submitted.OCCUPIES
 
     async def _reconcile_due(self) -> None:
-        """Resolve uncertain submissions that have waited long enough for the server to have recorded them."""
+        """Resolve uncertain submissions that have waited long enough for the server to have recorded them.
+
+        Each is looked up in the user's history; a candidate is adopted only when its echoed parameters
+        prove it is this entry's request (:mod:`.reconcile`). No proven job: the server never made ours, and
+        the entry is queued again. A lookup the service fails leaves the entry uncertain for a later round.
+        """
         now = self.clock.monotonic()
         due = [eid for eid, since in self._uncertain.items() if now - since >= self.options.reconcile_delay]
         if not due:
@@ -550,32 +654,64 @@ class Campaign:
         history = await self._ask("history", self.client.list_old_jobs)
         if history is None:
             return
-        entries = [self._ledger.get(eid) for eid in due]
-        verdicts = match_uncertain(
-            entries,
+        plans = candidates_for(
+            [self._ledger.get(eid) for eid in due],
             history,
             self._ledger.known_job_ids(),
             now=self.clock.utcnow() + timedelta(seconds=1),
             skew=DEFAULT_CLOCK_SKEW,
         )
-        for verdict in verdicts:
-            entry = self._ledger.get(verdict.entry_id)
-            if verdict.job_id is None:
+        taken: set[int] = set()
+        for plan in plans:
+            entry = self._ledger.get(plan.entry_id)
+            found = await self._find_ours(entry, [j for j in plan.job_ids if j not in taken])
+            if found is None:
+                continue  # the service could not say this round: stays uncertain
+            job, notes = found
+            if job is None:
                 await self._ledger.mark_unsent(entry.id, "the server has no such job; will submit again")
-                detail = "no job on the server; queued again"
+                verdict = "no job of ours on the server" if notes else "no job on the server"
+                detail = "; ".join([*notes, f"{verdict}; queued again"])
                 await self._emit(EventKind.RECONCILED, entry, detail, state=EntryState.PENDING)
             else:
-                self.requests["attach"] += 1
-                try:
-                    job = await self.client.attach(verdict.job_id)
-                except (TransportError, ServerError):
-                    continue  # stays uncertain; tried again next round
+                taken.add(job.job_id)
                 await self._ledger.mark_submitted(entry.id, job.job_id, job.url, entry.intent_at)
                 fresh = self._ledger.get(entry.id)
                 self._active[entry.id] = _Tracked(fresh, job)
-                detail = f"adopted job {job.job_id}"
+                detail = "; ".join([*notes, f"adopted job {job.job_id}"])
                 await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
             del self._uncertain[entry.id]
+
+    async def _find_ours(self, entry: Entry, job_ids: list[int]) -> tuple[Job | None, list[str]] | None:
+        """The first of ``job_ids`` whose parameters prove it is ``entry``'s (None: none is), with a note on
+        each candidate passed over; ``None`` instead when the service failed to answer about one."""
+        notes: list[str] = []
+        for job_id in job_ids:
+            self.requests["attach"] += 1
+            started = self.clock.monotonic()
+            try:
+                job = await self.client.attach(job_id)
+            except UnknownUserError:
+                raise
+            except (TransportError, ServerError) as exc:
+                await self._heard(exc, started)
+                if is_service_failure(exc):
+                    return None
+                notes.append(f"job {job_id} passed over: {exc}")
+                continue
+            except XRTError as exc:  # parameters the client could not read
+                await self._heard(None, started)
+                notes.append(f"job {job_id} not adopted: its parameters cannot be read ({exc})")
+                continue
+            await self._heard(None, started)
+            verdict = proves_ours(entry, job.job_pars)
+            if verdict:
+                return job, notes
+            if verdict is None:
+                notes.append(f"job {job_id} not adopted: its parameters cannot be read")
+            else:
+                notes.append(f"job {job_id} has this name but other parameters: not ours")
+        return None, notes
 
     # -- collection ---------------------------------------------------------------------------------------
 
@@ -583,43 +719,126 @@ class Campaign:
         """Download archives and retrieve data for a finished job; each item is recorded once saved.
 
         ``job`` is the handle the scheduler polled (its cached status spares the client a status request
-        before each retrieval); ``None`` after a resume, when one is rebuilt from the ledger.
+        before each retrieval); ``None`` after a resume, when one is rebuilt from the ledger. Items the
+        service failed are tried again a round later, up to ``max_collect_attempts`` times (tries made while
+        the service is down are free: the outage budget bounds those). The entry is then ``done`` if every
+        item is saved, else ``incomplete``. A disk that refuses to write stops the campaign.
         """
-        async with limiter:
-            job = job or self._job(entry)
-            await anyio.to_thread.run_sync(remove_stale_temp_files, self.output / safe_dirname(entry.label))
-            steps = collection_steps(
-                entry,
-                job,
-                self.client,
-                dest=self.output / safe_dirname(entry.label),
-                download=self.options.download,
-                archive_format=self.options.archive_format,
-                retrieve=self.options.retrieve,
+        job = job or self._job(entry)
+        attempt = 1
+        while True:
+            async with limiter:
+                troubles = await self._collect_once(entry, job)
+            fresh = self._ledger.get(entry.id)
+            if not troubles:
+                await self._ledger.mark_done(entry.id)
+                await self._emit(EventKind.DONE, fresh, state=EntryState.DONE)
+                return
+            kinds = set(troubles.values())
+            if Trouble.SERVICE not in kinds or kinds & {Trouble.LOCAL, Trouble.GONE}:
+                break
+            if attempt >= self.options.max_collect_attempts:
+                break
+            self.service.check()
+            was_down = self.service.down
+            await self.clock.sleep(self.options.round)
+            if not was_down:
+                attempt += 1
+        missing = fresh.missing
+        why = "; ".join(f"{kind}: {reason}" for kind, reason in missing.items())
+        await self._ledger.mark_incomplete(entry.id, why)
+        await self._emit(EventKind.INCOMPLETE, fresh, missing, state=EntryState.INCOMPLETE)
+        local = [kind for kind, trouble in troubles.items() if trouble is Trouble.LOCAL]
+        if local:
+            reason = missing[local[0]].removeprefix("not written: ")
+            raise LocalIOError(
+                f"cannot write the results of {entry.label} to {self.output}: {reason}",
+                path=str(self.output),
+                reason=reason,
             )
-            for kind, step in steps:
-                artifact = entry.artifacts.get(kind)
-                if artifact is not None and artifact.ok:
-                    continue  # saved by an earlier run
-                await self._collect_item(entry, kind, step)
-            await self._ledger.mark_done(entry.id)
-            await self._emit(EventKind.DONE, self._ledger.get(entry.id), state=EntryState.DONE)
 
-    async def _collect_item(self, entry: Entry, kind: str, step: Step) -> None:
+    async def _collect_once(self, entry: Entry, job: Job) -> dict[str, Trouble]:
+        """Run every collection step not yet saved; return the kinds that failed and why."""
+        dest = self.output / safe_dirname(entry.label)
+        await anyio.to_thread.run_sync(remove_stale_temp_files, dest)
+        steps = collection_steps(
+            entry,
+            job,
+            self.client,
+            dest=dest,
+            download=self.options.download,
+            archive_format=self.options.archive_format,
+            retrieve=self.options.retrieve,
+        )
+        saved = self._ledger.get(entry.id).artifacts
+        unsaved = [step for kind, step in steps if step.requests and not (kind in saved and saved[kind].ok)]
+        if unsaved and any(job.latest(p) is None for p in job.products):
+            # A handle rebuilt from the ledger: one status request for all products, not one per item. If it
+            # fails, each item asks for itself and says why.
+            await self._ask("status", partial(self.client.status, job))
+        troubles: dict[str, Trouble] = {}
+        blocked: tuple[Trouble, str] | None = None  # the job is gone, or the disk refuses: no point going on
+        for kind, step in steps:
+            artifact = saved.get(kind)
+            if artifact is not None and artifact.ok:
+                continue  # saved by an earlier try or run
+            if blocked is not None:
+                trouble, why = blocked
+                await self._missing_item(entry, kind, f"not fetched: {why}")
+            else:
+                found = await self._collect_item(entry, kind, step)
+                if found is None:
+                    continue
+                trouble, why = found
+                if trouble is Trouble.GONE:
+                    blocked = found
+                elif trouble is Trouble.LOCAL:
+                    blocked = (
+                        trouble,
+                        f"the output folder cannot be written ({why.removeprefix('not written: ')})",
+                    )
+            troubles[kind] = trouble
+        return troubles
+
+    async def _collect_item(self, entry: Entry, kind: str, step: Step) -> tuple[Trouble, str] | None:
+        """Run one step and record what it gave; on failure, record why and return (trouble, why)."""
         if step.requests:
             self.requests[kind.split(":")[0]] += 1
+        started = self.clock.monotonic()
         try:
             path, detail = await step.run()
         except (XRTError, OSError) as exc:
-            message = str(exc)
-            await self._ledger.record_artifact(entry.id, kind, ok=False, detail=message)
-            await self._emit(EventKind.FAILED, entry, f"{kind}: {message}", state=EntryState.COLLECTING)
-            return
-        saved = path is not None or detail is not None
-        await self._ledger.record_artifact(entry.id, kind, ok=saved, path=path, detail=detail)
-        if saved:
+            trouble = classify(exc)
+            if trouble is Trouble.SERVICE:
+                await self._heard(service_failure(exc), started)
+            elif trouble is not Trouble.LOCAL:  # the service answered, about this job
+                await self._heard(None, started)
+            why = self._why(exc, trouble, entry)
+            await self._missing_item(entry, kind, why)
+            return trouble, why
+        if step.requests:
+            await self._heard(None, started)
+        await self._ledger.record_artifact(entry.id, kind, ok=True, path=path, detail=detail)
+        if path is not None or step.requests:
             what = {"what": kind, "path": path}
             await self._emit(EventKind.DOWNLOADED, entry, what, state=EntryState.COLLECTING)
+        return None
+
+    async def _missing_item(self, entry: Entry, kind: str, why: str) -> None:
+        await self._ledger.record_artifact(entry.id, kind, ok=False, detail=why)
+        await self._emit(EventKind.FAILED, entry, f"{kind}: {why}", state=EntryState.COLLECTING)
+
+    @staticmethod
+    def _why(exc: BaseException, trouble: Trouble, entry: Entry) -> str:
+        """Why an item is missing, in words that say what to do."""
+        if trouble is Trouble.LOCAL:
+            disk = local_write_failure(exc)
+            assert disk is not None
+            where = f" ({disk.filename})" if disk.filename else ""
+            return f"not written: {disk.strerror or disk}{where}"
+        if trouble is Trouble.GONE:
+            return f"the service no longer holds job {entry.job_id}: {exc}"
+        return str(exc) or type(exc).__name__
 
     # -- cancel and report --------------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ CAMPAIGN_SETTINGS: frozenset[str] = frozenset(
         "download",
         "retrieve",
         "track_progress",
+        "outage_budget",
     }
 )
 
@@ -365,6 +366,7 @@ _SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "user_id": _text_setting,
     "max_active": _number_setting(check_count),
     "poll_interval": _number_setting(check_seconds),
+    "outage_budget": _number_setting(check_seconds),
     "format": lambda v: None if v in ARCHIVE_FORMATS else f"must be one of {', '.join(ARCHIVE_FORMATS)}",
     "download": _names_setting(Product.parse_many),
     "retrieve": _names_setting(_retrievable),

@@ -5,10 +5,14 @@ tools. Every transition is committed (``synchronous=FULL``) *before* the action 
 ``kill -9`` or reboot at any point leaves a ledger from which the campaign can resume without losing or
 duplicating a job: an entry in ``submitting`` may or may not have reached the server and must be reconciled;
 an entry with a job id is never submitted again.
+
+A write the disk refuses (full, read-only, I/O error) is rolled back and raised as
+:class:`~xrt_prods_async._errors.LedgerError`: the ledger keeps every step committed before it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import sqlite3
@@ -20,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xrt_prods_async._errors import ConfigurationError
+from xrt_prods_async._errors import ConfigurationError, LedgerError
 
 SCHEMA_VERSION = 1
 
@@ -73,8 +77,12 @@ class EntryState(enum.StrEnum):
     ACTIVE = "active"
     #: Every product finished on the server; downloads and data retrieval may be outstanding.
     COLLECTING = "collecting"
-    #: Finished and collected (some products may have failed on the server; see ``codes``).
+    #: Finished, and everything asked for is on disk and verified (some products may have failed on the
+    #: server; see ``codes``).
     DONE = "done"
+    #: Finished on the server, but some of what was asked for is not on disk: each missing artifact is
+    #: recorded with why (``Entry.missing``). Resuming the campaign fetches exactly those.
+    INCOMPLETE = "incomplete"
     #: No job will be made: the server refused the request's parameters, or submission kept failing.
     FAILED = "failed"
     #: The campaign cancelled this entry (and its server job, if it had one).
@@ -82,13 +90,28 @@ class EntryState(enum.StrEnum):
 
     @property
     def terminal(self) -> bool:
-        """True when nothing more will happen to the entry."""
+        """True when nothing more will happen to the entry (an incomplete one is taken up by a resume)."""
         return self in (EntryState.DONE, EntryState.FAILED, EntryState.CANCELLED)
+
+
+#: SQLite's primary result codes that mean the disk refused a write (not a malformed or foreign file):
+#: SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+_DISK_REFUSED = frozenset({3, 8, 10, 13, 14})
+
+
+def _refused_by_disk(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _DISK_REFUSED
 
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
-    """Something collected for an entry: a downloaded archive or a retrieved data set."""
+    """Something collected for an entry: a downloaded archive or a retrieved data set.
+
+    ``ok`` means nothing is missing: the item is saved (``path``, or ``detail`` for data kept in the
+    ledger), or there was nothing to save (a product the server did not make). When ``ok`` is False the
+    item is missing and ``detail`` says why.
+    """
 
     kind: str
     ok: bool
@@ -128,6 +151,11 @@ class Entry:
     codes: dict[str, int | None]
     artifacts: dict[str, Artifact] = field(default_factory=dict)
 
+    @property
+    def missing(self) -> dict[str, str]:
+        """Artifact kind -> why it is not on disk, for every item the last collection could not save."""
+        return {kind: str(a.detail) for kind, a in self.artifacts.items() if not a.ok}
+
 
 def utcnow() -> datetime:
     """The current UTC time (timezone-aware)."""
@@ -162,10 +190,19 @@ class CampaignStore:
                 f"campaign ledger {path} does not exist; start the campaign with 'campaign run' first"
             )
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(
+                    f"cannot create the folder of campaign ledger {path}: {exc.strerror or exc}",
+                    path=str(path),
+                    reason=exc.strerror,
+                ) from exc
         try:
             db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.DatabaseError as exc:
+            if _refused_by_disk(exc):
+                raise cls._ledger_error(path, "open", exc) from exc
             raise ConfigurationError(f"cannot open campaign ledger {path}: {exc}") from exc
         try:
             db.execute("PRAGMA busy_timeout=10000")
@@ -185,11 +222,23 @@ class CampaignStore:
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             db.close()
+            if _refused_by_disk(exc):
+                raise cls._ledger_error(path, "open", exc) from exc
             raise ConfigurationError(f"{path} is not a campaign ledger: {exc}") from exc
         except BaseException:
             db.close()
             raise
         return cls(db, path)
+
+    @staticmethod
+    def _ledger_error(path: Path, doing: str, exc: sqlite3.Error) -> LedgerError:
+        reason = str(exc)
+        return LedgerError(
+            f"cannot {doing} campaign ledger {path}: {reason} (free space or fix the folder's permissions, "
+            "then resume: every step recorded before this one is kept)",
+            path=str(path),
+            reason=reason,
+        )
 
     def close(self) -> None:
         """Close the file; the ledger stays consistent whether or not this is called."""
@@ -204,14 +253,24 @@ class CampaignStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed whole, or rolled back whole (then a refusing disk is raised as
+        :class:`LedgerError`)."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
+                    if self._db.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                if _refused_by_disk(exc):
+                    raise self._ledger_error(self.path, "write to", exc) from exc
                 raise
-            self._db.execute("COMMIT")
 
     # -- campaign-wide settings -------------------------------------------------------------------------
 
@@ -378,8 +437,16 @@ class CampaignStore:
         )
 
     def mark_done(self, entry_id: int) -> None:
-        """Everything that could be collected has been."""
-        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.DONE.value)
+        """Everything asked for is on disk and verified (or was never made by the server)."""
+        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.DONE.value, error=None)
+
+    def mark_incomplete(self, entry_id: int, error: str) -> None:
+        """Collection ended with items missing (each recorded as an artifact that is not ok, with why)."""
+        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.INCOMPLETE.value, error=error)
+
+    def reopen(self, entry_id: int) -> None:
+        """Collect an incomplete entry again (a resumed campaign fetches what is missing)."""
+        self._update(entry_id, [EntryState.INCOMPLETE], state=EntryState.COLLECTING.value)
 
     def mark_cancelled(self, entry_id: int, note: str) -> None:
         """The campaign cancelled the entry (its server job, if any, was asked to cancel)."""

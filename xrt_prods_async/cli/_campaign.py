@@ -5,13 +5,14 @@ the settings a campaign was started with, so ``resume`` and ``cancel`` need only
 time works a ledger (``lock_ledger``); Ctrl-C and SIGTERM stop between steps and print how to resume, and a
 ``kill -9`` loses nothing either: the ledger is committed before every step it enables.
 
-Exit status: 0 done, 1 some source failed, 2 bad input or an error, 130/143 stopped by SIGINT/SIGTERM.
+Exit statuses (:mod:`._exit`): 0 every source done, every file on disk; 1 some source failed or is
+incomplete; 2 bad input; 3 the service failed for longer than the outage budget; 4 a local disk refused to
+write; 130/143 stopped by SIGINT/SIGTERM. The last four leave a consistent ledger to resume.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import signal
@@ -19,23 +20,25 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import anyio
-from rich.console import Console
-
-from xrt_prods_async._errors import ConfigurationError, XRTError
+from xrt_prods_async._errors import ConfigurationError, LocalIOError, XRTError
 from xrt_prods_async._products import Product
-from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, lock_ledger
 from xrt_prods_async.campaign._collect import RETRIEVABLE
-from xrt_prods_async.campaign._events import summarise
-from xrt_prods_async.campaign._sources import load_campaign_file
-from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
+from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus, status_for
+from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.cli._report import add_report_command
 from xrt_prods_async.cli._service import add_base_url_option, add_user_option
-from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
-from xrt_prods_async.http import Politeness
+from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID
 from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
+
+# The campaign machinery, rich and anyio are imported by the functions that run a command, not here:
+# registering the command line must not load them (tests/test_startup.py).
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import CampaignOptions, CampaignStore, CampaignSummary
 
 _SETTINGS = "settings"
 
@@ -69,6 +72,8 @@ def _setting(settings: dict[str, Any], key: str, kind: type[Any], default: Any) 
 
 
 def _options(settings: dict[str, Any]) -> CampaignOptions:
+    from xrt_prods_async.campaign import CampaignOptions
+
     download = settings.get("download")
     try:
         products = None if download is None else Product.parse_many(download)
@@ -81,7 +86,32 @@ def _options(settings: dict[str, Any]) -> CampaignOptions:
         download=products,
         retrieve=frozenset(_names(settings.get("retrieve", sorted(RETRIEVABLE)))),
         track_progress=_setting(settings, "track_progress", bool, False),
+        outage_budget=_setting(settings, "outage_budget", float, DEFAULT_OUTAGE_BUDGET),
     )
+
+
+def outcome_status(summary: CampaignSummary) -> ExitStatus:
+    """OK when every source is done (or cancelled on purpose); INCOMPLETE when one failed or misses files
+    or is not finished."""
+    from xrt_prods_async.campaign import EntryState
+
+    unfinished = [s for s in summary.sources if s.state not in (EntryState.DONE, EntryState.CANCELLED)]
+    return ExitStatus.INCOMPLETE if unfinished else ExitStatus.OK
+
+
+def say_incomplete(console: Console, summary: CampaignSummary, ledger: Path | str) -> None:
+    """Name every source whose job finished but whose results are not all on disk, with each item's why."""
+    from xrt_prods_async.cli._progress import say
+
+    incomplete = summary.incomplete
+    if not incomplete:
+        return
+    say(console, f"{len(incomplete)} source(s) incomplete: their jobs finished, but these are not on disk:")
+    for source in incomplete:
+        job = f" (job {source.job_id})" if source.job_id is not None else ""
+        for kind, why in source.missing.items():
+            say(console, f"  {source.label}{job}  {kind}: {why.splitlines()[0] if why else 'not saved'}")
+    say(console, f"Resuming fetches exactly these: xrt-prods-async campaign resume {ledger}")
 
 
 async def execute(
@@ -94,6 +124,10 @@ async def execute(
     cancel: bool = False,
 ) -> int:
     """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``."""
+    from xrt_prods_async.campaign import Campaign
+    from xrt_prods_async.cli._progress import run_with_view, say, summary_table
+    from xrt_prods_async.client import XRTClient
+
     options = _options(settings)
     user = settings.get("user_id") or os.environ.get(ENV_USER_ID)
     async with XRTClient(
@@ -108,7 +142,25 @@ async def execute(
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
         console.print(summary_table(summary))
-        return 0 if summary.counts.get("failed", 0) == 0 else 1
+        say_incomplete(console, summary, store.path)
+        missing = _unrecorded(store, settings)
+        if missing:
+            say(console, missing)
+            return ExitStatus.INCOMPLETE
+        return int(outcome_status(summary))
+
+
+def _unrecorded(store: CampaignStore, settings: dict[str, Any]) -> str | None:
+    """What to do when the ledger holds fewer sources than its campaign file gave (a disk that refused to
+    record them all): resuming runs only those recorded, running the file again adds the others."""
+    expected = settings.get("sources")
+    recorded = sum(store.counts().values())
+    if not isinstance(expected, int) or recorded >= expected:
+        return None
+    return (
+        f"Only {recorded} of the {expected} sources of {settings.get('file')} are in the ledger: add the "
+        f"others with  xrt-prods-async campaign run {settings.get('file')} --ledger {store.path}"
+    )
 
 
 class _TerminatedError(Exception):
@@ -117,6 +169,10 @@ class _TerminatedError(Exception):
 
 async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
     """Run ``coro_fn``; SIGTERM (a service manager, ``docker stop``, a CI cancel) stops it like Ctrl-C."""
+    import asyncio
+
+    import anyio
+
     if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
         return await coro_fn()  # signals reach only the main thread (and no handlers on Windows)
     loop = asyncio.get_running_loop()  # anyio.run's default backend
@@ -129,45 +185,73 @@ async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
     raise _TerminatedError  # only reached when SIGTERM cancelled the scope
 
 
-def _run_guarded(coro_fn: Callable[[], Awaitable[int]], ledger: Path, console: Console) -> int:
+def run_guarded(
+    coro_fn: Callable[[], Awaitable[int]], console: Console, on_stop: Callable[[str], None]
+) -> int:
+    """Run a command's coroutine to its exit status. Ctrl-C (130), SIGTERM (143), an outage longer than the
+    budget (3), a disk that refuses to write (4) and a refusal of the service (5, e.g. an unknown user) stop
+    it cleanly: ``on_stop(why)`` says how to go on."""
+    import anyio
+
+    from xrt_prods_async.cli._progress import say_error
+
     try:
         return int(anyio.run(_until_terminated, coro_fn))
     except KeyboardInterrupt:
-        _stopped(console, ledger)
-        return 130  # 128 + SIGINT, as shells report Ctrl-C
+        on_stop("\nStopped.")
+        return ExitStatus.INTERRUPTED  # 128 + SIGINT, as shells report Ctrl-C
     except _TerminatedError:
-        _stopped(console, ledger)
-        return 143  # 128 + SIGTERM
-    except XRTError as exc:
+        on_stop("\nStopped.")
+        return ExitStatus.TERMINATED  # 128 + SIGTERM
+    except (XRTError, OSError) as exc:
         say_error(console, exc)
-        return 2
+        status = status_for(exc)
+        if status in (ExitStatus.UNREACHABLE, ExitStatus.LOCAL_IO, ExitStatus.REFUSED):
+            on_stop("Stopped.")
+        return status
 
 
-def _stopped(console: Console, ledger: Path) -> None:
-    say(
-        console,
-        f"\nStopped. Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
-        f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
-    )
+def _resumable(console: Console, ledger: Path) -> Callable[[str], None]:
+    from xrt_prods_async.cli._progress import say
+
+    def stopped(why: str) -> None:
+        say(
+            console,
+            f"{why} Nothing is lost: resume with  xrt-prods-async campaign resume {ledger}\n"
+            f"or cancel the campaign's server jobs with  xrt-prods-async campaign cancel {ledger}",
+        )
+
+    return stopped
 
 
-def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | None:
+def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore | ExitStatus:
+    from xrt_prods_async.campaign import CampaignStore
+    from xrt_prods_async.cli._progress import say_error
+
     try:
         return CampaignStore.open(path, create=create)
     except (XRTError, OSError) as exc:
         say_error(console, exc)
-        return None
+        return status_for(exc)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start a campaign from a CSV or TOML file (or continue it, if its ledger exists)."""
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import lock_ledger
+    from xrt_prods_async.campaign._collect import check_writable
+    from xrt_prods_async.campaign._sources import load_campaign_file
+    from xrt_prods_async.cli._progress import say, say_error
+    from xrt_prods_async.http import Politeness
+
     console = Console()
     source = Path(args.file)
     try:
         parsed = load_campaign_file(source)
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return ExitStatus.USAGE
     settings: dict[str, Any] = {
         "max_active": 5,
         "poll_interval": 60.0,
@@ -176,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "base_url": os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
     }
     settings.update(parsed.settings)
-    for key in ("max_active", "poll_interval", "format", "output", "base_url", "user_id", "download"):
+    for key in _RUN_OPTIONS:
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
@@ -184,6 +268,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings["retrieve"] = _names(args.retrieve)
     # Absolute, so that resuming from another folder writes to the same place.
     settings["output"] = str(Path(settings["output"]).expanduser().resolve())
+    # How many sources the ledger must hold: if a disk refuses to record them all, no run claims otherwise.
+    settings["file"], settings["sources"] = str(source.resolve()), len(parsed.items)
     try:
         options = _options(settings)
         politeness = Politeness()  # checked before the ledger is made, so a refused start leaves nothing
@@ -191,16 +277,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         politeness.check_poll_interval(options.poll_interval, str(settings["base_url"]))
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return ExitStatus.USAGE
+    try:  # a folder that cannot be written is found before anything is recorded or sent
+        check_writable(Path(settings["output"]), what="output folder")
+    except LocalIOError as exc:
+        say_error(console, exc)
+        return ExitStatus.LOCAL_IO
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)
     store = _open_ledger(ledger, console, create=True)
-    if store is None:
-        return 2
+    if isinstance(store, ExitStatus):
+        return store
     try:
         lock = lock_ledger(ledger)
     except XRTError as exc:
         say_error(console, exc)
-        return 2
+        return status_for(exc)
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
         say_error(
@@ -208,15 +299,40 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{ledger} belongs to a campaign against {previous.get('base_url')}, not {settings['base_url']}; "
             "its jobs do not exist there. Use --ledger to start a separate campaign",
         )
-        return 2
-    store.set_meta(_SETTINGS, settings)
-    say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+        return ExitStatus.USAGE
     with lock or _NO_LOCK:
-        return _run_guarded(
+        try:
+            store.set_meta(_SETTINGS, settings)
+        except LocalIOError as exc:
+            say_error(console, exc)
+            return ExitStatus.LOCAL_IO
+        say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
+        resumable = _resumable(console, ledger)
+
+        def stopped(why: str) -> None:
+            resumable(why)
+            missing = _unrecorded(store, settings)
+            if missing:
+                say(console, missing)
+
+        return run_guarded(
             lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
-            ledger,
             console,
+            stopped,
         )
+
+
+#: ``campaign run`` options that override the campaign file's settings of the same names.
+_RUN_OPTIONS = (
+    "max_active",
+    "poll_interval",
+    "format",
+    "output",
+    "base_url",
+    "user_id",
+    "download",
+    "outage_budget",
+)
 
 
 def _same_url(url: object) -> str:
@@ -225,86 +341,154 @@ def _same_url(url: object) -> str:
 
 def _open_existing(
     path_text: str, console: Console, *, lock: bool = False
-) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | None:
+) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | ExitStatus:
+    from xrt_prods_async.campaign import lock_ledger
+    from xrt_prods_async.cli._progress import say_error
+
     ledger = ledger_for(Path(path_text))
     store = _open_ledger(ledger, console, create=False)
-    if store is None:
-        return None
+    if isinstance(store, ExitStatus):
+        return store
     try:
         held = lock_ledger(ledger) if lock else None
     except XRTError as exc:
         say_error(console, exc)
-        return None
+        return status_for(exc)
     settings = store.get_meta(_SETTINGS)
     if settings is None:
         say_error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
-        return None
+        return ExitStatus.USAGE
     return store, settings, held
 
 
-def cmd_resume(args: argparse.Namespace) -> int:
-    """Continue a campaign from its ledger after a stop, crash or reboot."""
+def _remember(store: CampaignStore, settings: dict[str, Any], args: argparse.Namespace) -> None:
+    """Keep the options given to resume or cancel (the next command needs them no more)."""
+    changed = False
+    for key in ("user_id", "outage_budget"):
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
+            changed = True
+    if changed:
+        _options(settings)  # a bad value is refused before it is kept
+        store.set_meta(_SETTINGS, settings)
+
+
+def _continue(args: argparse.Namespace, *, cancel: bool) -> int:
+    from rich.console import Console
+
+    from xrt_prods_async.cli._progress import say_error
+
     console = Console()
     opened = _open_existing(args.ledger, console, lock=True)
-    if opened is None:
-        return 2
+    if isinstance(opened, ExitStatus):
+        return opened
     store, settings, lock = opened
-    if args.user_id:  # remembered: the next resume needs it no more
-        settings["user_id"] = args.user_id
-        store.set_meta(_SETTINGS, settings)
     with lock or _NO_LOCK:
-        return _run_guarded(
-            lambda: execute(store, settings, console=console, plain=args.plain), store.path, console
+        try:
+            _remember(store, settings, args)
+        except XRTError as exc:
+            say_error(console, exc)
+            return status_for(exc)
+        plain = True if cancel else args.plain
+        return run_guarded(
+            lambda: execute(store, settings, console=console, plain=plain, cancel=cancel),
+            console,
+            _resumable(console, store.path),
         )
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Continue a campaign from its ledger after a stop, crash or reboot; fetch what incomplete ones miss."""
+    return _continue(args, cancel=False)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel every active server job of a campaign and every source not yet submitted."""
-    console = Console()
-    opened = _open_existing(args.ledger, console, lock=True)
-    if opened is None:
-        return 2
-    store, settings, lock = opened
-    if args.user_id:
-        settings["user_id"] = args.user_id
-        store.set_meta(_SETTINGS, settings)
-    with lock or _NO_LOCK:
-        return _run_guarded(
-            lambda: execute(store, settings, console=console, plain=True, cancel=True), store.path, console
-        )
+    return _continue(args, cancel=True)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the state of every source of a campaign from its ledger (no request to the service)."""
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import EntryState
+    from xrt_prods_async.campaign._events import summarise
+    from xrt_prods_async.cli._progress import say, summary_table
+
     console = Console()
     opened = _open_existing(args.ledger, console)
-    if opened is None:
-        return 2
+    if isinstance(opened, ExitStatus):
+        return opened
     store, settings, _ = opened
     entries = store.entries()
     summary = summarise(store)
     say(console, f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}")
     console.print(summary_table(summary))
-    unfinished = sum(1 for e in entries if not e.state.terminal)
+    say_incomplete(console, summary, store.path)
+    unfinished = sum(1 for e in entries if not e.state.terminal and e.state is not EntryState.INCOMPLETE)
     if unfinished:
         say(console, f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
     waiting = [e for e in entries if e.state is EntryState.SUBMITTING]
     if waiting:
         say(console, f"{len(waiting)} submission(s) of unknown outcome will be reconciled on resume.")
-    return 0
+    missing = _unrecorded(store, settings)
+    if missing:
+        say(console, missing)
+        return ExitStatus.INCOMPLETE
+    return int(outcome_status(summary))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_user_option(parser)
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    add_logging_options(parser)
+
+
+def _outage_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outage-budget",
+        dest="outage_budget",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "stop (exit 3, resumable) after the service has failed every request for this long "
+            f"(default {DEFAULT_OUTAGE_BUDGET:g}, i.e. 30 min)"
+        ),
+    )
+
+
+def _with_logging(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command with its log records sent where ``-v``/``--log-file`` say (none printed by default)."""
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            with logging_for(args):
+                return func(args)
+        except OSError as exc:  # the log file cannot be opened
+            from rich.console import Console
+
+            from xrt_prods_async.cli._progress import say_error
+
+            say_error(Console(), f"cannot write the log file {args.log_file}: {exc.strerror or exc}")
+            return ExitStatus.LOCAL_IO
+
+    command.__doc__ = func.__doc__
+    return command
 
 
 def register(subparsers: Any) -> None:
     """Add ``campaign`` and its sub-commands to the command line."""
-    campaign = subparsers.add_parser("campaign", help="run many jobs through a throttled, resumable queue")
+    help_format: dict[str, Any] = {
+        "epilog": EXIT_STATUS_HELP,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+    campaign = subparsers.add_parser(
+        "campaign", help="run many jobs through a throttled, resumable queue", **help_format
+    )
     sub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
 
-    run = sub.add_parser("run", help="start (or continue) a campaign from a CSV or TOML file")
+    run = sub.add_parser("run", help="start (or continue) a campaign from a CSV or TOML file", **help_format)
     run.add_argument("file", help="campaign file: .csv (sources) or .toml (settings, template, sources)")
     run.add_argument("--ledger", help="ledger file (default: FILE's name with .campaign.sqlite)")
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
@@ -314,19 +498,22 @@ def register(subparsers: Any) -> None:
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
+    _outage_budget(run)
     _common(run)
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=_with_logging(cmd_run))
 
     for name, func, text in (
         ("status", cmd_status, "print the state of a campaign"),
-        ("resume", cmd_resume, "continue a stopped or crashed campaign"),
+        ("resume", cmd_resume, "continue a stopped or crashed campaign; fetch what incomplete sources miss"),
         ("cancel", cmd_cancel, "cancel a campaign's server jobs and pending sources"),
     ):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, **help_format)
         p.add_argument("ledger", help="the campaign's ledger, or its campaign file")
+        if name == "resume":
+            _outage_budget(p)
         if name != "status":
             _common(p)
-        p.set_defaults(func=func)
+        p.set_defaults(func=_with_logging(func))
     add_report_command(sub)
 
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 import argparse
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-from rich.console import Console
-
-from xrt_prods_async.campaign import Campaign, CampaignItem, CampaignOptions, CampaignStore, write_report
-from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
-from xrt_prods_async.cli._progress import run_with_view, say, say_error, summary_table
-from xrt_prods_async.client import XRTClient
-from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
+from xrt_prods_async._errors import LocalIOError
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
+from xrt_prods_async.cli._logs import add_logging_options, logging_for
 from xrt_prods_async.emulator._catalogue import CATALOGUE, KnownObject
-from xrt_prods_async.params import JobRequest
+
+# The campaign, the client, the emulator's server and rich are imported by the functions that run the demo,
+# not here: registering the command line must not load them (tests/test_startup.py).
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import CampaignItem
 
 #: Simulated seconds between two rounds of the demo campaign: the real service's polite default.
 DEMO_POLL_SECONDS = 60.0
@@ -40,25 +41,37 @@ def demo_objects(count: int) -> list[KnownObject]:
     return chosen
 
 
-#: What the demo asks for each object: a campaign's default template plus the enhanced position.
-DEMO_TEMPLATE: dict[str, Any] = merge(DEFAULT_TEMPLATE, {"EnhancedPos": {}})
+def demo_template() -> dict[str, Any]:
+    """What the demo asks for each object: a campaign's default template plus the enhanced position."""
+    from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
+
+    return merge(DEFAULT_TEMPLATE, {"EnhancedPos": {}})
 
 
 def demo_items(count: int) -> list[CampaignItem]:
-    """Requests for ``count`` varied catalogue objects (:data:`DEMO_TEMPLATE`), each with the object's real
+    """Requests for ``count`` varied catalogue objects (:func:`demo_template`), each with the object's real
     coordinates, target IDs and reference time."""
+    from xrt_prods_async.campaign import CampaignItem
+    from xrt_prods_async.campaign._sources import merge
+    from xrt_prods_async.params import JobRequest
+
+    template = demo_template()
     items = []
     for obj in demo_objects(count):
         source = {"name": obj.name, "RA": obj.ra, "Dec": obj.dec, "targ": ",".join(obj.targets), "T0": obj.t0}
-        items.append(CampaignItem(obj.name, JobRequest(**merge(DEMO_TEMPLATE, source))))
+        items.append(CampaignItem(obj.name, JobRequest(**merge(template, source))))
     return items
 
 
 def _fresh_ledger(output: Path, ledger: Path) -> None:
     """Every demo run talks to a fresh emulator, so it starts a fresh ledger."""
-    output.mkdir(parents=True, exist_ok=True)
-    for stale in output.glob(f"{ledger.name}*"):
-        stale.unlink()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for stale in output.glob(f"{ledger.name}*"):
+            stale.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise LocalIOError(f"cannot write to {output}: {reason}", path=str(output), reason=reason) from exc
 
 
 async def run_demo(
@@ -72,6 +85,14 @@ async def run_demo(
     console: Console,
 ) -> int:
     """Start the emulator, run the demo campaign against it, print the summary; returns the exit status."""
+    import anyio.to_thread
+
+    from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, write_report
+    from xrt_prods_async.cli._campaign import outcome_status, say_incomplete
+    from xrt_prods_async.cli._progress import run_with_view, say, summary_table
+    from xrt_prods_async.client import XRTClient
+    from xrt_prods_async.emulator import DEMO_USER_ID, EmulatorConfig, running_emulator
+
     ledger = output / "demo.campaign.sqlite"
     await anyio.to_thread.run_sync(_fresh_ledger, output, ledger)
     config = EmulatorConfig(time_scale=time_scale, seed=seed)
@@ -97,12 +118,13 @@ async def run_demo(
         f"(cap {max_active}); "
         f"requests by endpoint: {user['requests']}"
     )
+    say_incomplete(console, summary, ledger)
     say(console, f"Files are in {output}/ ; the ledger is {ledger}")
     report = await anyio.to_thread.run_sync(
         functools.partial(write_report, ledger, requests=summary.requests)
     )
     say(console, f"Report: {report.html}")
-    return 0 if summary.counts.get("failed", 0) == 0 else 1
+    return int(outcome_status(summary))
 
 
 def _problems(args: argparse.Namespace) -> list[str]:
@@ -118,14 +140,19 @@ def _problems(args: argparse.Namespace) -> list[str]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
+    from rich.console import Console
+
+    from xrt_prods_async.cli._campaign import run_guarded
+    from xrt_prods_async.cli._progress import say, say_error
+
     console = Console()
     problems = _problems(args)
     if problems:
         say_error(console, "; ".join(problems))
-        return 2
+        return ExitStatus.USAGE
     try:
-        return int(
-            anyio.run(
+        with logging_for(args):
+            return run_guarded(
                 lambda: run_demo(
                     Path(args.output),
                     sources=args.sources,
@@ -134,17 +161,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     plain=args.plain,
                     console=console,
-                )
+                ),
+                console,
+                lambda why: say(console, "\nDemo stopped."),
             )
-        )
-    except KeyboardInterrupt:
-        console.print("\nDemo stopped.")
-        return 130
+    except OSError as exc:  # the log file cannot be opened
+        say_error(console, f"cannot write the log file {args.log_file}: {exc.strerror or exc}")
+        return ExitStatus.LOCAL_IO
 
 
 def register(subparsers: Any) -> None:
     """Add ``demo`` to the command line."""
-    p = subparsers.add_parser("demo", help="run a demo campaign against the embedded emulator (offline)")
+    p = subparsers.add_parser(
+        "demo",
+        help="run a demo campaign against the embedded emulator (offline)",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--output", default="xrt-demo", help="directory for the results (default ./xrt-demo)")
     p.add_argument(
         "--sources", type=int, default=20, help=f"number of sources (default 20, at most {len(CATALOGUE)})"
@@ -157,4 +190,5 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
     p.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    add_logging_options(p)
     p.set_defaults(func=cmd_demo)

@@ -10,9 +10,9 @@ import enum
 from xrt_prods_async._errors import (
     ConfigurationError,
     DownloadError,
-    DownloadWriteError,
     InvalidRequestError,
     JobTimeoutError,
+    LocalIOError,
     ProductNotReadyError,
     ServerError,
     SubmitUncertainError,
@@ -67,14 +67,14 @@ def status_for(error: BaseException) -> ExitStatus:
     """The exit status of a command that stopped on ``error`` (an ``XRTError``, an ``OSError``, Ctrl-C)."""
     if isinstance(error, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
+    if isinstance(error, LocalIOError):  # a disk that refused a write (a campaign's output or ledger)
+        return ExitStatus.LOCAL_IO
     if isinstance(error, InvalidRequestError | ConfigurationError):
         return ExitStatus.USAGE
     if isinstance(error, ServerError):
         return ExitStatus.REFUSED
     if isinstance(error, TransportError | SubmitUncertainError):
         return ExitStatus.UNREACHABLE  # an uncertain submit lost its reply: the service failed us
-    if isinstance(error, DownloadWriteError):
-        return ExitStatus.LOCAL_IO  # the disk refused a download (full, not writable)
     if isinstance(error, DownloadError):
         causes = _causes(error)
         if any(isinstance(cause, TransportError) for cause in causes):

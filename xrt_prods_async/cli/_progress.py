@@ -20,6 +20,7 @@ from xrt_prods_async.campaign._store import EntryState
 _STATE_STYLE = {
     "complete": "green",
     "partial": "yellow",
+    "incomplete": "red",
     "failed": "red",
     "cancelled": "magenta",
 }
@@ -49,6 +50,8 @@ _IMPLIED_STATE = {
     EventKind.RUNNING: EntryState.ACTIVE,
     EventKind.FINISHED: EntryState.COLLECTING,
     EventKind.DONE: EntryState.DONE,
+    EventKind.INCOMPLETE: EntryState.INCOMPLETE,
+    EventKind.RETRYING: EntryState.COLLECTING,
     EventKind.CANCELLED: EntryState.CANCELLED,
 }
 
@@ -61,9 +64,10 @@ class CampaignDisplay:
     the log of a long campaign shows progress while it runs.
 
     ``states`` maps each source's label to its state, primed from the ledger; every event carries the
-    entry's new state, so the counts stay exact through resumes, reconciliations and failures. The ETA is the
-    mean observed job duration times the waves of work left for ``max_active`` slots. Durations and elapsed
-    time are read from ``clock`` (monotonic seconds; the campaign's clock when run through
+    entry's new state, so the counts stay exact through resumes, reconciliations and failures. While the
+    service fails, one line under the counts says since when and the last error (``outage`` events). The
+    ETA is the mean observed job duration times the waves of work left for ``max_active`` slots. Durations
+    and elapsed time are read from ``clock`` (monotonic seconds; the campaign's clock when run through
     :func:`run_with_view`).
     """
 
@@ -86,6 +90,8 @@ class CampaignDisplay:
         self._clock = clock
         self._started = clock()
         self._live: Live | None = None
+        #: The outage line while the service fails every request, else None.
+        self.outage: str | None = None
         #: Redraw in place only where a terminal can do it.
         self.live = self.console.is_terminal and not self.console.is_dumb_terminal
 
@@ -115,6 +121,10 @@ class CampaignDisplay:
         """Update the view from one campaign event."""
         now = self._clock()
         kind = event.kind
+        if kind is EventKind.OUTAGE:
+            self.outage = str(event)
+        elif kind is EventKind.RECOVERED:
+            self.outage = None
         state = event.state if event.state is not None else _IMPLIED_STATE.get(kind)
         if state is not None:
             self.states[event.label] = state.value
@@ -126,7 +136,8 @@ class CampaignDisplay:
                 self._durations.append(now - started)
         if kind is not EventKind.RUNNING:  # frequent and already counted: not worth a line
             line = str(event)
-            self.recent.append(line)
+            if kind is not EventKind.OUTAGE:  # on a line of its own while it lasts
+                self.recent.append(line)
             if not self.live:
                 say(self.console, line)
         if self._live is not None:
@@ -157,6 +168,8 @@ class CampaignDisplay:
             "  failed ",
             (str(c["failed"]), "red" if c["failed"] else ""),
         ]
+        if c["incomplete"]:
+            parts += ["  incomplete ", (str(c["incomplete"]), "red")]
         if c["cancelled"]:
             parts.append(f"  cancelled {c['cancelled']}")
         parts += [
@@ -166,8 +179,9 @@ class CampaignDisplay:
         return Text.assemble(*parts)
 
     def render(self) -> RenderableType:
-        """The current view: the counts line and the latest events."""
-        return Group(self.header(), *(Text("  " + line, style="dim") for line in self.recent))
+        """The current view: the counts line, the outage line (if any) and the latest events."""
+        outage = [Text(self.outage, style="bold red")] if self.outage else []
+        return Group(self.header(), *outage, *(Text("  " + line, style="dim") for line in self.recent))
 
 
 async def run_with_view(campaign: Campaign, *, title: str, plain: bool, console: Console) -> CampaignSummary:
@@ -215,6 +229,8 @@ def summary_table(summary: CampaignSummary) -> Table:
         outcome = Text(s.outcome, style=_STATE_STYLE.get(s.outcome, ""))
         if s.error and s.outcome in ("failed", "cancelled"):
             outcome.append(f" ({s.error.splitlines()[0][:60]})", style="dim")
+        elif s.missing:
+            outcome.append(f" ({len(s.missing)} missing)", style="dim")
         table.add_row(
             Text(s.label),
             str(s.job_id or ""),

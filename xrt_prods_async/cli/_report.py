@@ -7,22 +7,22 @@ it stands). The page and its pictures are written to ``--output`` (default: the 
 from __future__ import annotations
 
 import argparse
-import webbrowser
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from xrt_prods_async._errors import XRTError
-from xrt_prods_async.campaign import write_report
-from xrt_prods_async.campaign._report import PLOT_HINT
 from xrt_prods_async.cli._exit import ExitStatus
-from xrt_prods_async.cli._progress import say, say_error
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the campaign's report; print where it is; open it with ``--open``."""
+    # Here, not at the top: registering the command must not load rich or the campaign package.
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import write_report
+    from xrt_prods_async.campaign._report import PLOT_HINT
     from xrt_prods_async.cli._campaign import ledger_for  # here: _campaign imports this module
+    from xrt_prods_async.cli._progress import say, say_error
 
     console = Console()
     try:
@@ -37,6 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not report.pictures:
         say(console, f"(tables only: for the sky map and light-curve thumbnails, {PLOT_HINT})")
     if args.open:
+        import webbrowser
+
         webbrowser.open(report.html.as_uri())
     return ExitStatus.OK
 

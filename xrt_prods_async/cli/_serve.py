@@ -1,13 +1,25 @@
-"""``xrt-prods-async serve``: run the local emulator of the XRT product service."""
+"""``xrt-prods-async serve``: run the local emulator of the XRT product service.
+
+Exit statuses (:mod:`._exit`): 2 for options it cannot serve with (a remote address without
+``--allow-remote``, invalid settings, a port it cannot bind); 130 after Ctrl-C and 143 after SIGTERM, each
+once the server has shut down gracefully.
+"""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
+
+from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
 
 if TYPE_CHECKING:
     from xrt_prods_async.emulator import EmulatorConfig
@@ -72,6 +84,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Serve an emulator of the Swift-XRT product service (https://www.swift.ac.uk/user_objects) for "
             "offline tests. Point a client at the printed base URL. Control and metrics live under /emulator."
         ),
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default: 8000)")
@@ -145,7 +159,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             "machine only. Use a loopback address such as 127.0.0.1, or pass --allow-remote.",
             file=sys.stderr,
         )
-        return 2
+        return ExitStatus.USAGE
 
     import uvicorn
     from pydantic import ValidationError
@@ -158,12 +172,15 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         print(f"error: invalid emulator settings: {problems}", file=sys.stderr)
-        return 2
+        return ExitStatus.USAGE
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
-        print(f"error: cannot bind {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        print(
+            f"error: cannot bind {args.host}:{args.port}: {exc.strerror or exc} (choose another --port)",
+            file=sys.stderr,
+        )
+        return ExitStatus.USAGE
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     app = create_app(config)
@@ -181,8 +198,34 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             app, log_level=args.log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=2
         )
     )
+    with _terminated_raises():
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn shut down gracefully, then raised the Ctrl-C again
+            return ExitStatus.INTERRUPTED
+        except _TerminatedError:
+            return ExitStatus.TERMINATED
+        finally:
+            sock.close()
+    return ExitStatus.OK
+
+
+class _TerminatedError(Exception):
+    """SIGTERM arrived (uvicorn raises the signal again once it has shut down)."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _TerminatedError
+
+
+@contextmanager
+def _terminated_raises() -> Iterator[None]:
+    """While serving, SIGTERM raises :class:`_TerminatedError` (signals reach the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        server.run(sockets=[sock])
+        yield
     finally:
-        sock.close()
-    return 0
+        signal.signal(signal.SIGTERM, previous)

@@ -10,14 +10,15 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from xrt_prods_async._errors import ConfigurationError
-from xrt_prods_async.client import ENV_BASE_URL, ENV_USER_ID, XRTClient
-from xrt_prods_async.client._api import REGISTER_URL
+from xrt_prods_async.client._env import ENV_BASE_URL, ENV_USER_ID, REGISTER_URL
 from xrt_prods_async.wire import DEFAULT_BASE_URL
 
 from ._exit import EXIT_STATUS_HELP
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from stamina.instrumentation import RetryDetails
+
+    from xrt_prods_async.client import XRTClient
 
 __all__ = [
     "add_base_url_option",
@@ -73,6 +74,8 @@ def command_parser(subparsers: Any, name: str, text: str, description: str) -> a
 
 def open_client(args: argparse.Namespace, *, poll_interval: float | None = None) -> XRTClient:
     """The client for ``--user`` / ``--base-url`` (or the environment); a missing user names the option."""
+    from xrt_prods_async.client import XRTClient  # here: parsing the command line must not load the client
+
     user = getattr(args, "user_id", None) or os.environ.get(ENV_USER_ID)
     if not user or not user.strip():
         raise ConfigurationError(

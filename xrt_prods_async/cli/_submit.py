@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xrt_prods_async._errors import ConfigurationError, InvalidRequestError
-from xrt_prods_async.wire import API_NAME_KEY
 
 from ._exit import ExitStatus
 from ._jobs import (
@@ -70,6 +69,7 @@ def _read(path: Path) -> dict[str, Any]:
 def load_request(path: str | Path) -> JobRequest:
     """The request in a JSON or TOML file; every problem with it is one ``InvalidRequestError``."""
     from xrt_prods_async.params import JobRequest
+    from xrt_prods_async.wire import API_NAME_KEY
 
     source = Path(path)
     data = _read(source)

@@ -75,32 +75,14 @@ from ._download import (
     make_folder,
     target_exists,
 )
+from ._env import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID, REGISTER_URL
 from ._extract import extract as unpack_archive
 from ._listerr import translate_refusal
 from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
 from ._spectral_files import spectral_file_plan
 from ._status import JobStatus, ProductStatus, job_status_from_reply
 
-__all__ = [
-    "ENV_BASE_URL",
-    "ENV_MAIN_API_URL",
-    "ENV_USER_ID",
-    "JobRef",
-    "ProgressCallback",
-    "RebinRef",
-    "XRTClient",
-]
-
-#: Environment variable read when no ``user_id`` is given: the e-mail address registered with the service.
-ENV_USER_ID = "XRT_PRODS_USER_ID"
-
-#: Environment variable read when no ``base_url`` is given (e.g. an emulator's URL); default: the service.
-ENV_BASE_URL = "XRT_PRODS_BASE_URL"
-
-#: Environment variable read when no ``main_api_url`` is given; default: ``API/main.php`` beside the base URL.
-ENV_MAIN_API_URL = "XRT_PRODS_MAIN_API_URL"
-
-REGISTER_URL = "https://www.swift.ac.uk/user_objects/register.php"
+__all__ = ["JobRef", "ProgressCallback", "RebinRef", "XRTClient"]
 
 #: Called with each ``JobStatus`` while waiting; may be a plain function or a coroutine function.
 ProgressCallback = Callable[[JobStatus], Awaitable[None] | None]

@@ -210,7 +210,8 @@ class _Writer:
 
 
 def _write_error(path: Path, exc: OSError, doing: str) -> DownloadWriteError:
-    return DownloadWriteError(f"Cannot {doing} {path}: {exc.strerror or exc}", path=str(path))
+    reason = exc.strerror or str(exc)
+    return DownloadWriteError(f"Cannot {doing} {path}: {reason}", path=str(path), reason=reason)
 
 
 async def target_exists(path: Path) -> bool:

@@ -240,7 +240,7 @@ WIRE_PARAMETERS: tuple[WireParameter, ...] = (
     ),
     _p("specgrades", Kind.CHOICE, _SPEC, default="all", choices=_GRADES, codes={0: "0", 4: "4"}),
     _p("specstem", Kind.TEXT, _SPEC, default="interval0"),
-    _p("doNotFit", Kind.FLAG, _SPEC, default=0),
+    _p("doNotFit", Kind.FLAG, _SPEC),
     _p("galactic", Kind.FLAG, _SPEC, default=0),
     _p("models", Kind.MODELS, _SPEC, default=["powerlaw"], choices=("powerlaw", "apec", "blackbody")),
     _p("dchi", Kind.NUMBER, _SPEC, default=2.706, **_POSITIVE),

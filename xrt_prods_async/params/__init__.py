@@ -19,15 +19,20 @@ Every problem any step finds is collected and raised at once, in one
 :class:`~xrt_prods_async._errors.InvalidRequestError` naming each parameter as the user wrote it.
 """
 
-from ._base import ParamModel, ProductModel
-from ._fields import Param
-from ._globals import Globals
-from ._image import Image
-from ._light_curve import LightCurve
-from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
-from ._request import JobRequest
-from ._source_det import SourceDet
-from ._spectrum import Spectrum
+from typing import TYPE_CHECKING
+
+from xrt_prods_async._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from ._base import ParamModel, ProductModel
+    from ._fields import Param
+    from ._globals import Globals
+    from ._image import Image
+    from ._light_curve import LightCurve
+    from ._positions import AstromPos, EnhancedPos, PositionOptions, StandardPos
+    from ._request import JobRequest
+    from ._source_det import SourceDet
+    from ._spectrum import Spectrum
 
 __all__ = [
     "AstromPos",
@@ -44,3 +49,19 @@ __all__ = [
     "Spectrum",
     "StandardPos",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_names(
+        __name__,
+        {
+            "._base": ("ParamModel", "ProductModel"),
+            "._fields": ("Param",),
+            "._globals": ("Globals",),
+            "._image": ("Image",),
+            "._light_curve": ("LightCurve",),
+            "._positions": ("AstromPos", "EnhancedPos", "PositionOptions", "StandardPos"),
+            "._request": ("JobRequest",),
+            "._source_det": ("SourceDet",),
+            "._spectrum": ("Spectrum",),
+        },
+    )

@@ -100,7 +100,9 @@ def snake_name(name: str) -> str:
 class ParamModel(BaseModel):
     """Base class of the parameter models: frozen, equal by value, built from any spelling of a name."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: a model's validator is built when first needed, not at import (most runs use a few of
+    # the models, and requests decoded from a reply never need it: see _from_prepared).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     __xrt__: ClassVar[Names]
     _TRIGGERS: ClassVar[tuple[Trigger, ...]] = ()
@@ -119,7 +121,7 @@ class ParamModel(BaseModel):
             if info.description != text:
                 info.description = text
                 changed = True
-        if changed:
+        if changed and cls.__pydantic_complete__:  # else the deferred build reads the new descriptions
             cls.model_rebuild(force=True)
 
     # ---------------------------------------------------------------- the construction pipeline

@@ -596,6 +596,9 @@ class Campaign:
     ) -> int:
         """Record requests in the ledger as pending; returns how many were new (re-adding is harmless).
 
+        They are recorded in batches: if a write fails (:class:`~xrt_prods_async._errors.LedgerError`), the
+        batches before it are kept and adding the same requests again records the rest.
+
         Blocking: runs ``xrt_prods_async.Campaign.add`` on the client's event-loop thread and returns
         its result.
         """
@@ -609,10 +612,14 @@ class Campaign:
         its result.
         """
     def run(self) -> CampaignSummary:
-        """Run (or resume) the campaign until every entry is done, failed or cancelled.
+        """Run (or resume) the campaign until every entry is done, incomplete, failed or cancelled.
 
-        Cancelling the task (Ctrl-C in the CLI) stops it between steps; the ledger is consistent and
-        :meth:`run` on the same ledger resumes.
+        Entries left incomplete by an earlier run are collected again: exactly what is missing is fetched.
+        Raises :class:`~xrt_prods_async._errors.LocalIOError` (:class:`~xrt_prods_async._errors.LedgerError`
+        for the ledger) when the output folder or the ledger cannot be written, before anything is submitted
+        if it is so from the start, and :class:`~xrt_prods_async._errors.ServiceOutageError` when the
+        service fails for longer than ``outage_budget``. Cancelling the task (Ctrl-C in the CLI) stops it
+        between steps. In every case the ledger is consistent and :meth:`run` on the same ledger resumes.
 
         Blocking: runs ``xrt_prods_async.Campaign.run`` on the client's event-loop thread and returns
         its result.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import inspect
 import subprocess
 import sys
@@ -133,8 +134,8 @@ def _name_order(name: str) -> tuple[int, str]:
 def _exporter(name: str, value: Any) -> str | None:
     """The most public module of the package that exports ``name`` (as ``value``, when known)."""
     for module in PUBLIC:
-        exported = sys.modules[module].__dict__
-        if name in exported and (value is None or exported[name] is value):
+        package = importlib.import_module(module)  # its names load on first use (PEP 562): ask, do not look
+        if name in package.__all__ and (value is None or getattr(package, name) is value):
             return module
     return None
 

@@ -102,7 +102,8 @@ def check_main_api_reply(reply: Mapping[str, Any], *, function: MainApiFunction 
 
 
 class _MainReply(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    # defer_build: each reply's validator is built when a reply of its kind first arrives, not at import.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 class RebinReply(_MainReply):

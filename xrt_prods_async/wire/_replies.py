@@ -101,7 +101,8 @@ def _excerpt(reply: Any) -> str:
 
 
 class _Reply(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    # defer_build: each reply's validator is built when a reply of its kind first arrives, not at import.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 def products_from_job_pars(job_pars: Mapping[str, Any]) -> tuple[Product, ...]:
