@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._errors import (
         ConfigurationError,
         DownloadError,
+        DownloadFailedError,
+        DownloadWriteError,
         ExtractError,
         InvalidRequestError,
         JobLimitError,
@@ -109,6 +111,8 @@ __all__ = [
     "CancelResult",
     "ConfigurationError",
     "DownloadError",
+    "DownloadFailedError",
+    "DownloadWriteError",
     "EnhancedPos",
     "EntryState",
     "EventKind",
@@ -176,6 +180,8 @@ if not TYPE_CHECKING:
             "._errors": (
                 "ConfigurationError",
                 "DownloadError",
+                "DownloadFailedError",
+                "DownloadWriteError",
                 "ExtractError",
                 "InvalidRequestError",
                 "JobLimitError",
