@@ -64,6 +64,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SubmitUncertainError",
     "TransportError",
+    "UnknownNameError",
     "UnknownUserError",
     "UnsafeURLError",
     "XRTError",
@@ -98,7 +99,15 @@ class InvalidRequestError(XRTError, ValueError):
 
 
 class ConfigurationError(XRTError, ValueError):
-    """A setting cannot be used (missing user id, insecure base URL, poll interval below the minimum...)."""
+    """A setting or argument cannot be used (missing user id, insecure base URL, poll interval below the
+    minimum, an unknown product name, a JobID that is not a number...)."""
+
+
+class UnknownNameError(XRTError, KeyError):
+    """A name the object does not hold (a light-curve dataset, a parameter of a model); says which it has."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class LedgerLockedError(ConfigurationError):

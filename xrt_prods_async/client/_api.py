@@ -183,11 +183,21 @@ def _check_arguments(
 def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
     try:
         products = Product.parse_many(names)
-    except ValueError as exc:
-        raise ValueError(f"products: {exc}") from None
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"products: {exc}") from None
     if not products:
-        raise ValueError("products: name at least one product (or pass None for all of the job's products)")
+        raise ConfigurationError(
+            "products: name at least one product (or pass None for all of the job's products)"
+        )
     return products
+
+
+def _need_handle(job: object, call: str) -> None:
+    """Downloads read the job's products URL, which a bare JobID does not carry."""
+    if not isinstance(job, Job):
+        raise ConfigurationError(
+            f"{call} needs a Job handle, got {job!r}: get one from submit(), or attach(job_id) for an old job"
+        )
 
 
 def _wanted(
@@ -281,7 +291,7 @@ class XRTClient:
         if isinstance(job, Job):
             return job.job_id
         if isinstance(job, bool) or not isinstance(job, int):
-            raise TypeError(f"job must be a Job or an integer JobID, got {job!r}")
+            raise ConfigurationError(f"job must be a Job or an integer JobID, got {job!r}")
         return job
 
     # --- submit and history -------------------------------------------------------------------------------
@@ -576,7 +586,8 @@ class XRTClient:
         """
         fmt = check_format(format)
         if missing not in ("error", "skip"):
-            raise ValueError(f"missing must be 'error' or 'skip', got {missing!r}")
+            raise ConfigurationError(f"missing must be 'error' or 'skip', got {missing!r}")
+        _need_handle(job, "download")
         wanted = job.products if products is None else _products(products)
         foreign = [p for p in wanted if p not in job.products]
         if foreign:
@@ -613,6 +624,7 @@ class XRTClient:
         Streamed, checked, atomic and retried like ``download``.
         """
         fmt = check_format(format)
+        _need_handle(job, "download_all")
         fetch = FileFetch(
             job.archive_url("all", fmt),
             Path(dest) / archive_filename(stem, "all", fmt),

@@ -31,6 +31,7 @@ import httpx
 from anyio.abc import TaskGroup
 
 from xrt_prods_async._errors import (
+    ConfigurationError,
     DownloadError,
     DownloadFailedError,
     DownloadWriteError,
@@ -73,7 +74,7 @@ def check_format(fmt: str) -> str:
     """The archive format, checked: one of ``tar.gz``, ``tar``, ``zip`` (a leading dot is tolerated)."""
     clean = fmt.lstrip(".").lower() if isinstance(fmt, str) else fmt
     if clean not in ARCHIVE_FORMATS:
-        raise ValueError(
+        raise ConfigurationError(
             f"format {fmt!r} is not offered by the service; use one of {', '.join(ARCHIVE_FORMATS)}"
         )
     return str(clean)
@@ -82,7 +83,9 @@ def check_format(fmt: str) -> str:
 def archive_filename(stem: str, what: str, fmt: str) -> str:
     """The local file name of an archive, as swifttools names it: ``{stem}{what}.{format}``."""
     if os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
-        raise ValueError(f"stem {stem!r} must be a plain file-name prefix, without directory separators")
+        raise ConfigurationError(
+            f"stem {stem!r} must be a plain file-name prefix, without directory separators"
+        )
     return f"{stem}{what}.{check_format(fmt)}"
 
 
