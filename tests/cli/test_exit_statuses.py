@@ -154,7 +154,7 @@ def test_incomplete_sources_are_listed_the_status_says_so_and_a_resume_completes
     assert "3 source(s) incomplete: their jobs finished, but these are not on disk:" in out
     for label in LABELS:
         assert f"  {label} (job " in out
-    assert out.count("standard position archive: The downloaded file is not a complete tar.gz archive") >= 3
+    assert out.count("standard position archive: Could not download the standard position archive") >= 3
     assert f"Resuming fetches exactly these: xrt-prods-async campaign resume {ledger}" in out
     assert "incomplete 3" in out  # the table's caption
 
