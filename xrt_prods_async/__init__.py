@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         EventKind,
         SourceOutcome,
         load_campaign_file,
+        show_progress,
         write_report,
     )
     from .client import (
@@ -172,6 +173,7 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "show_progress",
     "write_report",
 ]
 
@@ -222,6 +224,7 @@ if not TYPE_CHECKING:
                 "EventKind",
                 "SourceOutcome",
                 "load_campaign_file",
+                "show_progress",
                 "write_report",
             ),
             ".client": (

@@ -78,6 +78,7 @@ from ._download import (
 from ._env import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID, REGISTER_URL
 from ._extract import extract as unpack_archive
 from ._listerr import translate_refusal
+from ._progress import wants_progress
 from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
 from ._spectral_files import spectral_file_plan
 from ._status import JobStatus, ProductStatus, job_status_from_reply
@@ -414,18 +415,40 @@ class XRTClient:
         poll_interval: float | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
         on_progress: ProgressCallback | None = None,
+        progress: bool | None = None,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
-        """
 
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
+        """
+        if wants_progress(progress):
+            from ._progress import wait_progress
+
+            interval = self.poll_interval if poll_interval is None else poll_interval
+            with wait_progress(job, interval) as view:
+                callbacks: list[ProgressCallback] = [view.update]
+                if on_progress is not None:
+                    callbacks.append(on_progress)
+                return await self._wait(job, poll_interval, timeout, callbacks)
+        return await self._wait(job, poll_interval, timeout, [] if on_progress is None else [on_progress])
+
+    async def _wait(
+        self,
+        job: JobRef,
+        poll_interval: float | None,
+        timeout: float | None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
+        callbacks: list[ProgressCallback],
+    ) -> JobStatus:
         async def poll() -> JobStatus:
             status = await self.status(job)
-            if on_progress is not None:
-                outcome = on_progress(status)
+            for callback in callbacks:
+                outcome = callback(status)
                 if inspect.isawaitable(outcome):
                     await outcome
             return status

@@ -297,12 +297,17 @@ class XRTClient:
         poll_interval: float | None = ...,
         timeout: float | None = ...,
         on_progress: ProgressCallback | None = ...,
+        progress: bool | None = ...,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
+
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
 
         Blocking: runs ``xrt_prods_async.XRTClient.wait`` on the client's event-loop thread and returns
         its result.
@@ -493,12 +498,17 @@ class Job:
         poll_interval: float | None = ...,
         timeout: float | None = ...,
         on_progress: ProgressCallback | None = ...,
+        progress: bool | None = ...,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
+
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
 
         Blocking: runs ``xrt_prods_async.XRTClient.wait`` on the client's event-loop thread and returns
         its result.
@@ -603,7 +613,9 @@ class Campaign:
         its result.
         """
     def cancel(self) -> int:
-        """Cancel every server job of the campaign and every pending request; returns jobs cancelled.
+        """Cancel every server job of the campaign and every pending request; returns how many jobs the
+        service cancelled (a job that had already finished is not counted: each ``cancelled`` event says
+        what the service answered for its job).
 
         Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
         cancelled too rather than left running.
@@ -611,8 +623,12 @@ class Campaign:
         Blocking: runs ``xrt_prods_async.Campaign.cancel`` on the client's event-loop thread and returns
         its result.
         """
-    def run(self) -> CampaignSummary:
+    def run(self, *, progress: bool | None = ...) -> CampaignSummary:
         """Run (or resume) the campaign until every entry is done, incomplete, failed or cancelled.
+
+        ``progress=True`` shows it while it runs (:func:`~xrt_prods_async.campaign.show_progress`: live on a
+        terminal or in a notebook, a sentence per event elsewhere); ``None`` (the default) shows it only in
+        IPython or Jupyter, never in a plain script; ``False`` never. Showing adds no request.
 
         Entries left incomplete by an earlier run are collected again: exactly what is missing is fetched.
         Raises :class:`~xrt_prods_async._errors.LocalIOError` (:class:`~xrt_prods_async._errors.LedgerError`
