@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.cli.conftest import start_emulator
 from tests.support.campaign import USER, CampaignProcess, in_state, ledger_states, user_metrics, wait_for
 from xrt_prods_async.campaign import CampaignStore, EntryState
 from xrt_prods_async.cli import main
-from xrt_prods_async.emulator import EmulatorConfig, RunningEmulator, emulator_in_thread
+from xrt_prods_async.emulator import RunningEmulator
 
 TIME_SCALE = 2000.0
 POLL = str(60.0 / TIME_SCALE)
@@ -24,21 +25,9 @@ Cli = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Run the command line in this process; returns (exit status, everything it printed)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        capsys.readouterr()
-        status = main(list(args))
-        captured = capsys.readouterr()
-        return status, captured.out + captured.err
-
-    return run
-
-
-@pytest.fixture
 def emu() -> Iterator[RunningEmulator]:
-    with emulator_in_thread(EmulatorConfig(time_scale=TIME_SCALE, workers=8)) as running:
+    """This module's campaigns need a slower clock than the folder's default emulator."""
+    with start_emulator(time_scale=TIME_SCALE) as running:
         yield running
 
 

@@ -15,17 +15,16 @@ from typing import Any
 import pytest
 import stamina
 
+from tests.cli.conftest import start_emulator
 from tests.support.campaign import USER, CampaignProcess, ledger_states
 from xrt_prods_async.campaign import Campaign
-from xrt_prods_async.cli import build_parser, main
+from xrt_prods_async.cli import build_parser
 from xrt_prods_async.cli._exit import EXIT_STATUS_HELP, ExitStatus
 from xrt_prods_async.cli._logs import logging_for
 from xrt_prods_async.emulator import (
-    EmulatorConfig,
     FaultConfig,
     FaultRule,
     RunningEmulator,
-    emulator_in_thread,
 )
 
 TIME_SCALE = 2000.0
@@ -34,21 +33,9 @@ LABELS = ["alpha", "beta", "gamma"]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Any:
-    """Run the command line in this process; returns (exit status, everything it printed)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        capsys.readouterr()
-        status = main(list(args))
-        captured = capsys.readouterr()
-        return status, captured.out + captured.err
-
-    return run
-
-
-@pytest.fixture
 def emu() -> Iterator[RunningEmulator]:
-    with emulator_in_thread(EmulatorConfig(time_scale=TIME_SCALE, workers=8)) as running:
+    """This module's campaigns need a slower clock than the folder's default emulator."""
+    with start_emulator(time_scale=TIME_SCALE) as running:
         yield running
 
 
