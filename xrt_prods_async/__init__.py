@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._errors import (
         ConfigurationError,
         DownloadError,
+        DownloadFailedError,
+        DownloadWriteError,
         ExtractError,
         InvalidRequestError,
         JobLimitError,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         ServiceUnavailableError,
         SubmitUncertainError,
         TransportError,
+        UnknownNameError,
         UnknownUserError,
         UnsafeURLError,
         XRTError,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
         EventKind,
         SourceOutcome,
         load_campaign_file,
+        show_progress,
         write_report,
     )
     from .client import (
@@ -109,6 +113,8 @@ __all__ = [
     "CancelResult",
     "ConfigurationError",
     "DownloadError",
+    "DownloadFailedError",
+    "DownloadWriteError",
     "EnhancedPos",
     "EntryState",
     "EventKind",
@@ -157,6 +163,7 @@ __all__ = [
     "StatusCode",
     "SubmitUncertainError",
     "TransportError",
+    "UnknownNameError",
     "UnknownUserError",
     "UnsafeURLError",
     "XRTClient",
@@ -166,6 +173,7 @@ __all__ = [
     "extract",
     "load_campaign_file",
     "plot_light_curve",
+    "show_progress",
     "write_report",
 ]
 
@@ -176,6 +184,8 @@ if not TYPE_CHECKING:
             "._errors": (
                 "ConfigurationError",
                 "DownloadError",
+                "DownloadFailedError",
+                "DownloadWriteError",
                 "ExtractError",
                 "InvalidRequestError",
                 "JobLimitError",
@@ -196,6 +206,7 @@ if not TYPE_CHECKING:
                 "ServiceUnavailableError",
                 "SubmitUncertainError",
                 "TransportError",
+                "UnknownNameError",
                 "UnknownUserError",
                 "UnsafeURLError",
                 "XRTError",
@@ -213,6 +224,7 @@ if not TYPE_CHECKING:
                 "EventKind",
                 "SourceOutcome",
                 "load_campaign_file",
+                "show_progress",
                 "write_report",
             ),
             ".client": (

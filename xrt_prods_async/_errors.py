@@ -22,6 +22,8 @@
     ├── JobTimeoutError             waiting for a job took longer than allowed (the job itself goes on)
     ├── ProductNotReadyError        a product was asked for before it finished, or is not in the job
     ├── DownloadError               an archive could not be saved or unpacked safely
+    │   ├── DownloadFailedError     every try at fetching a file failed: what, url, attempts, last reason
+    │   ├── DownloadWriteError      the file could not be written where asked (also a LocalIOError)
     │   └── ExtractError            an archive was not unpacked (unsafe member, limit, write failure)
     └── LocalIOError                a local folder or file cannot be written (disk full, read-only, denied)
         └── LedgerError             the campaign ledger cannot be written (what it holds stays consistent)
@@ -40,6 +42,8 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "DownloadError",
+    "DownloadFailedError",
+    "DownloadWriteError",
     "ExtractError",
     "InvalidRequestError",
     "JobLimitError",
@@ -60,6 +64,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SubmitUncertainError",
     "TransportError",
+    "UnknownNameError",
     "UnknownUserError",
     "UnsafeURLError",
     "XRTError",
@@ -94,7 +99,15 @@ class InvalidRequestError(XRTError, ValueError):
 
 
 class ConfigurationError(XRTError, ValueError):
-    """A setting cannot be used (missing user id, insecure base URL, poll interval below the minimum...)."""
+    """A setting or argument cannot be used (missing user id, insecure base URL, poll interval below the
+    minimum, an unknown product name, a JobID that is not a number...)."""
+
+
+class UnknownNameError(XRTError, KeyError):
+    """A name the object does not hold (a light-curve dataset, a parameter of a model); says which it has."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class LedgerLockedError(ConfigurationError):
@@ -267,6 +280,24 @@ class DownloadError(XRTError):
     """An archive could not be downloaded, verified, saved or safely unpacked."""
 
 
+class DownloadFailedError(DownloadError):
+    """No try at fetching ``url`` (``what``: the archive or file, in words) to ``path`` gave a whole file.
+
+    A reply cut short, a file that is not what it claims to be, an HTML page, a connection failure and a
+    transient HTTP status are each tried again with a fresh request, within the client's ``RetryPolicy``;
+    other statuses (404) end at once. ``attempts`` counts the tries made, ``reason`` says why the last one
+    failed; the underlying error is chained. Nothing is left under ``path``.
+    """
+
+    def __init__(self, message: str, *, what: str, url: str, path: str, attempts: int, reason: str) -> None:
+        self.what = what
+        self.url = url
+        self.path = path
+        self.attempts = attempts
+        self.reason = reason
+        super().__init__(message)
+
+
 class ExtractError(DownloadError):
     """An archive was not unpacked into ``dest``; nothing of it was left there.
 
@@ -298,3 +329,15 @@ class LedgerError(LocalIOError):
     The write was rolled back, so the ledger holds every step committed before it and nothing half-done: fix
     the cause (free space, permissions) and resume.
     """
+
+
+class DownloadWriteError(DownloadError, LocalIOError):
+    """The disk refused a download at ``path`` (not writable, no space left, not a folder); ``reason`` is the
+    system's word for it.
+
+    Not retried: asking the service again would not help. The ``OSError`` is chained; nothing is left under
+    the final name, and no temporary file either. Both a ``DownloadError`` and a ``LocalIOError``.
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str | None = None) -> None:
+        super().__init__(message, path=path, reason=reason)

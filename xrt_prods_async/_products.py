@@ -11,6 +11,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from xrt_prods_async._errors import ConfigurationError
+
 
 @dataclass(frozen=True, slots=True)
 class _ProductNames:
@@ -100,10 +102,13 @@ class Product(enum.StrEnum):
     def parse(cls, name: str | Product) -> Product:
         """Accept a short name, long name, submit flag or label, case-insensitively.
 
-        Raises ``ValueError`` naming every accepted spelling when ``name`` matches none.
+        Raises ``ConfigurationError`` (a ``ValueError``) naming every accepted spelling when ``name``
+        matches none.
         """
         if isinstance(name, Product):
             return name
+        if not isinstance(name, str):
+            raise ConfigurationError(f"expected a product name, got {name!r}")
         key = name.strip().lower()
         for product in cls:
             names = _NAMES[product.value]
@@ -111,7 +116,7 @@ class Product(enum.StrEnum):
             if key in {s.lower() for s in spellings}:
                 return product
         options = ", ".join(f"{p.value!r} ({p.long_name})" for p in cls)
-        raise ValueError(f"{name!r} is not a product of the XRT service; use one of {options}")
+        raise ConfigurationError(f"{name!r} is not a product of the XRT service; use one of {options}")
 
     @classmethod
     def parse_many(cls, names: str | Product | object) -> tuple[Product, ...]:
@@ -122,7 +127,7 @@ class Product(enum.StrEnum):
             try:
                 items = list(names)  # type: ignore[call-overload]
             except TypeError:
-                raise ValueError(f"expected product names, got {names!r}") from None
+                raise ConfigurationError(f"expected product names, got {names!r}") from None
         out: list[Product] = []
         for item in items:
             product = cls.parse(item)

@@ -133,7 +133,7 @@ def test_sigkill_at_every_step_then_resume_loses_and_duplicates_nothing(tmp_path
         assert ledger_states(ledger)[lost[0]] in ("active", "collecting", "done")
         submissions_before = metrics(emu)["submissions"]
         second.kill()
-        assert "reconciled: adopted job" in second.output()
+        assert "lost submission reply resolved: adopted job" in second.output()
 
         # 3. Resumed with jobs that cannot finish (the emulator's clock slowed to real time): killed while
         #    the ledger shows jobs active and nothing of unknown outcome.
@@ -151,7 +151,7 @@ def test_sigkill_at_every_step_then_resume_loses_and_duplicates_nothing(tmp_path
 
         wait_for(running, "new jobs running", third)
         third.kill()
-        assert "reconciled: no job on the server; queued again" in third.output()
+        assert "lost submission reply resolved: no job on the server; queued again" in third.output()
 
         # 4. Resumed at full speed with every download held: killed while an archive is half-way to disk
         #    (its temporary file exists, nothing is under the final name yet for that product).

@@ -61,6 +61,17 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
     return call
 
 
+@pytest.fixture
+def cli(run: Run) -> Callable[..., tuple[int, str]]:
+    """``status, printed = cli("campaign", "run", ...)``: the command's exit status and stdout + stderr."""
+
+    def call(*args: str | Path) -> tuple[int, str]:
+        ran = run(*args)
+        return ran.status, ran.text
+
+    return call
+
+
 def start_emulator(**config: Any) -> Any:
     config.setdefault("time_scale", TIME_SCALE)
     config.setdefault("workers", 8)

@@ -141,7 +141,7 @@ def test_a_folder_that_cannot_be_made_is_a_local_io_failure(
     blocker.write_text("in the way")
     ran = run("download", job, blocker / "out")
     assert ran.status == ExitStatus.LOCAL_IO
-    assert ran.err.startswith("error: [Errno 20] Not a directory")
+    assert ran.err.startswith(f"error: Cannot create the folder {blocker / 'out'}: Not a directory")
 
 
 @pytest.mark.parametrize(
@@ -176,6 +176,7 @@ def test_every_failure_has_a_documented_status() -> None:
 
     from xrt_prods_async._errors import (
         DownloadError,
+        DownloadWriteError,
         JobLimitError,
         RedirectRefusedError,
         ServiceUnavailableError,
@@ -194,3 +195,6 @@ def test_every_failure_has_a_documented_status() -> None:
     assert status_for(failed) is ExitStatus.UNREACHABLE
     assert status_for(DownloadError("not a complete archive")) is ExitStatus.INCOMPLETE
     assert status_for(PermissionError(13, "Permission denied")) is ExitStatus.LOCAL_IO
+    full = DownloadWriteError("Cannot write lc.tar.gz: No space left on device", path="lc.tar.gz")
+    full.__cause__ = OSError(28, "No space left on device")
+    assert status_for(full) is ExitStatus.LOCAL_IO

@@ -3,8 +3,10 @@ name, refusing to overwrite unless asked."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,14 +18,22 @@ import pytest
 import respx
 
 from tests.support.client import LOOP, USER, archive_bytes, make_job, ok, product_status
-from xrt_prods_async._errors import DownloadError, ProductNotReadyError
+from xrt_prods_async._errors import (
+    DownloadError,
+    DownloadFailedError,
+    DownloadWriteError,
+    ProductNotReadyError,
+    UnsafeURLError,
+)
 from xrt_prods_async._products import Product
-from xrt_prods_async.client import XRTClient, archive_filename, verify_archive
+from xrt_prods_async.client import Job, XRTClient, archive_filename, verify_archive
+from xrt_prods_async.client import _download as download_module
 from xrt_prods_async.http import RetryPolicy
 
 STATUS = f"{LOOP}/checkProductStatus.php"
 JOB_URL = f"{LOOP}/tprods/USERPROD_14"
 LC, SPEC, PSF = Product.LIGHT_CURVE, Product.SPECTRUM, Product.STANDARD_POS
+FORMATS = ("tar.gz", "tar", "zip")
 
 
 def finished(**codes: int) -> dict[str, object]:
@@ -81,13 +91,71 @@ async def test_download_refuses_to_overwrite_unless_asked(client: XRTClient, tmp
 
 
 @respx.mock
-async def test_corrupt_archive_never_lands_under_the_final_name(client: XRTClient, tmp_path: Path) -> None:
+async def test_a_reply_cut_short_is_fetched_again_and_the_whole_one_kept(
+    client: XRTClient, tmp_path: Path
+) -> None:
+    """Before: a 200 reply cut short (no Content-Length to tell) failed its check and was never retried."""
     respx.post(STATUS).respond(200, json=finished(lc=4))
     good = archive_bytes("tar.gz", {"a": b"x" * 10_000})
-    respx.get(f"{JOB_URL}/lc.tar.gz").respond(200, content=good[: len(good) // 2])
-    with pytest.raises(DownloadError, match=r"not a complete tar\.gz archive"):
-        await make_job(client, LC).download(tmp_path)
-    assert entries(tmp_path) == []
+    route = respx.get(f"{JOB_URL}/lc.tar.gz").mock(
+        side_effect=[httpx.Response(200, content=good[: len(good) // 2]), httpx.Response(200, content=good)]
+    )
+    paths = await make_job(client, LC).download(tmp_path)
+    assert route.call_count == 2
+    assert paths[LC].read_bytes() == good
+    assert entries(tmp_path) == ["lc.tar.gz"]
+
+
+def _cut(body: bytes) -> httpx.Response:
+    """A 200 reply announcing ``body``'s length and sending only part of it."""
+    return httpx.Response(
+        200, headers={"Content-Length": str(len(body))}, stream=httpx.ByteStream(body[: len(body) - 100])
+    )
+
+
+def _flipped(body: bytes, at: int) -> bytes:
+    changed = bytearray(body)
+    changed[at] ^= 0xFF
+    return bytes(changed)
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Down for maintenance</title></head><body>Soon</body></html>"
+#: A whole archive of each format, and replies that must each be fetched again, with the reason given.
+_GOOD = {fmt: archive_bytes(fmt, {"lc/curve.qdp": bytes(range(256)) * 300}) for fmt in FORMATS}
+BAD_REPLIES: dict[str, tuple[str, httpx.Response, str]] = {
+    "short of Content-Length": ("tar", _cut(_GOOD["tar"]), r"cut short: \d+ of the \d+ bytes announced"),
+    "gzip CRC wrong": ("tar.gz", httpx.Response(200, content=_flipped(_GOOD["tar.gz"], -6)), "incorrect"),
+    "zip member corrupt": ("zip", httpx.Response(200, content=_flipped(_GOOD["zip"], 200)), "corrupt"),
+    "zip without its end": ("zip", httpx.Response(200, content=_GOOD["zip"][:-30]), "no end record"),
+    "tar header broken": ("tar", httpx.Response(200, content=_flipped(_GOOD["tar"], 100)), "tar header"),
+    "an HTML page": ("zip", httpx.Response(200, content=HTML_PAGE), "HTML page .*Down for maintenance"),
+    "empty": ("tar.gz", httpx.Response(200, content=b""), "empty"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_REPLIES))
+@respx.mock
+async def test_a_reply_that_is_not_the_whole_archive_is_fetched_again(
+    client: XRTClient, tmp_path: Path, case: str
+) -> None:
+    fmt, bad, reason = BAD_REPLIES[case]
+    respx.post(STATUS).respond(200, json=finished(lc=4))
+    url = f"{JOB_URL}/lc.{fmt}"
+    route = respx.get(url).mock(side_effect=[bad, httpx.Response(200, content=_GOOD[fmt])])
+    paths = await make_job(client, LC).download(tmp_path, format=fmt)
+    assert route.call_count == 2
+    assert paths[LC].read_bytes() == _GOOD[fmt]
+    # The same reply every time: the bound is reached and the error says what, where, how often, why.
+    route.side_effect = None
+    route.return_value = bad
+    with pytest.raises(DownloadFailedError) as failed:
+        await make_job(client, LC).download(tmp_path / "again", format=fmt)
+    error = failed.value
+    assert (error.url, error.attempts, error.path) == (url, 3, str(tmp_path / "again" / f"lc.{fmt}"))
+    assert error.what == "the light curve archive"
+    assert re.search(reason, error.reason), error.reason
+    assert re.search(rf"archive from {re.escape(url)} .* after 3 attempts: .*{reason}", str(error))
+    assert entries(tmp_path / "again") == []
 
 
 @respx.mock
@@ -231,3 +299,93 @@ async def test_downloaded_archive_gets_the_mode_open_would_give(
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(paths[LC]).st_mode) == mode
+
+
+@respx.mock
+async def test_missing_skip_fetches_the_finished_products_and_names_the_others(
+    client: XRTClient, tmp_path: Path
+) -> None:
+    """Before: any unfinished product made the whole call raise; there was no way to take what is done."""
+    respx.post(STATUS).respond(200, json=finished(lc=4, spec=2, psf=-3))
+    lc = respx.get(f"{JOB_URL}/lc.zip").respond(200, content=archive_bytes("zip", {"a": b"1"}))
+    psf = respx.get(f"{JOB_URL}/psf.zip").respond(200, content=archive_bytes("zip", {"b": b"2"}))
+    spec = respx.get(f"{JOB_URL}/spec.zip").respond(200, content=archive_bytes("zip", {"c": b"3"}))
+    job = make_job(client, LC, SPEC, PSF)
+    with pytest.raises(ProductNotReadyError, match=r"not finished yet.*spectrum: x \(2\)"):
+        await job.download(tmp_path, format="zip")
+    result = await job.download(tmp_path, format="zip", missing="skip")
+    assert result == {LC: tmp_path / "lc.zip", PSF: tmp_path / "psf.zip"}  # failed products are finished
+    assert list(result.skipped) == [SPEC]
+    assert result.skipped[SPEC].raw_code == 2
+    assert (lc.call_count, psf.call_count, spec.call_count) == (1, 1, 0)
+    assert "skipped=[spec]" in repr(result)
+
+
+@respx.mock
+async def test_missing_skip_with_nothing_finished_fetches_nothing(client: XRTClient, tmp_path: Path) -> None:
+    respx.post(STATUS).respond(200, json=finished(lc=1))
+    result = await make_job(client, LC).download(tmp_path / "out", missing="skip")
+    assert result == {}
+    assert list(result.skipped) == [LC]
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="missing must be 'error' or 'skip'"):
+        await make_job(client, LC).download(tmp_path, missing="ignore")  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_a_refused_url_is_raised_as_itself(client: XRTClient, tmp_path: Path) -> None:
+    """Before: the UnsafeURLError was buried in a DownloadError "1 of 1 downloads failed"."""
+    respx.post(STATUS).respond(200, json=finished(lc=4, spec=4))
+    for products in ((LC,), (LC, SPEC)):
+        job = Job(client, job_id=14, url="http://example.org/tprods/USERPROD_14", products=products)
+        with pytest.raises(UnsafeURLError, match="plain http://") as refused:
+            await job.download(tmp_path)
+        assert refused.value.url == "http://example.org/tprods/USERPROD_14/lc.tar.gz"
+    assert entries(tmp_path) == []
+
+
+@respx.mock
+async def test_a_destination_that_is_not_a_folder_is_a_write_error(client: XRTClient, tmp_path: Path) -> None:
+    respx.post(STATUS).respond(200, json=finished(lc=4))
+    archive = respx.get(f"{JOB_URL}/lc.tar.gz").respond(200, content=archive_bytes("tar.gz", {"a": b"x"}))
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(DownloadWriteError, match="Cannot create the folder") as refused:
+        await make_job(client, LC).download(tmp_path / "file" / "out")
+    assert refused.value.path == str(tmp_path / "file" / "out")
+    assert isinstance(refused.value.__cause__, OSError)
+    assert archive.call_count == 0
+
+
+@respx.mock
+async def test_a_full_disk_is_a_write_error_not_retried_and_leaves_nothing(
+    client: XRTClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the bare OSError escaped (or, among several downloads, a generic DownloadError)."""
+
+    def full(fd: int, parts: list[bytes]) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(download_module, "_write_all", full)
+    respx.post(STATUS).respond(200, json=finished(lc=4))
+    archive = respx.get(f"{JOB_URL}/lc.tar").respond(200, content=archive_bytes("tar", {"a": b"x"}))
+    with pytest.raises(DownloadWriteError, match="No space left on device") as refused:
+        await make_job(client, LC).download(tmp_path, format="tar")
+    assert refused.value.path == str(tmp_path / "lc.tar")
+    assert archive.call_count == 1
+    assert entries(tmp_path) == []
+
+
+@respx.mock
+async def test_retries_stop_at_the_policys_time_bound(tmp_path: Path) -> None:
+    """Real (short) backoff: 50 attempts allowed, but 0.3 s in all, 0.05 s between tries."""
+    respx.post(STATUS).respond(200, json=finished(lc=4))
+    respx.get(f"{JOB_URL}/lc.tar.gz").respond(200, content=b"\x1f\x8b not quite")
+    policy = RetryPolicy(attempts=50, timeout=0.3, wait_initial=0.05, wait_max=0.05, wait_jitter=0)
+    async with XRTClient(USER, base_url=LOOP, retry=policy) as client:
+        start = anyio.current_time()
+        with pytest.raises(DownloadFailedError) as failed:
+            await make_job(client, LC).download(tmp_path)
+        elapsed = anyio.current_time() - start
+    assert 2 <= failed.value.attempts < 50
+    assert elapsed < 3
+    assert entries(tmp_path) == []

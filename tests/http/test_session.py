@@ -6,6 +6,7 @@ import itertools
 import json
 import time
 import warnings
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from xrt_prods_async._errors import (
     SubmitUncertainError,
     TransportError,
     UnknownUserError,
+    UnsafeURLError,
 )
 from xrt_prods_async.http import (
     NewerServiceVersionWarning,
@@ -414,3 +416,74 @@ async def test_backoff_grows_exponentially_between_attempts() -> None:
     assert gaps[0] >= 0.018
     assert gaps[1] >= 0.038
     assert gaps[2] >= 0.078
+
+
+class _CallerError(Exception):
+    """A caller's own reason to try a GET again (a body that proved unusable)."""
+
+
+async def get_retrying(
+    s: Session, url: str, tries: list[str], *, also_on: tuple[type[Exception], ...] = (), fail: str = ""
+) -> None:
+    """GET ``url`` in ``retrying_get``'s loop, noting each try in ``tries``; raise ``fail`` in each."""
+    async for attempt in s.retrying_get(also_on=also_on):
+        with attempt:
+            tries.append(url)
+            async with s.stream(url) as response:
+                await response.aread()
+                if fail == "caller":
+                    raise _CallerError("not whole")
+                if fail == "other":
+                    raise KeyError("no")
+
+
+@respx.mock
+async def test_retrying_get_retries_the_callers_own_failures_with_fresh_requests() -> None:
+    url = f"{BASE}/tprods/USERPROD_1/lc.tar"
+    route = respx.get(url).respond(200, content=b"abc")
+    caller: list[str] = []
+    other: list[str] = []
+    async with session() as s:
+        with pytest.raises(_CallerError):
+            await get_retrying(s, url, caller, also_on=(_CallerError,), fail="caller")
+        with pytest.raises(KeyError):  # anything else ends the loop at once
+            await get_retrying(s, url, other, also_on=(_CallerError,), fail="other")
+    assert (len(caller), len(other), route.call_count) == (3, 1, 4)
+
+
+class _Endless(httpx.AsyncByteStream):
+    """An error page that never ends, counting what was read of it."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            self.sent += 65_536
+            yield b"<html><title>500 Oops</title>" + b" " * 65_506
+
+
+async def test_only_the_start_of_an_error_reply_is_read() -> None:
+    """Before: the whole body of a non-200 reply was read into memory for its title."""
+    body = _Endless()
+    transport = httpx.MockTransport(lambda request: httpx.Response(500, stream=body))
+    async with Session(BASE, retry=RetryPolicy.never(), transport=transport) as s:
+        with pytest.raises(Exception) as info:  # noqa: PT011 - an internal wrapper, unwrapped below
+            async with s.stream(f"{BASE}/tprods/USERPROD_1/lc.tar"):
+                pass
+    error = Session.unwrap_failure(info.value)
+    assert isinstance(error, ServiceUnavailableError)
+    assert error.status_code == 500
+    assert "500 Oops" in str(error)
+    assert body.sent <= 2 * 65_536
+
+
+@respx.mock
+async def test_a_refused_url_escapes_the_stream_as_itself_and_is_not_retried() -> None:
+    url = "http://example.org/tprods/USERPROD_1/lc.tar"
+    route = respx.get(url).respond(200, content=b"abc")
+    tries: list[str] = []
+    async with session() as s:
+        with pytest.raises(UnsafeURLError, match="plain http://"):
+            await get_retrying(s, url, tries)
+    assert (len(tries), route.call_count) == (1, 0)

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from xrt_prods_async._lazy import lazy_names
 
 if TYPE_CHECKING:
+    from ._display import show_progress
     from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
     from ._lock import lock_ledger
     from ._outage import Outage, Recovery
@@ -31,6 +32,7 @@ __all__ = [
     "SourceOutcome",
     "load_campaign_file",
     "lock_ledger",
+    "show_progress",
     "summarise",
     "write_report",
 ]
@@ -39,6 +41,7 @@ if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_names(
         __name__,
         {
+            "._display": ("show_progress",),
             "._events": ("CampaignEvent", "CampaignSummary", "EventKind", "SourceOutcome", "summarise"),
             "._lock": ("lock_ledger",),
             "._outage": ("Outage", "Recovery"),

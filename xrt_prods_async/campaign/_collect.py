@@ -29,8 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; the command line reads RETR
     from xrt_prods_async.campaign._store import Entry
     from xrt_prods_async.client import Job, XRTClient
 
-#: What a campaign can retrieve as data for each finished job, beyond the archives.
-RETRIEVABLE = frozenset({"positions", "light_curve", "spectral_fits", "source_list"})
+#: What a campaign can retrieve as data for each finished job, beyond the archives, and the products each
+#: comes from (a job without any of them retrieves nothing for that choice).
+RETRIEVED_FROM: dict[str, tuple[Product, ...]] = {
+    "positions": (Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS),
+    "light_curve": (Product.LIGHT_CURVE,),
+    "spectral_fits": (Product.SPECTRUM,),
+    "source_list": (Product.SOURCE_DET,),
+}
+RETRIEVABLE = frozenset(RETRIEVED_FROM)
 
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 

@@ -1,49 +1,364 @@
 """What a running campaign tells the outside world: events as they happen, a summary at the end.
 
-Applications subscribe with a callback (sync or async); the CLI's live display is one such subscriber.
-Events are plain frozen dataclasses so they can be logged, queued or serialised without ceremony. Most are
-about one source; ``outage`` and ``recovered`` are about the service, and have an empty label.
+Applications subscribe with a callback (sync or async); the live display is one such subscriber. Events are
+plain frozen dataclasses so they can be logged, queued or serialised without ceremony; each kind's detail is
+a small typed dataclass, and ``str(event)`` is one sentence that names products and states in words (a log
+line must never show a Python dict or a status number). Most events are about one source; ``outage`` and
+``recovered`` are about the service, and have an empty label.
 """
 
 from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
+from xrt_prods_async._products import Product
+from xrt_prods_async.campaign._outage import Outage, Recovery
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState
+from xrt_prods_async.client._status import join_names
 from xrt_prods_async.wire import StatusCode
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from xrt_prods_async.client import CancelResult, JobStatus, ProductStatus
 
 
 class EventKind(enum.StrEnum):
-    """The kinds of thing that happen to a campaign entry."""
+    """The kinds of thing that happen to a campaign entry, and the detail each carries."""
 
-    QUEUED = "queued"  # added to the ledger, waiting for a free slot
-    SUBMITTED = "submitted"  # the server made the job (detail: job URL)
-    RUNNING = "running"  # a status poll saw the job running (detail: per-product codes and progress)
-    FINISHED = "finished"  # every product finished on the server (detail: per-product codes)
-    DOWNLOADED = "downloaded"  # an archive or data set was saved (detail: what and where)
-    FAILED = "failed"  # no job will be made, or a product / collection step failed (detail: why)
-    RECONCILED = "reconciled"  # an uncertain submission was resolved (detail: adopted job or resubmit)
-    CANCELLED = "cancelled"  # the campaign cancelled the entry
-    DONE = "done"  # everything asked for is on disk and verified
-    INCOMPLETE = "incomplete"  # collection ended with items missing (detail: artifact kind -> why)
-    RETRYING = "retrying"  # a resumed campaign fetches an incomplete entry's missing items (detail: which)
-    OUTAGE = "outage"  # the service fails every request (detail: an Outage; no label); repeated while down
-    RECOVERED = "recovered"  # the service answers again (detail: a Recovery; no label)
+    QUEUED = "queued"  # added to the ledger, waiting for a free slot (no detail)
+    SUBMITTED = "submitted"  # the server made the job (Submitted)
+    RUNNING = "running"  # a status poll saw the job running (JobProgress: each product's state and step)
+    FINISHED = "finished"  # every product finished on the server (JobProgress)
+    DOWNLOADED = "downloaded"  # an archive or data set was saved (Saved)
+    FAILED = "failed"  # no job will be made, or a product / collection step failed (Failure)
+    RECONCILED = "reconciled"  # an uncertain submission was resolved (Reconciled: adopted job or resubmit)
+    CANCELLED = "cancelled"  # the campaign cancelled the entry (Cancelled: what the service said)
+    DONE = "done"  # everything asked for is on disk and verified (no detail)
+    INCOMPLETE = "incomplete"  # collection ended with items missing (Missing)
+    RETRYING = "retrying"  # a resumed campaign fetches an incomplete entry's missing items (Retrying)
+    OUTAGE = "outage"  # the service fails every request (Outage; no label); repeated while down
+    RECOVERED = "recovered"  # the service answers again (Recovery; no label)
+
+
+# --- names, never numbers or reprs ------------------------------------------------------------------------
+
+
+def product_name(short: str, *, short_names: bool = False) -> str:
+    """A product in words (``light curve``), or its short name (``lc``) where space is tight."""
+    try:
+        product = Product(short)
+    except ValueError:
+        return short
+    return product.short if short_names else product.label
+
+
+def status_name(code: int | None) -> str:
+    """A status code in words (``complete``, ``waiting for the standard position``), as the client says it."""
+    if code is None:
+        return "not in job"
+    try:
+        known = StatusCode(code)
+    except ValueError:
+        return f"undocumented status (code {code})"
+    from xrt_prods_async.client._status import STATUS_NAMES
+
+    return STATUS_NAMES[known]
+
+
+#: What each kind of collected data is called in a sentence (the product's own name for positions).
+_DATA_NAMES = {
+    "light_curve": "light curve data",
+    "spectral_fits": "spectral fits",
+    "source_list": "source list",
+}
+
+
+def item_name(kind: str) -> str:
+    """An artifact kind in words: ``archive:lc`` -> ``light curve archive``, ``position:psf`` -> ``standard
+    position``, ``data:spectral_fits`` -> ``spectral fits``."""
+    family, _, name = kind.partition(":")
+    if family == "archive":
+        return f"{product_name(name)} archive"
+    if family == "position":
+        return product_name(name)
+    if family == "data":
+        return _DATA_NAMES.get(name, name.replace("_", " "))
+    return kind
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: its non-blank lines joined with ``; `` (a refusal can list several problems),
+    or a space after a line that ends with a colon."""
+    out = ""
+    for line in (line.strip().removeprefix("* ") for line in text.splitlines() if line.strip()):
+        out += ("" if not out else " " if out.endswith(":") else "; ") + line
+    return out
+
+
+def position_text(position: object) -> str | None:
+    """``52.79982 +43.90432 ±2.2″`` from a position's JSON form; None when there is no position in it."""
+    if not isinstance(position, Mapping):
+        return None
+    ra, dec = position.get("ra"), position.get("dec")
+    if position.get("found") is False or not isinstance(ra, int | float) or not isinstance(dec, int | float):
+        return None
+    err = position.get("err90")
+    err_text = f" ±{err:.1f}″" if isinstance(err, int | float) else ""
+    return f"{ra:.5f} {dec:+.5f}{err_text}"
+
+
+# --- what each event says -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductProgress:
+    """One product of a job as a status poll saw it: its status code and, while running, its current step."""
+
+    product: str  # short name
+    code: int | None  # the service's status code; None when the product is not in the job
+    step: str | None = None  # the step it is working on (``ProductStatus.step``), while running
+
+    @classmethod
+    def of(cls, status: ProductStatus) -> ProductProgress:
+        running = status.code is StatusCode.RUNNING
+        return cls(status.product.short, status.raw_code, status.step if running else None)
+
+    @property
+    def state(self) -> str:
+        """The status in words."""
+        return status_name(self.code)
+
+    @property
+    def name(self) -> str:
+        """The product in words."""
+        return product_name(self.product)
+
+    @property
+    def finished(self) -> bool:
+        """True once the product will not change again (complete, failed, cancelled, not in the job)."""
+        if self.code is None:
+            return True
+        try:
+            code = StatusCode(self.code)
+        except ValueError:
+            return False
+        return code.finished and code is not StatusCode.NOT_RETURNED
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """Where each product of a job stands: the detail of ``running`` and ``finished`` events."""
+
+    products: tuple[ProductProgress, ...]
+
+    @classmethod
+    def of(cls, status: JobStatus) -> JobProgress:
+        """From a status reply: codes, and the current step of running products."""
+        return cls(tuple(ProductProgress.of(s) for s in status.products.values()))
+
+    @classmethod
+    def from_codes(cls, codes: Mapping[str, int | None]) -> JobProgress:
+        """From the codes a ledger keeps (no steps)."""
+        return cls(tuple(ProductProgress(short, code) for short, code in codes.items()))
+
+    @property
+    def codes(self) -> dict[str, int | None]:
+        """Short name -> status code, as the ledger keeps them (an undocumented code is None)."""
+        out: dict[str, int | None] = {}
+        for p in self.products:
+            try:
+                out[p.product] = None if p.code is None else int(StatusCode(p.code))
+            except ValueError:
+                out[p.product] = None
+        return out
+
+    @property
+    def progress(self) -> dict[str, str]:
+        """Short name -> the step each running product is working on."""
+        return {p.product: p.step for p in self.products if p.step}
+
+    def describe(self, *, short_names: bool = False, brief: bool | None = None) -> str:
+        """``light curve complete, standard position running (Extract events)``: products that stand alike
+        are named together, in the job's order; ``every product complete`` when they all are.
+
+        For narrow columns, ``short_names`` names products ``lc``, ``psf``..., and ``brief`` (by default as
+        ``short_names``) gives each step without its extra text (``Extract data``, not ``Extract data:
+        Working on observation 2 / 5``)."""
+        from xrt_prods_async.client._status import states_sentence
+
+        brief = short_names if brief is None else brief
+
+        def state(p: ProductProgress) -> str:
+            step = p.step.split(": ", 1)[0] if p.step and brief else p.step
+            return p.state + (f" ({step})" if step else "")
+
+        names = (product_name(p.product, short_names=short_names) for p in self.products)
+        return states_sentence(zip(names, (state(p) for p in self.products), strict=True))
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """The service made the job: its products URL, and the products it asked for (short names)."""
+
+    url: str
+    products: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return "submitted"
+
+    def __str__(self) -> str:
+        return f"submitted: {self.url}"
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One item of a finished job was collected: its artifact kind (``what``), the file it went to (None:
+    kept in the ledger, as positions are) and, for a position, what it says."""
+
+    what: str
+    path: str | None = None
+    data: Any = None
+
+    def describe(self) -> str:
+        name = item_name(self.what)
+        if self.what.startswith("position:"):
+            where = position_text(self.data)
+            if where is not None:
+                return f"{name} {where}"
+            if isinstance(self.data, Mapping) and self.data.get("found") is False:
+                return f"{name}: none found"
+            return f"retrieved the {name}"
+        return f"saved the {name} to {self.path}" if self.path else f"retrieved the {name}"
+
+    __str__ = describe
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why something failed: a submission (``item`` None) or one item of the collection (its kind)."""
+
+    reason: str
+    item: str | None = None
+
+    def describe(self) -> str:
+        reason = one_line(self.reason) or "no reason given"
+        return f"{item_name(self.item)} not saved: {reason}" if self.item else reason
+
+    __str__ = describe
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """How a submission whose reply was lost was resolved: the job adopted (``job_id``), or none found and
+    the request queued again (``job_id`` None); ``text`` says so, with a note on each job passed over."""
+
+    text: str
+    job_id: int | None = None
+
+    def describe(self) -> str:
+        return f"lost submission reply resolved: {one_line(self.text)}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """What a collection could not save: artifact kind -> why."""
+
+    missing: Mapping[str, str]
+
+    def describe(self) -> str:
+        items = [f"{item_name(k)} ({one_line(why) or 'not saved'})" for k, why in self.missing.items()]
+        return f"incomplete, not saved: {'; '.join(items)}" if items else "incomplete"
+
+    __str__ = describe
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """A resumed campaign fetches what an incomplete entry misses (artifact kinds; empty: all not saved)."""
+
+    missing: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        names = join_names(item_name(kind) for kind in self.missing) or "the items not yet saved"
+        return f"fetching what is missing: {names}"
+
+    __str__ = describe
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What cancelling an entry did: the service's answer for its job, or None when no job had been made."""
+
+    result: CancelResult | None = None
+
+    @property
+    def on_service(self) -> bool:
+        """True when the service cancelled at least one product of the job."""
+        return self.result is not None and bool(self.result.cancelled)
+
+    def describe(self) -> str:
+        result = self.result
+        if result is None:
+            return "cancelled before submission"
+        if result.outcome.value == "all":
+            return "cancelled on the service"
+        states: dict[str, list[str]] = {}
+        for outcome in result:
+            states.setdefault(outcome.state, []).append(outcome.product.label)
+        said = ", ".join(f"{join_names(names)} {state}" for state, names in states.items())
+        if result.outcome.value == "partial":
+            return f"partly cancelled: {said}"
+        return f"nothing cancelled on the service: {said or 'no products'}"
+
+    __str__ = describe
+
+
+#: The detail an event carries (see :class:`EventKind`); None for ``queued`` and ``done``.
+EventDetail: TypeAlias = (
+    Submitted
+    | JobProgress
+    | Saved
+    | Failure
+    | Reconciled
+    | Missing
+    | Retrying
+    | Cancelled
+    | Outage
+    | Recovery
+)
+
+#: What each kind says when its detail adds nothing, and the word put before a detail that needs one.
+_BARE = {
+    EventKind.QUEUED: "queued",
+    EventKind.DONE: "done, every result saved",
+    EventKind.RUNNING: "running",
+    EventKind.FINISHED: "finished",
+}
+_LEAD = {EventKind.FINISHED: "finished: "}
 
 
 @dataclass(frozen=True, slots=True)
 class CampaignEvent:
-    """One thing that happened to one entry of a campaign."""
+    """One thing that happened to one entry of a campaign (or, with an empty label, to the service).
+
+    ``str(event)`` is one sentence for people: ``GRB 200416A (job 1001): light curve complete, standard
+    position running (Extract events)``. Programs read ``kind``, ``state`` and the typed ``detail``.
+    """
 
     kind: EventKind
     label: str
     job_id: int | None = None
-    detail: Any = None
+    detail: EventDetail | None = None
     #: The entry's ledger state once the event has happened (``None`` if the sender does not say): a view
     #: can count states from events alone, e.g. ``failed`` tells a refused request (state ``failed``) from a
     #: lost reply waiting for reconciliation (``submitting``) or a failed download (``collecting``).
@@ -53,12 +368,21 @@ class CampaignEvent:
     #: the ledger records the UTC times that matter, such as submission.)
     at: float = field(kw_only=True)
 
+    @property
+    def what(self) -> str:
+        """What happened, without the source: ``light curve complete, spectrum running (Fit spectrum)``."""
+        detail = self.detail
+        if detail is None:
+            return _BARE.get(self.kind, self.kind.value)
+        describe = getattr(detail, "describe", None)
+        text = one_line(describe() if callable(describe) else str(detail))
+        return _LEAD.get(self.kind, "") + text
+
     def __str__(self) -> str:
-        if not self.label and self.detail is not None:  # about the service, not a source
-            return str(self.detail)
-        job = f" job {self.job_id}" if self.job_id is not None else ""
-        extra = f": {self.detail}" if self.detail not in (None, "", {}) else ""
-        return f"{self.label}{job} {self.kind.value}{extra}"
+        if not self.label:  # about the service, not a source
+            return self.what
+        job = f" (job {self.job_id})" if self.job_id is not None else ""
+        return f"{self.label}{job}: {self.what}"
 
 
 EventHandler = Callable[[CampaignEvent], Awaitable[None] | None]
@@ -94,6 +418,28 @@ class SourceOutcome:
     #: What the last collection could not save: artifact kind -> why (a resume fetches these).
     missing: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def product_states(self) -> dict[str, str]:
+        """Short name -> final status in words (``complete``, ``request failed``...)."""
+        return {short: status_name(code) for short, code in self.products.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the source's label, state, outcome, job, products (code and state in words), files,
+        positions, error and missing items."""
+        return {
+            "label": self.label,
+            "state": self.state.value,
+            "outcome": self.outcome,
+            "job_id": self.job_id,
+            "products": {
+                short: {"code": code, "state": status_name(code)} for short, code in self.products.items()
+            },
+            "files": dict(self.files),
+            "positions": dict(self.positions),
+            "error": self.error,
+            "missing": dict(self.missing),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CampaignSummary:
@@ -114,6 +460,17 @@ class CampaignSummary:
     def incomplete(self) -> tuple[SourceOutcome, ...]:
         """The sources whose job finished but whose results are not all on disk (see ``missing``)."""
         return tuple(s for s in self.sources if s.state is EntryState.INCOMPLETE)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``finished``, ``counts`` by state, this run's ``requests`` and ``elapsed`` seconds, and
+        every source (:meth:`SourceOutcome.to_dict`)."""
+        return {
+            "finished": self.finished,
+            "counts": dict(self.counts),
+            "requests": dict(self.requests),
+            "elapsed": self.elapsed,
+            "sources": [source.to_dict() for source in self.sources],
+        }
 
 
 def outcome_of(entry: Entry) -> SourceOutcome:

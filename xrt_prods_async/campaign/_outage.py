@@ -40,8 +40,11 @@ def _clock_time(moment: datetime) -> str:
 
 
 def _duration(seconds: float) -> str:
+    """A span as people say it: ``under a second``, ``4.2 s``, ``35 s``, ``2 min 05 s``, ``1 h 03 min``."""
+    if seconds < 1:
+        return "under a second"
     if seconds < 59.5:
-        return f"{max(0.0, seconds):.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"

@@ -78,8 +78,17 @@ from xrt_prods_async.campaign._collect import (
 from xrt_prods_async.campaign._events import (
     CampaignEvent,
     CampaignSummary,
+    Cancelled,
+    EventDetail,
     EventHandler,
     EventKind,
+    Failure,
+    JobProgress,
+    Missing,
+    Reconciled,
+    Retrying,
+    Saved,
+    Submitted,
     emit,
     summarise,
 )
@@ -97,9 +106,10 @@ from xrt_prods_async.campaign._pace import (
 from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, candidates_for, proves_ours
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
 from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.client._progress import wants_progress
 from xrt_prods_async.http import check_count, check_seconds, is_loopback_url
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS, StatusCode
+from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS
 from xrt_prods_async.wire._loose import safe_repr
 
 #: The default safety net: every active job is polled at least once per this many poll intervals.
@@ -405,7 +415,7 @@ class Campaign:
         self,
         kind: EventKind,
         entry: Entry,
-        detail: Any = None,
+        detail: EventDetail | None = None,
         job_id: int | None = None,
         *,
         state: EntryState,
@@ -415,7 +425,7 @@ class Campaign:
         event = CampaignEvent(kind, entry.label, job_id or entry.job_id, detail, state=state, at=at)
         await emit(self._handlers, event)
 
-    async def _emit_campaign(self, kind: EventKind, detail: Any) -> None:
+    async def _emit_campaign(self, kind: EventKind, detail: EventDetail) -> None:
         """Tell subscribers of something about the whole campaign (no source: an empty label)."""
         await emit(self._handlers, CampaignEvent(kind, "", None, detail, at=self.clock.monotonic()))
 
@@ -478,8 +488,12 @@ class Campaign:
 
     # -- the main loop ------------------------------------------------------------------------------------
 
-    async def run(self) -> CampaignSummary:
+    async def run(self, *, progress: bool | None = None) -> CampaignSummary:
         """Run (or resume) the campaign until every entry is done, incomplete, failed or cancelled.
+
+        ``progress=True`` shows it while it runs (:func:`~xrt_prods_async.campaign.show_progress`: live on a
+        terminal or in a notebook, a sentence per event elsewhere); ``None`` (the default) shows it only in
+        IPython or Jupyter, never in a plain script; ``False`` never. Showing adds no request.
 
         Entries left incomplete by an earlier run are collected again: exactly what is missing is fetched.
         Raises :class:`~xrt_prods_async._errors.LocalIOError` (:class:`~xrt_prods_async._errors.LedgerError`
@@ -488,6 +502,12 @@ class Campaign:
         service fails for longer than ``outage_budget``. Cancelling the task (Ctrl-C in the CLI) stops it
         between steps. In every case the ledger is consistent and :meth:`run` on the same ledger resumes.
         """
+        if wants_progress(progress):
+            from xrt_prods_async.campaign._display import show_progress, showing
+
+            if not showing(self):  # inside show_progress(self) already: shown once
+                with show_progress(self):
+                    return await self.run(progress=False)
         self._started = self.clock.monotonic()
         await self._check_folders()
         limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
@@ -498,8 +518,7 @@ class Campaign:
                     collectors.start_soon(self._collect, entry, None, limiter)
                 for entry in self._ledger.entries(EntryState.INCOMPLETE):
                     await self._ledger.reopen(entry.id)
-                    missing = ", ".join(entry.missing) or "the items not yet saved"
-                    detail = f"fetching what is missing: {missing}"
+                    detail = Retrying(tuple(entry.missing))
                     await self._emit(EventKind.RETRYING, entry, detail, state=EntryState.COLLECTING)
                     collectors.start_soon(self._collect, self._ledger.get(entry.id), None, limiter)
                 await self._rounds(collectors, limiter)
@@ -883,13 +902,11 @@ class Campaign:
         if status.finished:
             await self._ledger.mark_finished(entry_id, codes)
             del self._active[entry_id]
-            await self._emit(EventKind.FINISHED, tracked.entry, codes, state=EntryState.COLLECTING)
+            finished = JobProgress.of(status)
+            await self._emit(EventKind.FINISHED, tracked.entry, finished, state=EntryState.COLLECTING)
             return True
         await self._ledger.set_codes(entry_id, codes)
-        progress = {
-            p.short: s.progress_text for p, s in status.products.items() if s.code == StatusCode.RUNNING
-        }
-        running = {"codes": codes, "progress": progress}
+        running = JobProgress.of(status)
         await self._emit(EventKind.RUNNING, tracked.entry, running, state=EntryState.ACTIVE)
         return False
 
@@ -909,7 +926,8 @@ class Campaign:
                 await self._ledger.mark_failed(
                     entry.id, f"gave up after {entry.attempts} attempts: {entry.error}"
                 )
-                await self._emit(EventKind.FAILED, entry, entry.error, state=EntryState.FAILED)
+                detail = Failure(f"gave up after {entry.attempts} submission attempts: {entry.error}")
+                await self._emit(EventKind.FAILED, entry, detail, state=EntryState.FAILED)
                 continue
             outcome = await self._submit_one(entry)
             if outcome is _Submitted.STOP:
@@ -932,14 +950,14 @@ class Campaign:
             await self._heard(exc.cause or exc, started)
             self._uncertain[entry.id] = self.clock.monotonic()
             self._jobs_started += 1
-            detail = f"submission outcome unknown, will reconcile: {exc}"
+            detail = Failure(f"submission outcome unknown, will reconcile: {exc}")
             await self._emit(EventKind.FAILED, entry, detail, state=EntryState.SUBMITTING)
             return _Submitted.OCCUPIES
         except (ServerRefusedError, InvalidRequestError) as exc:
             if isinstance(exc, ServerRefusedError):  # an answer; an invalid request was never sent
                 await self._heard(None, started)
             await self._ledger.mark_failed(entry.id, str(exc))
-            await self._emit(EventKind.FAILED, entry, str(exc), state=EntryState.FAILED)
+            await self._emit(EventKind.FAILED, entry, Failure(str(exc)), state=EntryState.FAILED)
             return _Submitted.FREE
         except JobLimitError as exc:
             await self._heard(None, started)
@@ -959,7 +977,8 @@ class Campaign:
         now = self.clock.monotonic()
         self._active[entry.id] = _Tracked(fresh, job, last_polled=now, start=now, alive_at=now)
         self._jobs_started += 1
-        await self._emit(EventKind.SUBMITTED, fresh, job.url, state=EntryState.ACTIVE)
+        submitted = Submitted(job.url, tuple(p.short for p in job.products))
+        await self._emit(EventKind.SUBMITTED, fresh, submitted, state=EntryState.ACTIVE)
         return _Submitted.OCCUPIES
 
     async def _reconcile_due(self) -> None:
@@ -993,14 +1012,14 @@ class Campaign:
             if job is None:
                 await self._ledger.mark_unsent(entry.id, "the server has no such job; will submit again")
                 verdict = "no job of ours on the server" if notes else "no job on the server"
-                detail = "; ".join([*notes, f"{verdict}; queued again"])
+                detail = Reconciled("; ".join([*notes, f"{verdict}; queued again"]))
                 await self._emit(EventKind.RECONCILED, entry, detail, state=EntryState.PENDING)
             else:
                 taken.add(job.job_id)
                 await self._ledger.mark_submitted(entry.id, job.job_id, job.url, entry.intent_at)
                 fresh = self._ledger.get(entry.id)
                 self._active[entry.id] = self._tracked(fresh, job)
-                detail = "; ".join([*notes, f"adopted job {job.job_id}"])
+                detail = Reconciled("; ".join([*notes, f"adopted job {job.job_id}"]), job.job_id)
                 await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
             del self._uncertain[entry.id]
 
@@ -1069,7 +1088,7 @@ class Campaign:
         missing = fresh.missing
         why = "; ".join(f"{kind}: {reason}" for kind, reason in missing.items())
         await self._ledger.mark_incomplete(entry.id, why)
-        await self._emit(EventKind.INCOMPLETE, fresh, missing, state=EntryState.INCOMPLETE)
+        await self._emit(EventKind.INCOMPLETE, fresh, Missing(missing), state=EntryState.INCOMPLETE)
         local = [kind for kind, trouble in troubles.items() if trouble is Trouble.LOCAL]
         if local:
             reason = missing[local[0]].removeprefix("not written: ")
@@ -1142,13 +1161,13 @@ class Campaign:
             await self._heard(None, started)
         await self._ledger.record_artifact(entry.id, kind, ok=True, path=path, detail=detail)
         if path is not None or step.requests:
-            what = {"what": kind, "path": path}
+            what = Saved(kind, path, detail if kind.startswith("position:") else None)
             await self._emit(EventKind.DOWNLOADED, entry, what, state=EntryState.COLLECTING)
         return None
 
     async def _missing_item(self, entry: Entry, kind: str, why: str) -> None:
         await self._ledger.record_artifact(entry.id, kind, ok=False, detail=why)
-        await self._emit(EventKind.FAILED, entry, f"{kind}: {why}", state=EntryState.COLLECTING)
+        await self._emit(EventKind.FAILED, entry, Failure(why, kind), state=EntryState.COLLECTING)
 
     @staticmethod
     def _why(exc: BaseException, trouble: Trouble, entry: Entry) -> str:
@@ -1165,7 +1184,9 @@ class Campaign:
     # -- cancel and report --------------------------------------------------------------------------------
 
     async def cancel(self) -> int:
-        """Cancel every server job of the campaign and every pending request; returns jobs cancelled.
+        """Cancel every server job of the campaign and every pending request; returns how many jobs the
+        service cancelled (a job that had already finished is not counted: each ``cancelled`` event says
+        what the service answered for its job).
 
         Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
         cancelled too rather than left running.
@@ -1178,15 +1199,15 @@ class Campaign:
         cancelled = 0
         for entry in self._ledger.entries(EntryState.ACTIVE):
             self.requests["cancel"] += 1
-            await self.client.cancel(self._job(entry))
+            result = await self.client.cancel(self._job(entry))
             await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
             self._active.pop(entry.id, None)
-            cancelled += 1
-            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
+            cancelled += bool(result.cancelled)
+            await self._emit(EventKind.CANCELLED, entry, Cancelled(result), state=EntryState.CANCELLED)
         for entry in self._ledger.entries(EntryState.PENDING, EntryState.SUBMITTING):
             await self._ledger.mark_cancelled(entry.id, "cancelled before submission")
             self._uncertain.pop(entry.id, None)
-            await self._emit(EventKind.CANCELLED, entry, state=EntryState.CANCELLED)
+            await self._emit(EventKind.CANCELLED, entry, Cancelled(), state=EntryState.CANCELLED)
         return cancelled
 
     def summary(self) -> CampaignSummary:

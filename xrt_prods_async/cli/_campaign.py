@@ -39,7 +39,7 @@ from xrt_prods_async.wire import ARCHIVE_FORMATS, DEFAULT_BASE_URL
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from rich.console import Console
 
-    from xrt_prods_async.campaign import CampaignOptions, CampaignStore, CampaignSummary
+    from xrt_prods_async.campaign import CampaignFile, CampaignOptions, CampaignStore, CampaignSummary
 
 _SETTINGS = "settings"
 
@@ -101,19 +101,26 @@ def outcome_status(summary: CampaignSummary) -> ExitStatus:
     return ExitStatus.INCOMPLETE if unfinished else ExitStatus.OK
 
 
-def say_incomplete(console: Console, summary: CampaignSummary, ledger: Path | str) -> None:
-    """Name every source whose job finished but whose results are not all on disk, with each item's why."""
+def say_incomplete(
+    console: Console, summary: CampaignSummary, ledger: Path | str, *, holder: str | None = None
+) -> None:
+    """Name every source whose job finished but whose results are not all on disk, with each item's why,
+    and how to fetch them (unless ``holder``, another process, is working the ledger: it would refuse)."""
     from xrt_prods_async.cli._progress import say
 
     incomplete = summary.incomplete
     if not incomplete:
         return
+    from xrt_prods_async.campaign._events import item_name
+
     say(console, f"{len(incomplete)} source(s) incomplete: their jobs finished, but these are not on disk:")
     for source in incomplete:
         job = f" (job {source.job_id})" if source.job_id is not None else ""
         for kind, why in source.missing.items():
-            say(console, f"  {source.label}{job}  {kind}: {why.splitlines()[0] if why else 'not saved'}")
-    say(console, f"Resuming fetches exactly these: xrt-prods-async campaign resume {ledger}")
+            reason = why.splitlines()[0] if why else "not saved"
+            say(console, f"  {source.label}{job}: {item_name(kind)}: {reason}")
+    if holder is None:
+        say(console, f"Resuming fetches exactly these: xrt-prods-async campaign resume {ledger}")
 
 
 async def execute(
@@ -124,9 +131,13 @@ async def execute(
     plain: bool,
     items: Any = None,
     cancel: bool = False,
+    as_json: bool = False,
 ) -> int:
-    """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``."""
+    """Run (or resume, or cancel) the campaign recorded in ``store`` with ``settings``; the final table, or
+    under ``as_json`` one JSON document on stdout."""
     from xrt_prods_async.campaign import Campaign
+    from xrt_prods_async.cli._campaign_says import CancelReport, summary_json
+    from xrt_prods_async.cli._output import emit_json
     from xrt_prods_async.cli._progress import run_with_view, say, summary_table
     from xrt_prods_async.client import XRTClient
 
@@ -139,17 +150,23 @@ async def execute(
         if items is not None:
             await campaign.add(items)
         if cancel:
-            n = await campaign.cancel()
-            say(console, f"Cancelled {n} active job(s); every source not yet finished is cancelled too.")
+            report = CancelReport()
+            campaign.subscribe(report.handle)
+            await campaign.cancel()
+            for line in report.lines():
+                say(console, line)
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
-        console.print(summary_table(summary))
-        say_incomplete(console, summary, store.path)
         missing = _unrecorded(store, settings)
+        status = ExitStatus.INCOMPLETE if missing else outcome_status(summary)
+        if as_json:
+            emit_json(summary_json(summary, ledger=store.path, settings=settings, status=int(status)))
+        else:
+            console.print(summary_table(summary))
+        say_incomplete(console, summary, store.path)
         if missing:
             say(console, missing)
-            return ExitStatus.INCOMPLETE
-        return int(outcome_status(summary))
+        return int(status)
 
 
 def _unrecorded(store: CampaignStore, settings: dict[str, Any]) -> str | None:
@@ -188,14 +205,16 @@ async def _until_terminated(coro_fn: Callable[[], Awaitable[int]]) -> int:
 
 
 def run_guarded(
-    coro_fn: Callable[[], Awaitable[int]], console: Console, on_stop: Callable[[str], None]
+    coro_fn: Callable[[], Awaitable[int]],
+    console: Console,
+    on_stop: Callable[[str], None],
+    *,
+    as_json: bool = False,
 ) -> int:
     """Run a command's coroutine to its exit status. Ctrl-C (130), SIGTERM (143), an outage longer than the
     budget (3), a disk that refuses to write (4) and a refusal of the service (5, e.g. an unknown user) stop
     it cleanly: ``on_stop(why)`` says how to go on."""
     import anyio
-
-    from xrt_prods_async.cli._progress import say_error
 
     try:
         return int(anyio.run(_until_terminated, coro_fn))
@@ -206,11 +225,28 @@ def run_guarded(
         on_stop("\nStopped.")
         return ExitStatus.TERMINATED  # 128 + SIGTERM
     except (XRTError, OSError) as exc:
-        say_error(console, exc)
-        status = status_for(exc)
+        # Raised by the client or the service while running: their advice is put in the command line's words.
+        from xrt_prods_async.cli._failure import one_line
+
+        status = fail(console, one_line(exc), status_for(exc), as_json=as_json, error=type(exc).__name__)
         if status in (ExitStatus.UNREACHABLE, ExitStatus.LOCAL_IO, ExitStatus.REFUSED):
             on_stop("Stopped.")
         return status
+
+
+def fail(
+    console: Console, problem: object, status: ExitStatus, *, as_json: bool = False, error: str | None = None
+) -> ExitStatus:
+    """Say ``error: <problem>`` (under ``--json`` also as a JSON object on stdout); return ``status``."""
+    from xrt_prods_async.cli._progress import say_error
+
+    say_error(console, problem)
+    if as_json:
+        from xrt_prods_async.cli._output import emit_json
+
+        kind = error or (type(problem).__name__ if isinstance(problem, BaseException) else "UsageError")
+        emit_json({"error": kind, "message": str(problem), "exit_status": int(status)})
+    return status
 
 
 def _resumable(console: Console, ledger: Path) -> Callable[[str], None]:
@@ -237,23 +273,8 @@ def _open_ledger(path: Path, console: Console, *, create: bool) -> CampaignStore
         return status_for(exc)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Start a campaign from a CSV or TOML file (or continue it, if its ledger exists)."""
-    from rich.console import Console
-
-    from xrt_prods_async.campaign import lock_ledger
-    from xrt_prods_async.campaign._collect import check_writable
-    from xrt_prods_async.campaign._sources import load_campaign_file
-    from xrt_prods_async.cli._progress import say, say_error
-    from xrt_prods_async.http import Politeness
-
-    console = Console()
-    source = Path(args.file)
-    try:
-        parsed = load_campaign_file(source)
-    except XRTError as exc:
-        say_error(console, exc)
-        return ExitStatus.USAGE
+def _run_settings(args: argparse.Namespace, source: Path, parsed: CampaignFile) -> dict[str, Any]:
+    """The settings of a run: the defaults, then the campaign file's, then the command line's."""
     settings: dict[str, Any] = {
         "max_active": 5,
         "poll_interval": 60.0,
@@ -272,19 +293,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings["output"] = str(Path(settings["output"]).expanduser().resolve())
     # How many sources the ledger must hold: if a disk refuses to record them all, no run claims otherwise.
     settings["file"], settings["sources"] = str(source.resolve()), len(parsed.items)
+    return settings
+
+
+def _refuse_start(
+    settings: dict[str, Any], parsed: CampaignFile, args: argparse.Namespace, console: Console
+) -> ExitStatus | None:
+    """Check everything a run needs before its ledger is made (a refused start leaves nothing behind):
+    the options, the service's address and poll interval, a user, and the output folder. Choices that
+    match no product of some sources are said, not refused."""
+    from xrt_prods_async.campaign._collect import check_writable
+    from xrt_prods_async.cli._campaign_says import no_user, unmatched_choices
+    from xrt_prods_async.http import Politeness
+
+    as_json = bool(args.json)
     try:
         options = _options(settings)
-        politeness = Politeness()  # checked before the ledger is made, so a refused start leaves nothing
+        politeness = Politeness()
         politeness.check_base_url(str(settings["base_url"]))
         politeness.check_poll_interval(options.poll_interval, str(settings["base_url"]))
     except XRTError as exc:
-        say_error(console, exc)
-        return ExitStatus.USAGE
+        return fail(console, exc, ExitStatus.USAGE, as_json=as_json)
+    missing_user = no_user(settings, campaign_file=True)
+    if missing_user:
+        return fail(console, missing_user, ExitStatus.USAGE, as_json=as_json)
     try:  # a folder that cannot be written is found before anything is recorded or sent
         check_writable(Path(settings["output"]), what="output folder")
     except LocalIOError as exc:
-        say_error(console, exc)
-        return ExitStatus.LOCAL_IO
+        return fail(console, exc, ExitStatus.LOCAL_IO, as_json=as_json)
+    given = {key for key in ("download", "retrieve") if getattr(args, key, None) is not None}
+    for note in unmatched_choices(parsed.items, settings, given):
+        from xrt_prods_async.cli._progress import say
+
+        say(console, note, wrap=True)
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start a campaign from a CSV or TOML file (or continue it, if its ledger exists)."""
+    from rich.console import Console
+
+    from xrt_prods_async.campaign import lock_ledger
+    from xrt_prods_async.campaign._sources import load_campaign_file
+    from xrt_prods_async.cli._progress import say
+
+    as_json = bool(args.json)
+    console = Console(stderr=as_json)  # under --json stdout holds only the JSON document
+    source = Path(args.file)
+    try:
+        parsed = load_campaign_file(source)
+    except XRTError as exc:
+        return fail(console, exc, ExitStatus.USAGE, as_json=as_json)
+    settings = _run_settings(args, source, parsed)
+    refused = _refuse_start(settings, parsed, args, console)
+    if refused is not None:
+        return refused
     ledger = Path(args.ledger) if args.ledger else ledger_for(source)
     store = _open_ledger(ledger, console, create=True)
     if isinstance(store, ExitStatus):
@@ -292,22 +355,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         lock = lock_ledger(ledger)
     except XRTError as exc:
-        say_error(console, exc)
-        return status_for(exc)
+        return fail(console, exc, status_for(exc), as_json=as_json)
     previous = store.get_meta(_SETTINGS)
     if previous is not None and _same_url(previous.get("base_url")) != _same_url(settings["base_url"]):
-        say_error(
+        return fail(
             console,
             f"{ledger} belongs to a campaign against {previous.get('base_url')}, not {settings['base_url']}; "
             "its jobs do not exist there. Use --ledger to start a separate campaign",
+            ExitStatus.USAGE,
+            as_json=as_json,
         )
-        return ExitStatus.USAGE
     with lock or _NO_LOCK:
         try:
             store.set_meta(_SETTINGS, settings)
         except LocalIOError as exc:
-            say_error(console, exc)
-            return ExitStatus.LOCAL_IO
+            return fail(console, exc, ExitStatus.LOCAL_IO, as_json=as_json)
         say(console, f"Campaign ledger: {ledger}  (resume with: xrt-prods-async campaign resume {ledger})")
         resumable = _resumable(console, ledger)
 
@@ -318,9 +380,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 say(console, missing)
 
         return run_guarded(
-            lambda: execute(store, settings, console=console, plain=args.plain, items=parsed.items),
+            lambda: execute(
+                store, settings, console=console, plain=args.plain, items=parsed.items, as_json=as_json
+            ),
             console,
             stopped,
+            as_json=as_json,
         )
 
 
@@ -334,6 +399,7 @@ _RUN_OPTIONS = (
     "user_id",
     "download",
     "outage_budget",
+    "track_progress",
 )
 
 
@@ -342,10 +408,9 @@ def _same_url(url: object) -> str:
 
 
 def _open_existing(
-    path_text: str, console: Console, *, lock: bool = False
+    path_text: str, console: Console, *, lock: bool = False, as_json: bool = False
 ) -> tuple[CampaignStore, dict[str, Any], IO[bytes] | None] | ExitStatus:
     from xrt_prods_async.campaign import lock_ledger
-    from xrt_prods_async.cli._progress import say_error
 
     ledger = ledger_for(Path(path_text))
     store = _open_ledger(ledger, console, create=False)
@@ -354,12 +419,15 @@ def _open_existing(
     try:
         held = lock_ledger(ledger) if lock else None
     except XRTError as exc:
-        say_error(console, exc)
-        return status_for(exc)
+        return fail(console, exc, status_for(exc), as_json=as_json)
     settings = store.get_meta(_SETTINGS)
     if settings is None:
-        say_error(console, f"{ledger} holds no campaign settings; start it with 'campaign run'")
-        return ExitStatus.USAGE
+        return fail(
+            console,
+            f"{ledger} holds no campaign settings; start it with 'campaign run'",
+            ExitStatus.USAGE,
+            as_json=as_json,
+        )
     return store, settings, held
 
 
@@ -376,27 +444,48 @@ def _remember(store: CampaignStore, settings: dict[str, Any], args: argparse.Nam
         store.set_meta(_SETTINGS, settings)
 
 
+def _empty(store: CampaignStore, settings: dict[str, Any]) -> str:
+    """What to say of a ledger with no source in it: nothing to resume; how to start it."""
+    file = settings.get("file")
+    start = (
+        f"start it with  xrt-prods-async campaign run {file} --ledger {store.path}"
+        if file
+        else "start it with 'campaign run'"
+    )
+    return f"{store.path} holds no sources: its campaign never started, so nothing can be resumed; {start}"
+
+
 def _continue(args: argparse.Namespace, *, cancel: bool) -> int:
     from rich.console import Console
 
-    from xrt_prods_async.cli._progress import say_error
+    from xrt_prods_async.cli._campaign_says import no_user
+    from xrt_prods_async.cli._progress import say
 
-    console = Console()
-    opened = _open_existing(args.ledger, console, lock=True)
+    as_json = bool(getattr(args, "json", False))
+    console = Console(stderr=as_json)
+    opened = _open_existing(args.ledger, console, lock=True, as_json=as_json)
     if isinstance(opened, ExitStatus):
         return opened
     store, settings, lock = opened
     with lock or _NO_LOCK:
+        if not sum(store.counts().values()):
+            if cancel:
+                say(console, f"{store.path} holds no sources: nothing to cancel.")
+                return ExitStatus.OK
+            return fail(console, _empty(store, settings), ExitStatus.USAGE, as_json=as_json)
         try:
             _remember(store, settings, args)
         except XRTError as exc:
-            say_error(console, exc)
-            return status_for(exc)
+            return fail(console, exc, status_for(exc), as_json=as_json)
+        missing_user = no_user(settings, campaign_file=False)
+        if missing_user:
+            return fail(console, missing_user, ExitStatus.USAGE, as_json=as_json)
         plain = True if cancel else args.plain
         return run_guarded(
-            lambda: execute(store, settings, console=console, plain=plain, cancel=cancel),
+            lambda: execute(store, settings, console=console, plain=plain, cancel=cancel, as_json=as_json),
             console,
             _resumable(console, store.path),
+            as_json=as_json,
         )
 
 
@@ -419,62 +508,87 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     Every source is listed up to ``STATUS_ROWS`` of them (or with ``--all``); a larger campaign gets the
     counts and the first sources not done, read a page at a time, so that it answers at once at any size.
-    """
+    While another process runs the campaign, the status is a snapshot of its ledger, and the hints say so
+    instead of suggesting a ``resume`` or ``cancel`` that the lock would refuse."""
     from itertools import islice
 
     from rich.console import Console
 
     from xrt_prods_async.campaign import EntryState
     from xrt_prods_async.campaign._events import CampaignSummary, outcome_of, summarise
+    from xrt_prods_async.cli._campaign_says import lock_holder, summary_json
+    from xrt_prods_async.cli._output import emit_json
     from xrt_prods_async.cli._progress import say, summary_table
 
-    console = Console()
-    opened = _open_existing(args.ledger, console)
+    as_json = bool(args.json)
+    console = Console(stderr=as_json)
+    opened = _open_existing(args.ledger, console, as_json=as_json)
     if isinstance(opened, ExitStatus):
         return opened
     store, settings, _ = opened
     counts = store.counts()
     total = sum(counts.values())
+    holder = lock_holder(store.path)
+    missing = _unrecorded(store, settings)
+    settled = counts[EntryState.DONE] + counts[EntryState.CANCELLED]
+    status = ExitStatus.INCOMPLETE if missing or settled < total else ExitStatus.OK
+    if as_json:
+        document = summary_json(summarise(store), ledger=store.path, settings=settings, status=int(status))
+        emit_json({**document, "running": holder})
     say(console, f"Campaign {store.path} against {settings.get('base_url')}, output {settings.get('output')}")
+    if not total:
+        say(console, _empty(store, settings))
+        return ExitStatus.USAGE
     listed = {state.value: n for state, n in counts.items()}
-    if getattr(args, "all", False) or total <= STATUS_ROWS:
+    if not as_json and (getattr(args, "all", False) or total <= STATUS_ROWS):
         console.print(summary_table(summarise(store)))
-    else:
+    elif not as_json:
         waiting = [s for s in EntryState if s is not EntryState.DONE]
         rows = [outcome_of(e) for e in islice(store.walk(*waiting), STATUS_ROWS)]
         console.print(summary_table(CampaignSummary(sources=rows, counts=listed, requests={}, elapsed=0.0)))
-        done = counts[EntryState.DONE]
-        more = total - done - len(rows)
+        more = total - counts[EntryState.DONE] - len(rows)
         rest = f", {more} more not done" if more else ""
         listing = f"the first {len(rows)} not done are listed (--all: every one)"
-        say(console, f"{total} sources, {done} done{rest}: {listing}")
-    incomplete = CampaignSummary(
-        sources=[outcome_of(e) for e in store.walk(EntryState.INCOMPLETE)],
-        counts=listed,
-        requests={},
-        elapsed=0.0,
+        say(console, f"{total} sources, {counts[EntryState.DONE]} done{rest}: {listing}")
+    incomplete = [outcome_of(e) for e in store.walk(EntryState.INCOMPLETE)]
+    say_incomplete(
+        console,
+        CampaignSummary(sources=incomplete, counts=listed, requests={}, elapsed=0.0),
+        store.path,
+        holder=holder,
     )
-    say_incomplete(console, incomplete, store.path)
     unfinished = sum(
         n for state, n in counts.items() if not state.terminal and state is not EntryState.INCOMPLETE
     )
-    if unfinished:
+    if holder is not None:
+        say(
+            console,
+            f"The campaign is running now ({holder} holds its ledger): this is a snapshot of its ledger. "
+            "Let it finish, or stop it (Ctrl-C where it runs) before resuming or cancelling it here.",
+            wrap=True,
+        )
+    elif unfinished:
         say(console, f"{unfinished} source(s) unfinished: xrt-prods-async campaign resume {store.path}")
-    if counts[EntryState.SUBMITTING]:
+    if counts[EntryState.SUBMITTING] and holder is None:
         n = counts[EntryState.SUBMITTING]
         say(console, f"{n} submission(s) of unknown outcome will be reconciled on resume.")
-    missing = _unrecorded(store, settings)
-    if missing:
+    if missing and holder is None:
         say(console, missing)
-        return ExitStatus.INCOMPLETE
-    settled = counts[EntryState.DONE] + counts[EntryState.CANCELLED]
-    return int(ExitStatus.OK if settled == total else ExitStatus.INCOMPLETE)
+    return int(status)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_user_option(parser)
     parser.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
     add_logging_options(parser)
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as one JSON document on stdout (progress and messages go to stderr)",
+    )
 
 
 def _outage_budget(parser: argparse.ArgumentParser) -> None:
@@ -530,8 +644,16 @@ def register(subparsers: Any) -> None:
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
+    run.add_argument(
+        "--track-progress",
+        dest="track_progress",
+        action="store_true",
+        default=None,
+        help="ask every active job's status each round, to show each product's step (more requests)",
+    )
     _outage_budget(run)
     _common(run)
+    _json_option(run)
     run.set_defaults(func=_with_logging(cmd_run))
 
     for name, func, text in (
@@ -549,6 +671,8 @@ def register(subparsers: Any) -> None:
             )
         else:
             _common(p)
+        if name != "cancel":
+            _json_option(p)
         p.set_defaults(func=_with_logging(func))
     add_report_command(sub)
 

@@ -83,8 +83,11 @@ async def run_demo(
     seed: int,
     plain: bool,
     console: Console,
+    as_json: bool = False,
+    track_progress: bool = False,
 ) -> int:
-    """Start the emulator, run the demo campaign against it, print the summary; returns the exit status."""
+    """Start the emulator, run the demo campaign against it, print the summary (``as_json``: one JSON document
+    on stdout); returns the exit status."""
     import anyio.to_thread
 
     from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, write_report
@@ -96,12 +99,15 @@ async def run_demo(
     ledger = output / "demo.campaign.sqlite"
     await anyio.to_thread.run_sync(_fresh_ledger, output, ledger)
     config = EmulatorConfig(time_scale=time_scale, seed=seed)
-    options = CampaignOptions(max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale)
+    options = CampaignOptions(
+        max_active=max_active, poll_interval=DEMO_POLL_SECONDS / time_scale, track_progress=track_progress
+    )
     async with running_emulator(config) as emu:
         say(
             console,
             f"Emulator at {emu.base_url} (1 s = {time_scale:g} simulated s); user {DEMO_USER_ID}; "
             f"{sources} sources, at most {max_active} active; output in {output}/",
+            wrap=True,
         )
         async with XRTClient(
             user_id=DEMO_USER_ID, base_url=emu.base_url, poll_interval=options.poll_interval
@@ -111,12 +117,15 @@ async def run_demo(
                 await campaign.add(demo_items(sources))
                 summary = await run_with_view(campaign, title="demo", plain=plain, console=console)
         metrics = emu.state.metrics_snapshot()
-    console.print(summary_table(summary))
+    if not as_json:
+        console.print(summary_table(summary))
     user = metrics["users"][DEMO_USER_ID.lower()]
-    console.print(
+    endpoints = ", ".join(f"{name} {count}" for name, count in user["requests"].items())
+    say(
+        console,
         f"The emulator saw at most {user['max_active_jobs']} active jobs for the demo user "
-        f"(cap {max_active}); "
-        f"requests by endpoint: {user['requests']}"
+        f"(cap {max_active}); requests by endpoint: {endpoints}",
+        wrap=True,
     )
     say_incomplete(console, summary, ledger)
     say(console, f"Files are in {output}/ ; the ledger is {ledger}")
@@ -124,7 +133,15 @@ async def run_demo(
         functools.partial(write_report, ledger, requests=summary.requests)
     )
     say(console, f"Report: {report.html}")
-    return int(outcome_status(summary))
+    status = int(outcome_status(summary))
+    if as_json:
+        from xrt_prods_async.cli._campaign_says import summary_json
+        from xrt_prods_async.cli._output import emit_json
+
+        settings = {"base_url": emu.base_url, "output": str(output)}
+        document = summary_json(summary, ledger=ledger, settings=settings, status=status)
+        emit_json({**document, "report": str(report.html), "emulator": user})
+    return status
 
 
 def _problems(args: argparse.Namespace) -> list[str]:
@@ -142,14 +159,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo campaign."""
     from rich.console import Console
 
-    from xrt_prods_async.cli._campaign import run_guarded
+    from xrt_prods_async.cli._campaign import fail, run_guarded
     from xrt_prods_async.cli._progress import say, say_error
 
-    console = Console()
+    console = Console(stderr=args.json)  # under --json stdout holds only the JSON document
     problems = _problems(args)
     if problems:
-        say_error(console, "; ".join(problems))
-        return ExitStatus.USAGE
+        return fail(console, "; ".join(problems), ExitStatus.USAGE, as_json=args.json)
     try:
         with logging_for(args):
             return run_guarded(
@@ -161,9 +177,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     plain=args.plain,
                     console=console,
+                    as_json=args.json,
+                    track_progress=args.track_progress,
                 ),
                 console,
                 lambda why: say(console, "\nDemo stopped."),
+                as_json=args.json,
             )
     except OSError as exc:  # the log file cannot be opened
         say_error(console, f"cannot write the log file {args.log_file}: {exc.strerror or exc}")
@@ -190,5 +209,16 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="emulator seed (default 1)")
     p.add_argument("--plain", action="store_true", help="print events line by line instead of a display")
+    p.add_argument(
+        "--track-progress",
+        dest="track_progress",
+        action="store_true",
+        help="ask every active job's status each round, to show each product's step (more requests)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as one JSON document on stdout (progress and messages go to stderr)",
+    )
     add_logging_options(p)
     p.set_defaults(func=cmd_demo)

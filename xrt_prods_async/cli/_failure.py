@@ -16,6 +16,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
         (r"pass overwrite=True", "use --overwrite"),
+        (r"pass XRTClient\(user_id='[^']*'\)", "give --user you@example.org"),
         (r"\(wait for the job first: Job\.wait\(\)\)", "(wait for it first: xrt-prods-async wait JOB)"),
         (r"wait for the job first \(Job\.wait\(\)\)", "wait for it first: xrt-prods-async wait JOB"),
         (r"look with list_old_jobs\(\)", "look with 'xrt-prods-async jobs'"),

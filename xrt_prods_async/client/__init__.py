@@ -8,7 +8,7 @@ from xrt_prods_async._lazy import lazy_names
 if TYPE_CHECKING:
     from ._api import JobRef, ProgressCallback, RebinRef, XRTClient
     from ._cancel import CANCEL_NAMES, CancelOutcome, CancelResult, ProductCancel
-    from ._download import archive_filename, verify_archive
+    from ._download import Downloads, archive_filename, verify_archive
     from ._env import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID
     from ._extract import extract
     from ._job import Job
@@ -42,6 +42,7 @@ __all__ = [
     "Binning",
     "CancelOutcome",
     "CancelResult",
+    "Downloads",
     "Job",
     "JobRef",
     "JobStatus",
@@ -71,7 +72,7 @@ if not TYPE_CHECKING:
         {
             "._api": ("JobRef", "ProgressCallback", "RebinRef", "XRTClient"),
             "._cancel": ("CANCEL_NAMES", "CancelOutcome", "CancelResult", "ProductCancel"),
-            "._download": ("archive_filename", "verify_archive"),
+            "._download": ("Downloads", "archive_filename", "verify_archive"),
             "._env": ("ENV_BASE_URL", "ENV_MAIN_API_URL", "ENV_USER_ID"),
             "._extract": ("extract",),
             "._job": ("Job",),

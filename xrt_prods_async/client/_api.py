@@ -7,7 +7,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import httpx
@@ -35,7 +35,13 @@ from xrt_prods_async.http._policy import (
 )
 from xrt_prods_async.http._session import DEFAULT_TIMEOUT, Session
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire._endpoints import DEFAULT_BASE_URL, Endpoint, LightCurveType, MainApiFunction
+from xrt_prods_async.wire._endpoints import (
+    ARCHIVE_FORMATS,
+    DEFAULT_BASE_URL,
+    Endpoint,
+    LightCurveType,
+    MainApiFunction,
+)
 from xrt_prods_async.wire._envelope import JOB_ID_KEY, USER_ID_KEY
 from xrt_prods_async.wire._mainapi import (
     OBJECT_ID_KEY,
@@ -59,10 +65,22 @@ from xrt_prods_async.wire._replies import (
 )
 
 from ._cancel import CancelResult, cancel_result_from_reply
-from ._download import archive_filename, check_format, fetch_archive
+from ._download import (
+    Downloads,
+    FileFetch,
+    archive_filename,
+    check_format,
+    fetch_file,
+    fetch_files,
+    make_folder,
+    target_exists,
+)
 from ._env import ENV_BASE_URL, ENV_MAIN_API_URL, ENV_USER_ID, REGISTER_URL
+from ._extract import extract as unpack_archive
 from ._listerr import translate_refusal
+from ._progress import wants_progress
 from ._results import LightCurveData, OldJob, Position, SourceList, SpectralFits, YesNoBoth, yes_no_both
+from ._spectral_files import spectral_file_plan
 from ._status import JobStatus, ProductStatus, job_status_from_reply
 
 __all__ = ["JobRef", "ProgressCallback", "RebinRef", "XRTClient"]
@@ -166,11 +184,21 @@ def _check_arguments(
 def _products(names: Iterable[Product | str] | Product | str) -> tuple[Product, ...]:
     try:
         products = Product.parse_many(names)
-    except ValueError as exc:
-        raise ValueError(f"products: {exc}") from None
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"products: {exc}") from None
     if not products:
-        raise ValueError("products: name at least one product (or pass None for all of the job's products)")
+        raise ConfigurationError(
+            "products: name at least one product (or pass None for all of the job's products)"
+        )
     return products
+
+
+def _need_handle(job: object, call: str) -> None:
+    """Downloads read the job's products URL, which a bare JobID does not carry."""
+    if not isinstance(job, Job):
+        raise ConfigurationError(
+            f"{call} needs a Job handle, got {job!r}: get one from submit(), or attach(job_id) for an old job"
+        )
 
 
 def _wanted(
@@ -264,7 +292,7 @@ class XRTClient:
         if isinstance(job, Job):
             return job.job_id
         if isinstance(job, bool) or not isinstance(job, int):
-            raise TypeError(f"job must be a Job or an integer JobID, got {job!r}")
+            raise ConfigurationError(f"job must be a Job or an integer JobID, got {job!r}")
         return job
 
     # --- submit and history -------------------------------------------------------------------------------
@@ -387,18 +415,40 @@ class XRTClient:
         poll_interval: float | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
         on_progress: ProgressCallback | None = None,
+        progress: bool | None = None,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
-        """
 
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
+        """
+        if wants_progress(progress):
+            from ._progress import wait_progress
+
+            interval = self.poll_interval if poll_interval is None else poll_interval
+            with wait_progress(job, interval) as view:
+                callbacks: list[ProgressCallback] = [view.update]
+                if on_progress is not None:
+                    callbacks.append(on_progress)
+                return await self._wait(job, poll_interval, timeout, callbacks)
+        return await self._wait(job, poll_interval, timeout, [] if on_progress is None else [on_progress])
+
+    async def _wait(
+        self,
+        job: JobRef,
+        poll_interval: float | None,
+        timeout: float | None,  # noqa: ASYNC109 - the documented API; the job outlives the timeout
+        callbacks: list[ProgressCallback],
+    ) -> JobStatus:
         async def poll() -> JobStatus:
             status = await self.status(job)
-            if on_progress is not None:
-                outcome = on_progress(status)
+            for callback in callbacks:
+                outcome = callback(status)
                 if inspect.isawaitable(outcome):
                     await outcome
             return status
@@ -543,87 +593,128 @@ class XRTClient:
         format: str = "tar.gz",
         stem: str = "",
         overwrite: bool = False,
-    ) -> dict[Product, Path]:
-        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; return their paths.
+        missing: Literal["error", "skip"] = "error",
+    ) -> Downloads:
+        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; their paths by product.
 
-        ``products`` defaults to all of the job's products; each must be finished (complete, or failed/
-        cancelled: their archives hold the logs), else ``ProductNotReadyError`` before anything is fetched.
-        Archives stream to a temporary file, are checked to open, then renamed; an existing file raises
-        ``DownloadError`` unless ``overwrite=True``. Up to ``max_concurrent_downloads`` run at once.
+        ``products`` defaults to all of the job's products. Each must have finished (complete, or failed/
+        cancelled: their archives hold the logs). With ``missing="error"`` (the default) one that has not
+        raises ``ProductNotReadyError`` before anything is fetched; with ``missing="skip"`` the finished
+        ones are fetched and the others left out, listed with their status in the result's ``skipped``.
+        Each archive streams to a temporary file, is checked as it arrives (whole, readable, the length
+        announced), then renamed; a try that fails (cut short, damaged, an HTML page, a connection failure,
+        a transient status) is repeated with a fresh request under the client's ``RetryPolicy``, then
+        ``DownloadFailedError``. An existing file raises ``DownloadError`` unless ``overwrite=True``; a disk
+        that refuses raises ``DownloadWriteError``. Up to ``max_concurrent_downloads`` run at once.
         """
         fmt = check_format(format)
+        if missing not in ("error", "skip"):
+            raise ConfigurationError(f"missing must be 'error' or 'skip', got {missing!r}")
+        _need_handle(job, "download")
         wanted = job.products if products is None else _products(products)
-        missing = [p for p in wanted if p not in job.products]
-        if missing:
+        foreign = [p for p in wanted if p not in job.products]
+        if foreign:
             raise ProductNotReadyError(
-                f"Job {job.job_id} has no {', '.join(p.label for p in missing)}; "
+                f"Job {job.job_id} has no {', '.join(p.label for p in foreign)}; "
                 f"it asked for: {', '.join(p.label for p in job.products)}"
             )
         targets = {p: Path(dest) / archive_filename(stem, p.stem, fmt) for p in wanted}
-        for target in targets.values():
-            if not overwrite and await anyio.Path(target).exists():
-                raise DownloadError(f"{target} already exists; pass overwrite=True to replace it")
-        await self._require_finished(job, wanted)
-        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
-        return await self._fetch_many(
-            {p: (job.archive_url(p, fmt), target) for p, target in targets.items()},
-            fmt=fmt,
-            overwrite=overwrite,
+        waiting = await self._unfinished(job, wanted)
+        if waiting and missing == "error":
+            raise ProductNotReadyError(
+                f"Job {job.job_id}: not finished yet, so not downloadable: "
+                + "; ".join(s.describe() for s in waiting.values())
+                + " (wait for the job first: Job.wait())"
+            )
+        plan = {
+            p: FileFetch(job.archive_url(p, fmt), target, f"the {p.label} archive", fmt)
+            for p, target in targets.items()
+            if p not in waiting
+        }
+        await self._refuse_existing(plan.values(), overwrite=overwrite)
+        if plan:
+            await make_folder(Path(dest))
+        paths = await fetch_files(
+            self._session, plan, overwrite=overwrite, limit=self.max_concurrent_downloads
         )
+        return Downloads(paths, skipped=waiting)
 
     async def download_all(
         self, job: Job, dest: str | Path, *, format: str = "tar.gz", stem: str = "", overwrite: bool = False
     ) -> Path:
-        """Download the single archive of every product (``{URL}/all.{format}``) once the job has finished."""
-        fmt = check_format(format)
-        target = Path(dest) / archive_filename(stem, "all", fmt)
-        if not overwrite and await anyio.Path(target).exists():
-            raise DownloadError(f"{target} already exists; pass overwrite=True to replace it")
-        await self._require_finished(job, job.products)
-        await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
-        return await fetch_archive(
-            self._session, job.archive_url("all", fmt), target, fmt=fmt, overwrite=overwrite
-        )
+        """Download the single archive of every product (``{URL}/all.{format}``) once the job has finished.
 
-    async def _require_finished(self, job: Job, products: tuple[Product, ...]) -> None:
-        unknown = [p for p in products if not ((seen := job.latest(p)) is not None and seen.finished)]
-        if not unknown:
-            return
-        status = await self.status(job, unknown)
-        waiting = [s for s in status if not s.finished]
+        Streamed, checked, atomic and retried like ``download``.
+        """
+        fmt = check_format(format)
+        _need_handle(job, "download_all")
+        fetch = FileFetch(
+            job.archive_url("all", fmt),
+            Path(dest) / archive_filename(stem, "all", fmt),
+            "the archive of every product",
+            fmt,
+        )
+        await self._refuse_existing([fetch], overwrite=overwrite)
+        waiting = await self._unfinished(job, job.products)
         if waiting:
             raise ProductNotReadyError(
                 f"Job {job.job_id}: not finished yet, so not downloadable: "
-                + "; ".join(s.describe() for s in waiting)
+                + "; ".join(s.describe() for s in waiting.values())
                 + " (wait for the job first: Job.wait())"
             )
+        await make_folder(Path(dest))
+        return await fetch_file(self._session, fetch, overwrite=overwrite)
 
-    async def _fetch_many(
-        self, plan: dict[Product, tuple[str, Path]], *, fmt: str, overwrite: bool
-    ) -> dict[Product, Path]:
-        limiter = anyio.CapacityLimiter(self.max_concurrent_downloads)
-        done: dict[Product, Path] = {}
-        errors: dict[Product, BaseException] = {}
+    async def download_spectral_files(
+        self,
+        job: JobRef,
+        dest: str | Path,
+        *,
+        images: bool = True,
+        data: bool = True,
+        extract: bool = False,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Save the files the spectral fits name into ``dest``; return the files saved, then those unpacked.
 
-        async def one(product: Product, url: str, target: Path) -> None:
-            async with limiter:
-                try:
-                    done[product] = await fetch_archive(
-                        self._session, url, target, fmt=fmt, overwrite=overwrite
-                    )
-                except (XRTError, OSError) as exc:
-                    errors[product] = exc
+        As swifttools' ``saveSpectralData`` does: each interval's data archive (``data``) and each fit's
+        plot (``images``), under the names the service gives them (``interval0.tar.gz``,
+        ``interval0pc_plot.gif``). The spectrum must be complete (the fits are asked for first). Each file
+        is streamed, checked as it arrives, renamed into place and retried like ``download``; an existing
+        file raises ``DownloadError`` before anything is fetched, unless ``overwrite=True``. ``extract=True``
+        then unpacks each data archive into ``dest`` (``extract()``: safe and all or nothing; files already
+        there under a member's name are replaced). No spectrum, no files: an empty list.
+        """
+        fits = await self.spectral_fits(job)
+        folder = Path(dest)
+        plan = spectral_file_plan(fits, folder, images=images, data=data)
+        await self._refuse_existing(plan, overwrite=overwrite)
+        if plan:
+            await make_folder(folder)
+        saved = await fetch_files(
+            self._session, dict(enumerate(plan)), overwrite=overwrite, limit=self.max_concurrent_downloads
+        )
+        unpacked: list[Path] = []
+        if extract:
+            for index, fetch in enumerate(plan):
+                if fetch.kind in ARCHIVE_FORMATS:
+                    unpacked += await anyio.to_thread.run_sync(unpack_archive, saved[index], folder)
+        return [*saved.values(), *unpacked]
 
-        async with anyio.create_task_group() as group:
-            for product, (url, target) in plan.items():
-                group.start_soon(one, product, url, target)
-        if errors:
-            first = next(iter(errors.values()))
-            if len(errors) == 1 and isinstance(first, DownloadError):
-                raise first
-            detail = "; ".join(f"{p.label}: {e}" for p, e in errors.items())
-            raise DownloadError(f"{len(errors)} of {len(plan)} downloads failed: {detail}") from first
-        return {p: done[p] for p in plan}
+    @staticmethod
+    async def _refuse_existing(plan: Iterable[FileFetch], *, overwrite: bool) -> None:
+        """Unless ``overwrite``, refuse (``DownloadError``) an existing target before anything is fetched."""
+        for fetch in plan:
+            if not overwrite and await target_exists(fetch.target):
+                raise DownloadError(f"{fetch.target} already exists; pass overwrite=True to replace it")
+
+    async def _unfinished(self, job: Job, products: tuple[Product, ...]) -> dict[Product, ProductStatus]:
+        """The products not finished yet, with their status (asked for only when none finished was seen)."""
+        unknown = [p for p in products if not ((seen := job.latest(p)) is not None and seen.finished)]
+        if not unknown:
+            return {}
+        status = await self.status(job, unknown)
+        return {s.product: s for s in status if not s.finished}
 
     # --- account ------------------------------------------------------------------------------------------
 

@@ -161,6 +161,7 @@ class Job:
     cancel = _OnThisJob(XRTClient.cancel)
     download = _OnThisJob(XRTClient.download)
     download_all = _OnThisJob(XRTClient.download_all)
+    download_spectral_files = _OnThisJob(XRTClient.download_spectral_files)
     standard_position = _OnThisJob(XRTClient.standard_position)
     enhanced_position = _OnThisJob(XRTClient.enhanced_position)
     astrometric_position = _OnThisJob(XRTClient.astrometric_position)

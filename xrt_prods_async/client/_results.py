@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from xrt_prods_async._errors import ConfigurationError, ProductNotReadyError
+from xrt_prods_async._errors import ConfigurationError, ProductNotReadyError, UnknownNameError
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._replies import (
     LightCurveDatasetReply,
@@ -68,7 +68,7 @@ def yes_no_both(name: str, value: YesNoBoth) -> str:
         return "no"
     if isinstance(value, str) and value.lower() in ("yes", "no", "both"):
         return value.lower()
-    raise ValueError(f"{name} must be True, False or 'both' (or 'yes'/'no'), got {value!r}")
+    raise ConfigurationError(f"{name} must be True, False or 'both' (or 'yes'/'no'), got {value!r}")
 
 
 def require_extra(module: str, extra: str, feature: str) -> Any:
@@ -325,7 +325,7 @@ class LightCurveDataset(LightCurveDatasetReply):
         for name in ("HR", UPPER_LIMIT_COLUMN, "Rate"):
             if name in self.columns:
                 return name
-        raise KeyError(f"dataset {self.name or '?'} has no Rate, UpperLimit or HR column")
+        raise UnknownNameError(f"dataset {self.name or '?'} has no Rate, UpperLimit or HR column")
 
     @property
     def nosys(self) -> bool:
@@ -421,7 +421,7 @@ class LightCurveData(Viewable, LightCurveReply):
         An exact name wins. Otherwise ``PC`` finds the ``PC`` curve this reply carries (``PC_incbad`` when the
         light curve was fetched with ``incbad=True``); ``nosys`` / ``incbad`` pick a variant, and among
         several the plainest one (fewest suffixes) is taken. A name with a suffix only matches that variant.
-        An unknown name raises ``KeyError`` listing the datasets there are.
+        An unknown name raises ``UnknownNameError`` (a ``KeyError``) listing the datasets there are.
         """
         exact = self.datasets.get(name)
         if exact is not None and _is_variant(exact, nosys, incbad):
@@ -433,7 +433,7 @@ class LightCurveData(Viewable, LightCurveReply):
                 for flag, value in (("nosys", nosys), ("incbad", incbad))
                 if value is not None
             )
-            raise KeyError(
+            raise UnknownNameError(
                 f"this light curve has no dataset {name!r}{variant}; "
                 f"it has: {', '.join(self.datasets) or 'none'}"
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,6 +61,47 @@ def progress_steps(progress: ProgressReply) -> Steps | None:
     return Steps(tuple(items))
 
 
+def join_names(names: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def states_sentence(states: Iterable[tuple[str, str]]) -> str:
+    """(product, state) pairs as a clause: ``light curve and spectrum complete, standard position running
+    (Extract events)``; products that stand alike are named together, in order, and ``every product
+    complete`` is said so when there are several."""
+    groups: dict[str, list[str]] = {}
+    for name, state in states:
+        groups.setdefault(state, []).append(name)
+    if len(groups) == 1:
+        ((state, names),) = groups.items()
+        if len(names) > 1 and state in ("complete", "queued", "running", "requested"):
+            return f"every product {state}"
+    return ", ".join(f"{join_names(names)} {state}" for state, names in groups.items())
+
+
+def current_step(progress: ProgressReply) -> str | None:
+    """The active step of ``progress`` in one line, or None (see :attr:`ProductStatus.step`)."""
+    if not progress.available:
+        return None
+    label: str | None = None
+    extra: str | None = None
+    steps = progress.steps
+    while True:
+        active = next((step for step in steps if step.active), None)
+        if active is None:
+            break
+        label = " ".join(plain(active.label).split()).rstrip(".") or label
+        extra = " ".join(plain(active.extra).split()) if active.extra else extra
+        steps = active.substeps
+    if label is None:
+        return None
+    return f"{label}: {extra}" if extra else label
+
+
 @dataclass(frozen=True, slots=True)
 class ProductStatus(Viewable):
     """The status of one product of a job.
@@ -112,6 +153,13 @@ class ProductStatus(Viewable):
         Views show it as a nested list instead (``progress_steps``).
         """
         return self.progress.render()
+
+    @property
+    def step(self) -> str | None:
+        """What the product is working on now, in one line (``Extract data: Working on observation 2 / 5``):
+        the deepest active step of its progress and the latest extra text on the way; None when no step
+        is active (or no progress came back). Progress displays show this, not the whole tree."""
+        return current_step(self.progress)
 
     @property
     def state(self) -> str:
@@ -209,6 +257,14 @@ class JobStatus(Viewable):
             "complete": self.complete,
             "products": {p.value: s.to_dict() for p, s in self.products.items()},
         }
+
+    def sentence(self) -> str:
+        """Where every product stands, in one line: ``light curve complete, spectrum running (Fit
+        spectrum)``."""
+        return states_sentence(
+            (s.product.label, s.state + (f" ({s.step})" if s.step and s.code is StatusCode.RUNNING else ""))
+            for s in self.products.values()
+        )
 
     def describe(self) -> str:
         """Several lines, one per product, for logs and notebooks."""

@@ -65,6 +65,9 @@ UncertainHandler = Callable[[TransportError], BaseException]
 #: Statuses worth another try: overload and gateway trouble, timeouts, rate limiting.
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
+#: How much of an error reply to a streamed GET is read, for the message (its HTML title).
+_ERROR_BODY = 64 * 1024
+
 #: httpx failures that happen before any byte of the request can have been sent.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -239,12 +242,12 @@ class Session:
 
     # --- retries ------------------------------------------------------------------------------------------
 
-    def _retrying(self, *, idempotent: bool) -> Any:
+    def _retrying(self, *, idempotent: bool, also_on: tuple[type[Exception], ...] = ()) -> Any:
         policy = self.retry
 
         def should_retry(exc: Exception) -> bool:
             if not isinstance(exc, _AttemptFailedError):
-                return False
+                return isinstance(exc, also_on)
             attempt = exc.attempt
             return attempt.transient and (idempotent or not attempt.sent)
 
@@ -381,26 +384,31 @@ class Session:
 
     # --- streamed GETs ------------------------------------------------------------------------------------
 
-    def retrying_get(self) -> Any:
+    def retrying_get(self, *, also_on: tuple[type[Exception], ...] = ()) -> Any:
         """A stamina ``retry_context`` for GETs (idempotent): iterate, and run one try inside each attempt.
 
         Inside an attempt, failures raised through ``stream()`` are classified (transient ones retried);
-        after the loop, ``unwrap_failure`` turns what escaped into the package's error.
+        after the loop, ``unwrap_failure`` turns what escaped into the package's error. ``also_on``: the
+        caller's own exceptions that are worth a fresh try too (a 200 reply whose body proved cut short or
+        damaged). Each try is a new request, under the same bounds (attempts, total time) and backoff.
         """
-        return self._retrying(idempotent=True)
+        return self._retrying(idempotent=True, also_on=also_on)
 
     @contextlib.asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
         """GET ``url`` as a stream; yields the 200 response with its body not yet read.
 
         Non-200 statuses and connection failures, including those while the caller reads the body inside
-        the ``async with``, raise an internal attempt failure that ``retrying_get`` understands.
+        the ``async with``, raise an internal attempt failure that ``retrying_get`` understands. Of an error
+        reply only the first ``_ERROR_BODY`` bytes are read (for its HTML title): it may be large. A URL the
+        politeness guard refuses, or a redirect it will not follow, raises ``UnsafeURLError`` as itself,
+        before anything is sent there.
         """
         try:
             async with self._client.stream("GET", url) as response:
                 if response.status_code != 200:
-                    await response.aread()
-                    raise _AttemptFailedError(_bad_status(response, url, response.text))
+                    body = await _read_at_most(response, _ERROR_BODY)
+                    raise _AttemptFailedError(_bad_status(response, url, body))
                 yield response
         except httpx.HTTPError as exc:
             raise _AttemptFailedError(_from_httpx(exc, url)) from exc
@@ -411,6 +419,19 @@ class Session:
         if isinstance(exc, _AttemptFailedError):
             return exc.attempt.error
         return exc
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> str:
+    """The start of a streamed reply's body, decoded; the rest is left unread (the connection then closes)."""
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        kept += chunk[: limit - len(kept)]
+        if len(kept) >= limit:
+            break
+    try:
+        return bytes(kept).decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return bytes(kept).decode("utf-8", errors="replace")
 
 
 def _redirect_refusal(request: httpx.Request, target: str) -> tuple[str, str] | None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from xrt_prods_async._errors import InvalidRequestError, Problem
+from xrt_prods_async._errors import InvalidRequestError, Problem, UnknownNameError
 from xrt_prods_async._products import Product
 
 from ._checks import Issue, Trigger, apply_triggers, check_types, report
@@ -482,7 +482,7 @@ class ParamModel(BaseModel):
         """The declared facts of one field (wire key, swifttools name, unit, server default...)."""
         facts = param_of(cls.model_fields[name])
         if facts is None:
-            raise KeyError(name)
+            raise UnknownNameError(f"{cls.__name__} has no parameter {name!r}")
         return facts
 
 

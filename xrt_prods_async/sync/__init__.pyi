@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -48,7 +48,7 @@ from xrt_prods_async import (
 from xrt_prods_async.campaign import CampaignStore
 from xrt_prods_async.campaign._clock import Clock
 from xrt_prods_async.campaign._events import EventHandler
-from xrt_prods_async.client import Binning, ProgressCallback, YesNoBoth
+from xrt_prods_async.client import Binning, Downloads, ProgressCallback, YesNoBoth
 
 class XRTClient:
     """An async client of the Swift-XRT product service (``async with XRTClient(...) as client:``).
@@ -142,13 +142,19 @@ class XRTClient:
         format: str = ...,
         stem: str = ...,
         overwrite: bool = ...,
-    ) -> dict[Product, Path]:
-        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; return their paths.
+        missing: Literal["error", "skip"] = ...,
+    ) -> Downloads:
+        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; their paths by product.
 
-        ``products`` defaults to all of the job's products; each must be finished (complete, or failed/
-        cancelled: their archives hold the logs), else ``ProductNotReadyError`` before anything is fetched.
-        Archives stream to a temporary file, are checked to open, then renamed; an existing file raises
-        ``DownloadError`` unless ``overwrite=True``. Up to ``max_concurrent_downloads`` run at once.
+        ``products`` defaults to all of the job's products. Each must have finished (complete, or failed/
+        cancelled: their archives hold the logs). With ``missing="error"`` (the default) one that has not
+        raises ``ProductNotReadyError`` before anything is fetched; with ``missing="skip"`` the finished
+        ones are fetched and the others left out, listed with their status in the result's ``skipped``.
+        Each archive streams to a temporary file, is checked as it arrives (whole, readable, the length
+        announced), then renamed; a try that fails (cut short, damaged, an HTML page, a connection failure,
+        a transient status) is repeated with a fresh request under the client's ``RetryPolicy``, then
+        ``DownloadFailedError``. An existing file raises ``DownloadError`` unless ``overwrite=True``; a disk
+        that refuses raises ``DownloadWriteError``. Up to ``max_concurrent_downloads`` run at once.
 
         Blocking: runs ``xrt_prods_async.XRTClient.download`` on the client's event-loop thread and
         returns its result.
@@ -158,8 +164,33 @@ class XRTClient:
     ) -> Path:
         """Download the single archive of every product (``{URL}/all.{format}``) once the job has finished.
 
+        Streamed, checked, atomic and retried like ``download``.
+
         Blocking: runs ``xrt_prods_async.XRTClient.download_all`` on the client's event-loop thread and
         returns its result.
+        """
+    def download_spectral_files(
+        self,
+        job: JobRef,
+        dest: str | Path,
+        *,
+        images: bool = ...,
+        data: bool = ...,
+        extract: bool = ...,
+        overwrite: bool = ...,
+    ) -> list[Path]:
+        """Save the files the spectral fits name into ``dest``; return the files saved, then those unpacked.
+
+        As swifttools' ``saveSpectralData`` does: each interval's data archive (``data``) and each fit's
+        plot (``images``), under the names the service gives them (``interval0.tar.gz``,
+        ``interval0pc_plot.gif``). The spectrum must be complete (the fits are asked for first). Each file
+        is streamed, checked as it arrives, renamed into place and retried like ``download``; an existing
+        file raises ``DownloadError`` before anything is fetched, unless ``overwrite=True``. ``extract=True``
+        then unpacks each data archive into ``dest`` (``extract()``: safe and all or nothing; files already
+        there under a member's name are replaced). No spectrum, no files: an empty list.
+
+        Blocking: runs ``xrt_prods_async.XRTClient.download_spectral_files`` on the client's event-loop
+        thread and returns its result.
         """
     def enhanced_position(self, job: JobRef) -> Position:
         """The enhanced (UVOT-astrometry corrected) position; ``found=False`` if none was made.
@@ -266,12 +297,17 @@ class XRTClient:
         poll_interval: float | None = ...,
         timeout: float | None = ...,
         on_progress: ProgressCallback | None = ...,
+        progress: bool | None = ...,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
+
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
 
         Blocking: runs ``xrt_prods_async.XRTClient.wait`` on the client's event-loop thread and returns
         its result.
@@ -348,13 +384,19 @@ class Job:
         format: str = ...,
         stem: str = ...,
         overwrite: bool = ...,
-    ) -> dict[Product, Path]:
-        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; return their paths.
+        missing: Literal["error", "skip"] = ...,
+    ) -> Downloads:
+        """Download product archives into ``dest`` as ``{stem}{what}.{format}``; their paths by product.
 
-        ``products`` defaults to all of the job's products; each must be finished (complete, or failed/
-        cancelled: their archives hold the logs), else ``ProductNotReadyError`` before anything is fetched.
-        Archives stream to a temporary file, are checked to open, then renamed; an existing file raises
-        ``DownloadError`` unless ``overwrite=True``. Up to ``max_concurrent_downloads`` run at once.
+        ``products`` defaults to all of the job's products. Each must have finished (complete, or failed/
+        cancelled: their archives hold the logs). With ``missing="error"`` (the default) one that has not
+        raises ``ProductNotReadyError`` before anything is fetched; with ``missing="skip"`` the finished
+        ones are fetched and the others left out, listed with their status in the result's ``skipped``.
+        Each archive streams to a temporary file, is checked as it arrives (whole, readable, the length
+        announced), then renamed; a try that fails (cut short, damaged, an HTML page, a connection failure,
+        a transient status) is repeated with a fresh request under the client's ``RetryPolicy``, then
+        ``DownloadFailedError``. An existing file raises ``DownloadError`` unless ``overwrite=True``; a disk
+        that refuses raises ``DownloadWriteError``. Up to ``max_concurrent_downloads`` run at once.
 
         Blocking: runs ``xrt_prods_async.XRTClient.download`` on the client's event-loop thread and
         returns its result.
@@ -364,8 +406,32 @@ class Job:
     ) -> Path:
         """Download the single archive of every product (``{URL}/all.{format}``) once the job has finished.
 
+        Streamed, checked, atomic and retried like ``download``.
+
         Blocking: runs ``xrt_prods_async.XRTClient.download_all`` on the client's event-loop thread and
         returns its result.
+        """
+    def download_spectral_files(
+        self,
+        dest: str | Path,
+        *,
+        images: bool = ...,
+        data: bool = ...,
+        extract: bool = ...,
+        overwrite: bool = ...,
+    ) -> list[Path]:
+        """Save the files the spectral fits name into ``dest``; return the files saved, then those unpacked.
+
+        As swifttools' ``saveSpectralData`` does: each interval's data archive (``data``) and each fit's
+        plot (``images``), under the names the service gives them (``interval0.tar.gz``,
+        ``interval0pc_plot.gif``). The spectrum must be complete (the fits are asked for first). Each file
+        is streamed, checked as it arrives, renamed into place and retried like ``download``; an existing
+        file raises ``DownloadError`` before anything is fetched, unless ``overwrite=True``. ``extract=True``
+        then unpacks each data archive into ``dest`` (``extract()``: safe and all or nothing; files already
+        there under a member's name are replaced). No spectrum, no files: an empty list.
+
+        Blocking: runs ``xrt_prods_async.XRTClient.download_spectral_files`` on the client's event-loop
+        thread and returns its result.
         """
     def enhanced_position(self) -> Position:
         """The enhanced (UVOT-astrometry corrected) position; ``found=False`` if none was made.
@@ -432,12 +498,17 @@ class Job:
         poll_interval: float | None = ...,
         timeout: float | None = ...,
         on_progress: ProgressCallback | None = ...,
+        progress: bool | None = ...,
     ) -> JobStatus:
         """Poll the job's status until every product has finished; return the final ``JobStatus``.
 
         Finished means complete (4), failed (negative) or not part of the job; 5 (astrometric position
         waiting) is not finished. ``on_progress`` (a function or coroutine function) gets every status.
         ``timeout`` (seconds, None = no limit) raises ``JobTimeoutError``; the job keeps running.
+
+        ``progress=True`` shows each product's state and current step while waiting, redrawn in place on a
+        terminal or in a notebook (with ipywidgets), a line per change elsewhere; ``None`` (the default)
+        shows it only in IPython or Jupyter, never in a plain script; ``False`` never. It adds no request.
 
         Blocking: runs ``xrt_prods_async.XRTClient.wait`` on the client's event-loop thread and returns
         its result.
@@ -543,7 +614,9 @@ class Campaign:
         its result.
         """
     def cancel(self) -> int:
-        """Cancel every server job of the campaign and every pending request; returns jobs cancelled.
+        """Cancel every server job of the campaign and every pending request; returns how many jobs the
+        service cancelled (a job that had already finished is not counted: each ``cancelled`` event says
+        what the service answered for its job).
 
         Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
         cancelled too rather than left running.
@@ -551,8 +624,12 @@ class Campaign:
         Blocking: runs ``xrt_prods_async.Campaign.cancel`` on the client's event-loop thread and returns
         its result.
         """
-    def run(self) -> CampaignSummary:
+    def run(self, *, progress: bool | None = ...) -> CampaignSummary:
         """Run (or resume) the campaign until every entry is done, incomplete, failed or cancelled.
+
+        ``progress=True`` shows it while it runs (:func:`~xrt_prods_async.campaign.show_progress`: live on a
+        terminal or in a notebook, a sentence per event elsewhere); ``None`` (the default) shows it only in
+        IPython or Jupyter, never in a plain script; ``False`` never. Showing adds no request.
 
         Entries left incomplete by an earlier run are collected again: exactly what is missing is fetched.
         Raises :class:`~xrt_prods_async._errors.LocalIOError` (:class:`~xrt_prods_async._errors.LedgerError`

@@ -43,7 +43,13 @@ PUBLIC = (
 )
 
 #: Standard names the specs' attribute types use, with their modules.
-STANDARD = {"Any": "typing", "Counter": "collections", "Path": "pathlib", "datetime": "datetime"}
+STANDARD = {
+    "Any": "typing",
+    "Counter": "collections",
+    "Literal": "typing",
+    "Path": "pathlib",
+    "datetime": "datetime",
+}
 
 #: What each twin states itself (its ``__init__`` aside), as stub lines.
 OWN: dict[str, tuple[str, ...]] = {
