@@ -101,6 +101,8 @@ class Variant:
     client: str = "ours"
     #: Download every product's archive of each finished job (and retrieve nothing).
     download: bool = False
+    #: Ours with paced rounds (no fixed round interval) and this request budget per job.
+    budget: float | None = None
 
 
 @dataclass
@@ -244,7 +246,8 @@ async def run_campaign(
     options = CampaignOptions(
         max_active=args.cap,
         poll_interval=args.poll / scale,
-        round_interval=variant.round_interval / scale,
+        round_interval=None if variant.budget is not None else variant.round_interval / scale,
+        request_budget=variant.budget if variant.budget is not None else 5.0,
         track_progress=variant.naive,
         **collect,
     )
@@ -518,7 +521,8 @@ def _sizes(text: str) -> list[int]:
 
 def variants_for(args: argparse.Namespace) -> list[Variant]:
     """The runs of one N: ours per round interval, then the baselines."""
-    variants = [Variant(f"count {r:g}", r) for r in args.rounds]
+    variants = [Variant(f"paced {b:g}", args.poll, budget=b) for b in args.budgets]
+    variants += [Variant(f"count {r:g}", r) for r in args.rounds]
     if not args.no_archives and args.rounds:
         variants.append(Variant(f"count {args.rounds[0]:g} +archives", args.rounds[0], download=True))
     if args.naive:
@@ -573,6 +577,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rounds", type=_rounds, default=[60.0, 20.0], help="our round intervals, simulated s (60,20)"
+    )
+    parser.add_argument(
+        "--budgets",
+        type=_rounds,
+        default=[5.0],
+        help="request budgets per job of our paced rounds, one run each (default 5, the default)",
     )
     parser.add_argument("--naive", action="store_true", help="also run ours polling every job every round")
     parser.add_argument("--no-reference", action="store_true", help="skip swifttools' documented recipe")
