@@ -1,10 +1,13 @@
-"""The ledger from the event loop: writes awaited in a worker thread one at a time, reads inline."""
+"""The ledger from the event loop: writes awaited in a worker thread one at a time, reads inline, and
+the writes that enable no request held and committed together while a run is grouped."""
 
 from __future__ import annotations
 
 import inspect
+import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -28,6 +31,10 @@ READS = {
 }
 
 
+#: The store's own controls: the ledger has its own (``grouped``, ``flush``), and closing is the owner's.
+CONTROLS = {"close", "holding", "commit"}
+
+
 def new(label: str) -> NewEntry:
     return NewEntry(label, {"name": label, "dopsf": 1}, "f1", label, ("psf",))
 
@@ -38,7 +45,7 @@ def test_every_store_method_is_on_the_ledger_reads_plain_writes_awaited(tmp_path
         names = {
             name
             for name, _ in inspect.getmembers(CampaignStore, inspect.isfunction)
-            if not name.startswith("_") and name != "close"
+            if not name.startswith("_") and name not in CONTROLS
         }
         assert names > READS
         for name in names:
@@ -81,3 +88,74 @@ async def test_writes_run_in_a_worker_thread_one_at_a_time_and_reads_on_the_loop
         assert len(threads) == 3
         assert loop_thread not in threads
         assert all(e.state is EntryState.FAILED for e in ledger.entries())
+
+
+def _on_disk(path: Path) -> dict[str, str]:
+    """Each entry's state as another connection reads it: what a crash would leave."""
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT label, state FROM entries ORDER BY id").fetchall())
+
+
+async def test_grouped_holds_writes_that_enable_no_request_inline_and_commits_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a"), new("b")])
+        ledger = AsyncLedger(store)
+        a, b = (e.id for e in ledger.entries())
+        await ledger.mark_submitting(a)
+        hops: list[object] = []
+        real_hop = anyio.to_thread.run_sync
+
+        async def counted_hop(func: Any, *args: Any, **kwargs: Any) -> Any:
+            hops.append(func)
+            return await real_hop(func, *args, **kwargs)
+
+        monkeypatch.setattr(anyio.to_thread, "run_sync", counted_hop)
+        async with ledger.grouped():
+            await ledger.mark_submitted(a, 7, "u")
+            await ledger.set_codes(a, {"psf": 2})
+            assert hops == []  # no thread, no commit...
+            assert ledger.get(a).codes == {"psf": 2}  # ... yet read back at once
+            assert _on_disk(path) == {"a": "submitting", "b": "pending"}
+            await ledger.flush()
+            assert len(hops) == 1
+            assert _on_disk(path)["a"] == "active"
+            await ledger.flush()  # nothing held: no hop
+            assert len(hops) == 1
+            await ledger.mark_finished(a, {"psf": 1})
+            await ledger.mark_submitting(b)  # must be durable before its request: in a thread, with a's
+            assert len(hops) == 2
+            assert _on_disk(path) == {"a": "collecting", "b": "submitting"}
+            await ledger.mark_done(a)
+        assert _on_disk(path)["a"] == "done"  # committed on the way out
+        assert not store.hold
+        await ledger.mark_submitted(b, 8, "v")  # not grouped: committed at once, in a thread
+        assert _on_disk(path)["b"] == "active"
+
+
+async def test_grouped_writes_land_when_the_run_fails_or_is_cancelled(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a"), new("b")])
+        ledger = AsyncLedger(store)
+        a, b = (e.id for e in ledger.entries())
+        await ledger.mark_submitting(a)
+        await ledger.mark_submitting(b)
+
+        async def failing_run() -> None:
+            async with ledger.grouped():
+                await ledger.mark_submitted(a, 7, "u")
+                raise LookupError("the run failed")
+
+        with pytest.raises(LookupError):
+            await failing_run()
+        assert _on_disk(path)["a"] == "active"
+        with anyio.CancelScope() as scope:
+            async with ledger.grouped():
+                await ledger.mark_submitted(b, 8, "v")
+                scope.cancel()
+                await anyio.sleep(1)  # cancelled here; the held write still lands
+        assert scope.cancelled_caught
+        assert _on_disk(path)["b"] == "active"

@@ -194,3 +194,90 @@ def test_a_ledger_in_a_read_only_folder_is_a_ledger_error(tmp_path: Path) -> Non
             CampaignStore.open(folder / "c.sqlite")
     finally:
         folder.chmod(0o755)
+
+
+def _states_on_disk(path: Path) -> dict[str, str]:
+    """The entries' states as another connection (another process, a crash's survivor) reads them."""
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT label, state FROM entries ORDER BY id").fetchall())
+
+
+def test_held_writes_are_read_at_once_and_committed_with_the_next_write_that_must_be(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a"), new("b")])
+        a, b = store.entries()
+        store.mark_submitting(a.id)
+        with store.holding():
+            store.mark_submitted(a.id, 7, "u")
+            store.set_codes(a.id, {"lc": 2})
+            assert store.get(a.id).state is EntryState.ACTIVE  # this store reads its held writes...
+            assert store.pending
+            assert _states_on_disk(path) == {"a": "submitting", "b": "pending"}  # ... the disk has not them
+            store.mark_submitting(b.id)  # must be durable before its request: commits what is held too
+            assert not store.pending
+            assert _states_on_disk(path) == {"a": "active", "b": "submitting"}
+            store.mark_finished(a.id, {"lc": 1})
+        # Leaving the block commits.
+        assert _states_on_disk(path)["a"] == "collecting"
+        assert not store.pending
+
+
+def test_a_failing_write_leaves_the_held_ones_held(store: CampaignStore) -> None:
+    store.add_entries([new("a"), new("b")])
+    a, b = store.entries()
+    store.mark_submitting(a.id)
+    with store.holding():
+        store.mark_submitted(a.id, 7, "u")
+        with pytest.raises(RuntimeError, match="is pending, expected one of collecting"):
+            store.mark_done(b.id)  # b is pending: refused, rolled back alone
+        assert store.get(a.id).state is EntryState.ACTIVE
+        store.commit()
+    assert _states_on_disk(store.path) == {"a": "active", "b": "pending"}
+
+
+def test_a_crash_loses_only_held_writes_and_never_one_without_those_before(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    store = CampaignStore.open(path)
+    store.add_entries([new("a")])
+    (a,) = store.entries()
+    store.mark_submitting(a.id)
+    store.hold = True
+    store.mark_submitted(a.id, 7, "u")
+    store.mark_finished(a.id, {"lc": 1})
+    store.record_artifact(a.id, "archive:lc", ok=True, path="x")
+    store._db.close()  # the process dies: no commit
+    with CampaignStore.open(path, create=False) as reopened:
+        entry = reopened.get(a.id)
+        assert entry.state is EntryState.SUBMITTING  # to be reconciled, as after any lost reply
+        assert entry.artifacts == {}
+
+
+def test_close_commits_held_writes(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    store = CampaignStore.open(path)
+    store.add_entries([new("a")])
+    (a,) = store.entries()
+    store.mark_submitting(a.id)
+    store.hold = True
+    store.mark_submitted(a.id, 7, "u")
+    store.close()
+    assert _states_on_disk(path) == {"a": "active"}
+
+
+def test_holding_commits_when_an_exception_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CampaignStore.open(path) as store:
+        store.add_entries([new("a")])
+        (a,) = store.entries()
+        store.mark_submitting(a.id)
+
+        def interrupted() -> None:
+            with store.holding():
+                store.mark_submitted(a.id, 7, "u")
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            interrupted()
+        assert not store.hold
+        assert _states_on_disk(path) == {"a": "active"}

@@ -513,7 +513,8 @@ class Campaign:
         limiter = anyio.CapacityLimiter(self.options.max_concurrent_collections)
         self._resume_state()
         try:
-            async with anyio.create_task_group() as collectors:
+            # Writes that enable no request are committed a round (or a collection) at a time: _ledger.py.
+            async with self._ledger.grouped(), anyio.create_task_group() as collectors:
                 for entry in self._ledger.entries(EntryState.COLLECTING):
                     collectors.start_soon(self._collect, entry, None, limiter)
                 for entry in self._ledger.entries(EntryState.INCOMPLETE):
@@ -550,6 +551,7 @@ class Campaign:
         next_count = self.clock.monotonic()
         while self._work_left():
             await self._until_next_round(min(next_count, self._next_probe()))
+            await self._ledger.flush()
             drop, counted, first, counting = 0, set[int](), False, self.clock.monotonic() >= next_count
             if counting:
                 if self._pacer is None:
@@ -1073,6 +1075,7 @@ class Campaign:
             fresh = self._ledger.get(entry.id)
             if not troubles:
                 await self._ledger.mark_done(entry.id)
+                await self._ledger.flush()
                 await self._emit(EventKind.DONE, fresh, state=EntryState.DONE)
                 return
             kinds = set(troubles.values())

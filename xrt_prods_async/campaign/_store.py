@@ -8,6 +8,13 @@ an entry with a job id is never submitted again.
 
 A write the disk refuses (full, read-only, I/O error) is rolled back and raised as
 :class:`~xrt_prods_async._errors.LedgerError`: the ledger keeps every step committed before it.
+
+Writes that enable no request (a job's latest codes, its finish, an item collected, an entry done; see
+:data:`HOLDABLE`) may be *held* while :meth:`CampaignStore.holding` is on: applied at once (this store's
+reads see them) in one open transaction, made durable by the next commit (any other write, :meth:`commit`,
+:meth:`close`), a commit per round instead of one per write. A crash loses only held writes, newest
+first, never one without those before it, and each lost one is redone by a resume (the job is polled or
+collected again): an entry is never further along on disk than what was committed before its next request.
 """
 
 from __future__ import annotations
@@ -64,6 +71,10 @@ CREATE TABLE IF NOT EXISTS artifacts (
 
 
 _TABLES = frozenset({"meta", "entries", "artifacts"})
+
+#: The writes :meth:`CampaignStore.holding` may hold: none of them enables a request, so a crash that loses
+#: them costs a resume a repeated poll or collection, never a lost or duplicated job.
+HOLDABLE = frozenset({"mark_submitted", "set_codes", "mark_finished", "mark_done", "record_artifact"})
 
 
 class EntryState(enum.StrEnum):
@@ -171,7 +182,8 @@ def _from_iso(text: str | None) -> datetime | None:
 
 
 class CampaignStore:
-    """A campaign's ledger in one SQLite file. Thread-safe; every method commits before returning.
+    """A campaign's ledger in one SQLite file. Thread-safe; every method commits before returning, but
+    the holdable writes inside :meth:`holding` (see the module docstring).
 
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     """
@@ -182,6 +194,8 @@ class CampaignStore:
         self.path = path
         #: Whether :meth:`close` was called.
         self.closed = False
+        #: Whether holdable writes are held (see the module docstring and :meth:`holding`).
+        self.hold = False
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> CampaignStore:
@@ -243,10 +257,61 @@ class CampaignStore:
         )
 
     def close(self) -> None:
-        """Close the file; the ledger stays consistent whether or not this is called."""
+        """Commit any held writes and close the file; the ledger stays consistent whether or not this is
+        called (held writes are then lost, as in a crash)."""
         with self._lock:
-            self._db.close()
-            self.closed = True
+            try:
+                self.commit()
+            finally:
+                self.hold = False
+                self._db.close()
+                self.closed = True
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold the holdable writes made inside (module docstring); they are committed on the way out,
+        whether or not an exception leaves the block (a failing commit is then dropped: the exception says
+        more, and the ledger is as after a crash)."""
+        with self._lock:
+            self.hold = True
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                self.hold = False
+                with contextlib.suppress(LedgerError, sqlite3.Error):
+                    self.commit()
+            raise
+        with self._lock:
+            self.hold = False
+            self.commit()
+
+    @property
+    def pending(self) -> bool:
+        """Whether some held write is not yet committed."""
+        return self._db.in_transaction
+
+    def commit(self) -> None:
+        """Make every held write durable (nothing to do when none is held)."""
+        with self._lock:
+            if self.closed or not self._db.in_transaction:
+                return
+            try:
+                self._finish("COMMIT")
+            except sqlite3.Error as exc:
+                if _refused_by_disk(exc):
+                    raise self._ledger_error(self.path, "write to", exc) from exc
+                raise
+
+    def _finish(self, statement: str) -> None:
+        """COMMIT (or ROLLBACK) the open transaction; a failed COMMIT is rolled back (it may already be)."""
+        try:
+            self._db.execute(statement)
+        except BaseException:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> CampaignStore:
         return self
@@ -255,21 +320,31 @@ class CampaignStore:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed whole, or rolled back whole (then a refusing disk is raised as
-        :class:`LedgerError`)."""
+    def _transaction(self, *, holdable: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write: applied whole, or rolled back whole (then a refusing disk is raised as
+        :class:`LedgerError`); committed at once, with the held writes before it, unless it is
+        ``holdable`` and :attr:`hold` is on. A write that fails leaves the held writes before it held."""
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                held = self._db.in_transaction
+                if not held:
+                    self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("SAVEPOINT step")
                 try:
                     yield self._db
-                    self._db.execute("COMMIT")
+                    self._db.execute("RELEASE step")
                 except BaseException:
-                    # A failed COMMIT may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
                     if self._db.in_transaction:
                         with contextlib.suppress(sqlite3.Error):
-                            self._db.execute("ROLLBACK")
+                            self._db.execute("ROLLBACK TO step")
+                            self._db.execute("RELEASE step")
+                        if not held:
+                            with contextlib.suppress(sqlite3.Error):
+                                self._db.execute("ROLLBACK")
                     raise
+                if not (holdable and self.hold):
+                    # A failed COMMIT may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
+                    self._finish("COMMIT")
             except sqlite3.Error as exc:
                 if _refused_by_disk(exc):
                     raise self._ledger_error(self.path, "write to", exc) from exc
@@ -444,12 +519,14 @@ class CampaignStore:
             rows = self._db.execute("SELECT job_id FROM entries WHERE job_id IS NOT NULL").fetchall()
         return {r[0] for r in rows}
 
-    def _update(self, entry_id: int, expect: Iterable[EntryState], **values: Any) -> None:
+    def _update(
+        self, entry_id: int, expect: Iterable[EntryState], *, holdable: bool = False, **values: Any
+    ) -> None:
         values["updated_at"] = _iso(utcnow())
         expected = [s.value for s in expect]
         assignments = ", ".join(f"{k} = ?" for k in values)
         marks = ",".join("?" * len(expected))
-        with self._transaction() as db:
+        with self._transaction(holdable=holdable) as db:
             cur = db.execute(
                 f"UPDATE entries SET {assignments} WHERE id = ? AND state IN ({marks})",
                 [*values.values(), entry_id, *expected],
@@ -479,6 +556,7 @@ class CampaignStore:
         self._update(
             entry_id,
             [EntryState.SUBMITTING],
+            holdable=True,
             state=EntryState.ACTIVE.value,
             job_id=int(job_id),
             job_url=url,
@@ -502,13 +580,16 @@ class CampaignStore:
 
     def set_codes(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
         """Record the latest per-product status codes of an active entry."""
-        self._update(entry_id, [EntryState.ACTIVE], codes=json.dumps(dict(codes), sort_keys=True))
+        self._update(
+            entry_id, [EntryState.ACTIVE], holdable=True, codes=json.dumps(dict(codes), sort_keys=True)
+        )
 
     def mark_finished(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
         """Every product finished on the server: collection may start."""
         self._update(
             entry_id,
             [EntryState.ACTIVE],
+            holdable=True,
             state=EntryState.COLLECTING.value,
             codes=json.dumps(dict(codes), sort_keys=True),
             finished_at=_iso(utcnow()),
@@ -516,7 +597,9 @@ class CampaignStore:
 
     def mark_done(self, entry_id: int) -> None:
         """Everything asked for is on disk and verified (or was never made by the server)."""
-        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.DONE.value, error=None)
+        self._update(
+            entry_id, [EntryState.COLLECTING], holdable=True, state=EntryState.DONE.value, error=None
+        )
 
     def mark_incomplete(self, entry_id: int, error: str) -> None:
         """Collection ended with items missing (each recorded as an artifact that is not ok, with why)."""
@@ -540,7 +623,7 @@ class CampaignStore:
         self, entry_id: int, kind: str, *, ok: bool, path: str | None = None, detail: Any = None
     ) -> None:
         """Record one collected item (a downloaded archive or a data set), replacing an earlier attempt."""
-        with self._transaction() as db:
+        with self._transaction(holdable=True) as db:
             db.execute(
                 "INSERT INTO artifacts(entry_id, kind, ok, path, detail) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(entry_id, kind) DO UPDATE SET ok = excluded.ok, path = excluded.path, "

@@ -108,7 +108,7 @@ def decode_job_pars(job_pars: Mapping[str, Any]) -> JobRequest:
     return JobRequest.from_job_pars(job_pars)
 
 
-def _try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
+def try_decode(job_pars: Mapping[str, Any]) -> JobRequest | None:
     """The request a job's echo describes, or None when it cannot be read: the job exists whatever its echo
     says, so its handle must not fail on it (``Job.job_pars`` keeps the echo raw). Decoding raises only
     InvalidRequestError (tests/params/test_hardening.py); the rest is caught too, as a job handle must
@@ -338,15 +338,14 @@ class XRTClient:
         except ProtocolError as exc:
             # OK = 1 without a usable JobID/URL: the job most likely exists but we cannot name it.
             raise uncertain(exc) from exc
-        decoded = _try_decode(reply.job_pars) if reply.job_pars else None
         products = products_from_job_pars(reply.job_pars) or Product.with_implied(request.products)
-        return Job(
+        return Job._from_echo(
             self,
             job_id=reply.job_id,
             url=reply.url,
             products=products,
-            request=decoded if decoded is not None else request,
             job_pars=reply.job_pars,
+            fallback=request,
             submitted_at=self._clock(),
         )
 
@@ -377,18 +376,12 @@ class XRTClient:
                 "located (product URLs must not be guessed from JobIDs)",
                 url=self._session.url_for(Endpoint.OLD_PRODUCT),
             )
-        request = _try_decode(reply.job_pars)
+        job = Job._from_echo(self, job_id=reply.old_job, url=reply.url, products=(), job_pars=reply.job_pars)
         products = products_from_job_pars(reply.job_pars)
-        if not products and request is not None:
-            products = Product.with_implied(request.products)
-        return Job(
-            self,
-            job_id=reply.old_job,
-            url=reply.url,
-            products=products,
-            request=request,
-            job_pars=reply.job_pars,
-        )
+        if not products and job.request is not None:
+            products = Product.with_implied(job.request.products)
+        job.products = products
+        return job
 
     # --- status, wait, cancel -----------------------------------------------------------------------------
 

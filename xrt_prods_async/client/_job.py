@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol
 from xrt_prods_async._products import Product
 from xrt_prods_async.wire._endpoints import ALL_ARCHIVE_STEM
 
-from ._api import XRTClient
+from ._api import XRTClient, try_decode
 from ._download import check_format
 from ._status import JobStatus, ProductStatus
 
@@ -122,11 +122,52 @@ class Job:
         self.job_id = job_id
         self.url = url.rstrip("/")
         self.products = products
-        self.request = request
+        self._request = request
+        #: ``request`` is still to be decoded from ``job_pars`` (see :meth:`_from_echo`).
+        self._echo_unread = False
         self.job_pars: dict[str, Any] = dict(job_pars or {})
         self.submitted_at = submitted_at
         self.last_status: JobStatus | None = None
         self._latest: dict[Product, ProductStatus] = {}
+
+    @classmethod
+    def _from_echo(
+        cls,
+        client: XRTClient,
+        *,
+        job_id: int,
+        url: str,
+        products: tuple[Product, ...],
+        job_pars: Mapping[str, Any],
+        fallback: JobRequest | None = None,
+        submitted_at: datetime | None = None,
+    ) -> Job:
+        """A job whose ``request`` is its echoed ``job_pars`` decoded, or ``fallback`` when they cannot be.
+
+        Decoding validates the whole request (about a millisecond of CPU), and most handles (a campaign's,
+        a status loop's) never read ``request``: it is decoded on first use.
+        """
+        job = cls(
+            client, job_id=job_id, url=url, products=products, job_pars=job_pars, submitted_at=submitted_at
+        )
+        job._request = fallback
+        job._echo_unread = bool(job.job_pars)
+        return job
+
+    @property
+    def request(self) -> JobRequest | None:
+        """The job's parameters as a ``JobRequest`` (see the class docstring); None if they cannot be read."""
+        if self._echo_unread:
+            self._echo_unread = False
+            decoded = try_decode(self.job_pars)
+            if decoded is not None:
+                self._request = decoded
+        return self._request
+
+    @request.setter
+    def request(self, value: JobRequest | None) -> None:
+        self._request = value
+        self._echo_unread = False
 
     def __repr__(self) -> str:
         names = ",".join(p.short for p in self.products)

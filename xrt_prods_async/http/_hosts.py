@@ -8,6 +8,7 @@ expand (``127.1``, ``0x7f000001``) are not loopback: whatever answers them may b
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import httpx
@@ -18,6 +19,7 @@ _LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.IPv6Address("::1")
 
 
+@functools.lru_cache(maxsize=64)
 def is_loopback_host(host: str) -> bool:
     """True for exactly ``localhost`` (any case), 127.0.0.0/8 and ``::1`` (bracketed or not); else False."""
     if host.lower() == "localhost":
@@ -35,5 +37,6 @@ def is_loopback_host(host: str) -> bool:
 
 
 def is_loopback_url(url: str | httpx.URL) -> bool:
-    """True when the URL's host is loopback (see ``is_loopback_host``)."""
-    return is_loopback_host(httpx.URL(str(url)).host)
+    """True when the URL's host is loopback (see ``is_loopback_host``). Runs for every request the session
+    sends (``Politeness.check_url``), so a parsed URL is not parsed again and hosts are remembered."""
+    return is_loopback_host((url if isinstance(url, httpx.URL) else httpx.URL(url)).host)

@@ -343,13 +343,14 @@ class Job:
     def name(self) -> str | None:
         """The job's object name (``name`` parameter), if known."""
     @property
+    def request(self) -> JobRequest | None:
+        """The job's parameters as a ``JobRequest`` (see the class docstring); None if they cannot be read."""
+    @property
     def job_id(self) -> int: ...
     @property
     def url(self) -> str: ...
     @property
     def products(self) -> tuple[Product, ...]: ...
-    @property
-    def request(self) -> JobRequest | None: ...
     @property
     def job_pars(self) -> dict[str, Any]: ...
     @property

@@ -33,7 +33,6 @@ SPECS: dict[str, TwinSpec] = {
             "job_id": "int",
             "url": "str",
             "products": "tuple[Product, ...]",
-            "request": "JobRequest | None",
             "job_pars": "dict[str, Any]",
             "submitted_at": "datetime | None",
             "last_status": "JobStatus | None",
