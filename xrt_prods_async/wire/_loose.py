@@ -108,13 +108,18 @@ def _excerpt(value: Any, limit: int = 60) -> str:
 MAX_NESTING = 32
 
 
+#: Values of these exact types hold nothing: most of a reply, skipped before any ``isinstance`` (an ABC check
+#: against ``Mapping`` is slow, and every reply is walked).
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
     """True when ``value`` nests containers more than ``limit`` levels deep. Walked without recursion, so a
     self-containing list is caught too."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, Mapping):
+        if type(item) is dict or isinstance(item, Mapping):
             children: Any = [*item.keys(), *item.values()]
         elif isinstance(item, (list, tuple, set, frozenset)):
             children = item
@@ -122,7 +127,7 @@ def too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
             continue
         if depth >= limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, depth + 1) for child in children if type(child) not in _LEAVES)
     return False
 
 

@@ -67,17 +67,18 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def parse_reply(model: type[M], reply: Mapping[str, Any], *, url: str | None = None) -> M:
-    """Validate a decoded reply against ``model``; a mismatch is a ``ProtocolError`` naming the fields."""
-    body = _excerpt(reply)
+    """Validate a decoded reply against ``model``; a mismatch is a ``ProtocolError`` naming the fields.
+
+    Runs for every reply: the excerpt an error shows is made only when there is an error."""
     if not isinstance(reply, Mapping):
         raise ProtocolError(
-            f"The service's reply is not a JSON object ({model.__name__})", url=url, body=body
+            f"The service's reply is not a JSON object ({model.__name__})", url=url, body=_excerpt(reply)
         )
     if too_deep(reply, MAX_REPLY_NESTING):
         raise ProtocolError(
             f"The service's reply ({model.__name__}) nests more than {MAX_REPLY_NESTING} levels deep",
             url=url,
-            body=body,
+            body=_excerpt(reply),
         )
     try:
         return model.model_validate(dict(reply))
@@ -89,7 +90,7 @@ def parse_reply(model: type[M], reply: Mapping[str, Any], *, url: str | None = N
         raise ProtocolError(
             f"The service's reply does not have the documented shape ({model.__name__}): {problems}",
             url=url,
-            body=body,
+            body=_excerpt(reply),
         ) from None
 
 
