@@ -504,20 +504,22 @@ class CampaignDisplay:
 def display_for(
     campaign: Campaign, *, title: str | None = None, console: Console | None = None
 ) -> CampaignDisplay:
-    """A view of ``campaign`` primed from its ledger: each source's state and the active jobs."""
+    """A view of ``campaign`` primed from its ledger: each source's state and the active jobs.
+
+    Only the labels and states are read for every source (the states' own strings, shared), and whole
+    entries only for the active jobs: a view of a campaign of 100,000 sources costs a few megabytes."""
     clock = campaign.clock
     now, utc_now = clock.monotonic(), clock.utcnow()
-    states, jobs = {}, {}
-    for entry in campaign.store.entries():
-        states[entry.label] = entry.state.value
-        if entry.state is EntryState.ACTIVE:
-            age = (utc_now - entry.submitted_at).total_seconds() if entry.submitted_at else 0.0
-            jobs[entry.label] = TrackedJob(
-                entry.job_id,
-                now - max(0.0, age),
-                JobProgress.from_codes(entry.codes).products if entry.codes else (),
-                wanted=tuple(entry.products),
-            )
+    states = {label: state.value for label, state in campaign.store.states().items()}
+    jobs = {}
+    for entry in campaign.store.walk(EntryState.ACTIVE):
+        age = (utc_now - entry.submitted_at).total_seconds() if entry.submitted_at else 0.0
+        jobs[entry.label] = TrackedJob(
+            entry.job_id,
+            now - max(0.0, age),
+            JobProgress.from_codes(entry.codes).products if entry.codes else (),
+            wanted=tuple(entry.products),
+        )
     return CampaignDisplay(
         title=title or Path(campaign.store.path).name,
         states=states,

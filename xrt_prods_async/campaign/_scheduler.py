@@ -514,9 +514,10 @@ class Campaign:
         self._resume_state()
         try:
             async with anyio.create_task_group() as collectors:
-                for entry in self._ledger.entries(EntryState.COLLECTING):
+                # Read a page at a time (walk): a resumed campaign may hold many of these.
+                for entry in self._ledger.walk(EntryState.COLLECTING):
                     collectors.start_soon(self._collect, entry, None, limiter)
-                for entry in self._ledger.entries(EntryState.INCOMPLETE):
+                for entry in self._ledger.walk(EntryState.INCOMPLETE):
                     await self._ledger.reopen(entry.id)
                     detail = Retrying(tuple(entry.missing))
                     await self._emit(EventKind.RETRYING, entry, detail, state=EntryState.COLLECTING)
@@ -1197,14 +1198,14 @@ class Campaign:
             self._uncertain = dict.fromkeys(self._uncertain, -math.inf)
             await self._reconcile_due()
         cancelled = 0
-        for entry in self._ledger.entries(EntryState.ACTIVE):
+        for entry in self._ledger.walk(EntryState.ACTIVE):
             self.requests["cancel"] += 1
             result = await self.client.cancel(self._job(entry))
             await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
             self._active.pop(entry.id, None)
             cancelled += bool(result.cancelled)
             await self._emit(EventKind.CANCELLED, entry, Cancelled(result), state=EntryState.CANCELLED)
-        for entry in self._ledger.entries(EntryState.PENDING, EntryState.SUBMITTING):
+        for entry in self._ledger.walk(EntryState.PENDING, EntryState.SUBMITTING):  # a page at a time
             await self._ledger.mark_cancelled(entry.id, "cancelled before submission")
             self._uncertain.pop(entry.id, None)
             await self._emit(EventKind.CANCELLED, entry, Cancelled(), state=EntryState.CANCELLED)
