@@ -69,6 +69,7 @@ from reference_recipe import RecipeJob, run_recipe
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignItem, CampaignOptions, EventKind
+from xrt_prods_async.campaign._pace import DEFAULT_REQUEST_BUDGET
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.params import JobRequest
 
@@ -247,7 +248,7 @@ async def run_campaign(
         max_active=args.cap,
         poll_interval=args.poll / scale,
         round_interval=None if variant.budget is not None else variant.round_interval / scale,
-        request_budget=variant.budget if variant.budget is not None else 5.0,
+        request_budget=variant.budget if variant.budget is not None else DEFAULT_REQUEST_BUDGET,
         track_progress=variant.naive,
         **collect,
     )
@@ -581,8 +582,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--budgets",
         type=_rounds,
-        default=[5.0],
-        help="request budgets per job of our paced rounds, one run each (default 5, the default)",
+        default=[DEFAULT_REQUEST_BUDGET],
+        help=f"request budgets per job of our paced rounds (default {DEFAULT_REQUEST_BUDGET:g})",
     )
     parser.add_argument("--naive", action="store_true", help="also run ours polling every job every round")
     parser.add_argument("--no-reference", action="store_true", help="skip swifttools' documented recipe")

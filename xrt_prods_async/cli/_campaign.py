@@ -393,6 +393,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 _RUN_OPTIONS = (
     "max_active",
     "poll_interval",
+    "request_budget",
     "format",
     "output",
     "base_url",
@@ -640,7 +641,18 @@ def register(subparsers: Any) -> None:
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
     add_base_url_option(run)
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
-    run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
+    run.add_argument(
+        "--poll-interval",
+        dest="poll_interval",
+        type=float,
+        help="seconds between two status requests of one job, at the least (60)",
+    )
+    run.add_argument(
+        "--request-budget",
+        dest="request_budget",
+        type=float,
+        help="API requests per job to spend: more ends the campaign sooner (default 6)",
+    )
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
