@@ -427,7 +427,8 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
             base = _baseline(group, r)
             if base is not None:
                 lines.append(
-                    f"    vs {base.variant.name}: makespan/bound {r.ratio:.3f} vs {base.ratio:.3f}, "
+                    f"    vs {base.variant.name}: makespan/bound {r.ratio:.3f} vs {base.ratio:.3f} "
+                    f"({1 - r.makespan / base.makespan:.1%} sooner), "
                     "requests/job "
                     f"{r.requests_per_job:.2f} vs {base.requests_per_job:.2f} "
                     f"({r.requests_per_job / base.requests_per_job:.0%}), CPU/request "
@@ -446,6 +447,10 @@ def _baseline(group: list[Result], r: Result) -> Result | None:
         if candidate.variant.client == "reference" and candidate.variant.download == r.variant.download:
             return candidate
     return next((c for c in group if c.variant.naive), None)
+
+
+def _per_job(result: Result) -> float:
+    return result.requests_per_job
 
 
 def plot(results: list[Result], path: Path, cap: int) -> None:
@@ -471,6 +476,15 @@ def plot(results: list[Result], path: Path, cap: int) -> None:
             fontsize=7,
         )
     for n in sizes:
+        paced = sorted((r for r in results if r.jobs == n and r.variant.budget is not None), key=_per_job)
+        if len(paced) > 1:
+            ax.plot(
+                [r.requests_per_job for r in paced],
+                [r.ratio for r in paced],
+                color=colours[n],
+                linewidth=1.2,
+                label=f"ours, paced, by request budget (N={n})",
+            )
         fifo = next(r.fifo / r.bound for r in results if r.jobs == n)
         ax.axhline(fifo, color=colours[n], linestyle="--", linewidth=0.8, label=f"FIFO without lag, N={n}")
     ax.axhline(1.0, color="grey", linewidth=0.8)
