@@ -467,7 +467,16 @@ def plot(results: list[Result], path: Path, cap: int) -> None:
     markers = {("ours", False): "o", ("ours", True): "s", ("reference", False): "^", ("reference", True): "v"}
     for r in results:
         marker = "x" if r.variant.naive else markers[(r.variant.client, r.variant.download)]
-        ax.scatter(r.requests_per_job, r.ratio, marker=marker, color=colours[r.jobs], s=50, zorder=3)
+        fixed = r.variant.client == "ours" and r.variant.budget is None and not r.variant.naive
+        ax.scatter(
+            r.requests_per_job,
+            r.ratio,
+            marker="D" if fixed else marker,  # fixed rounds: hollow diamonds, off the paced curve
+            facecolors="none" if fixed else colours[r.jobs],
+            edgecolors=colours[r.jobs],
+            s=50,
+            zorder=3,
+        )
         ax.annotate(
             f"{r.variant.name} (N={r.jobs})",
             (r.requests_per_job, r.ratio),
