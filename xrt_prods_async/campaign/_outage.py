@@ -7,7 +7,8 @@ campaign's budget, on the campaign's clock, stops the campaign with
 :class:`~xrt_prods_async._errors.ServiceOutageError`; its ledger is consistent and it resumes later.
 
 A refusal that names a reason (the parameters, the user's job cap, a job that is not the user's) is an
-answer: the service works.
+answer: the service works. So is a submission refused in the service's own words (a name it cannot
+resolve, docs/protocol.md §16): that is about the request, not the service (:func:`refuses_request`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from xrt_prods_async._errors import ServerError, ServiceOutageError, TransportError
+from xrt_prods_async._errors import ServerError, ServerRefusedError, ServiceOutageError, TransportError
+from xrt_prods_async.wire._envelope import ERROR_KEY
 
 # Kept light (no anyio): the command line reads DEFAULT_OUTAGE_BUDGET and campaign._collect imports
 # is_service_failure while only registering its options (tests/test_startup.py).
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from xrt_prods_async.campaign._clock import Clock
 
-__all__ = ["DEFAULT_OUTAGE_BUDGET", "Outage", "OutageWatch", "is_service_failure"]
+__all__ = ["DEFAULT_OUTAGE_BUDGET", "Outage", "OutageWatch", "is_service_failure", "refuses_request"]
 
 #: The default outage budget: the campaign stops after this long (seconds) without a working service.
 DEFAULT_OUTAGE_BUDGET = 30 * 60.0
@@ -32,6 +34,20 @@ DEFAULT_OUTAGE_BUDGET = 30 * 60.0
 def is_service_failure(exc: BaseException) -> bool:
     """True for a failure of the service itself: no usable answer, or ``OK = 0`` without a reason of ours."""
     return isinstance(exc, TransportError) or type(exc) is ServerError
+
+
+def refuses_request(exc: ServerError) -> bool:
+    """True when an ``OK = 0`` reply *to a submission* gives the service's own reason: it refused this
+    request (its parameters, a name it cannot resolve...), whereas a bare ``OK = 0`` says nothing of it.
+
+    For other calls a plain refusal stays a failure of the service (a count or status the service cannot
+    give is no fault of the request), so that a service answering nothing but ``OK = 0`` is bounded by the
+    outage budget.
+    """
+    if isinstance(exc, ServerRefusedError):
+        return True
+    reply = exc.reply or {}
+    return type(exc) is ServerError and bool(str(reply.get(ERROR_KEY) or "").strip())
 
 
 def _clock_time(moment: datetime) -> str:

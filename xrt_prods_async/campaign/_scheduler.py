@@ -93,7 +93,12 @@ from xrt_prods_async.campaign._events import (
     summarise,
 )
 from xrt_prods_async.campaign._ledger import AsyncLedger
-from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET, OutageWatch, is_service_failure
+from xrt_prods_async.campaign._outage import (
+    DEFAULT_OUTAGE_BUDGET,
+    OutageWatch,
+    is_service_failure,
+    refuses_request,
+)
 from xrt_prods_async.campaign._pace import (
     DEFAULT_REQUEST_BUDGET,
     PRIOR_MEDIAN_POLLS,
@@ -917,11 +922,14 @@ class Campaign:
             return 0
         occupied = count
         made = 0
+        refused = 0
+        after = 0  # entries refused this round stay pending for a later round: the queue goes on past them
         while occupied < self.options.max_active:
-            batch = self._ledger.entries(EntryState.PENDING, limit=1)
+            batch = self._ledger.page(EntryState.PENDING, after=after, limit=1)
             if not batch:
                 break
             entry = batch[0]
+            after = entry.id
             if entry.attempts >= self.options.max_submit_attempts:
                 await self._ledger.mark_failed(
                     entry.id, f"gave up after {entry.attempts} attempts: {entry.error}"
@@ -936,6 +944,12 @@ class Campaign:
             if outcome is _Submitted.OCCUPIES:
                 occupied += 1
                 made += 1
+            else:
+                refused += 1
+                if refused >= self.options.max_active:
+                    # A service that refuses everything is asked no more than a round of slots' worth.
+                    self._stalled = True
+                    break
         return made
 
     async def _submit_one(self, entry: Entry) -> _Submitted:
@@ -966,7 +980,15 @@ class Campaign:
         except UnknownUserError:
             await self._ledger.mark_unsent(entry.id, "user not recognised")
             raise
-        except (TransportError, ServerError) as exc:
+        except ServerError as exc:
+            if refuses_request(exc):
+                await self._heard(None, started)  # an answer about this request: the service works
+                await self._refused(entry, exc)
+                return _Submitted.FREE
+            await self._heard(exc, started)
+            await self._ledger.mark_unsent(entry.id, str(exc))
+            return _Submitted.STOP
+        except TransportError as exc:
             # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
             await self._heard(exc, started)
             await self._ledger.mark_unsent(entry.id, str(exc))
@@ -980,6 +1002,22 @@ class Campaign:
         submitted = Submitted(job.url, tuple(p.short for p in job.products))
         await self._emit(EventKind.SUBMITTED, fresh, submitted, state=EntryState.ACTIVE)
         return _Submitted.OCCUPIES
+
+    async def _refused(self, entry: Entry, exc: ServerError) -> None:
+        """The service refused this submission in its own words (a name it cannot resolve...): one attempt
+        of the entry. It is tried again in a later round, and fails with those words once it has had
+        ``max_submit_attempts``."""
+        attempts = self._ledger.get(entry.id).attempts
+        limit = self.options.max_submit_attempts
+        if attempts >= limit:
+            times = "once" if attempts == 1 else f"{attempts} times"
+            why = f"the service refused the submission {times}: {exc}"
+            await self._ledger.mark_failed(entry.id, why)
+            await self._emit(EventKind.FAILED, entry, Failure(why), state=EntryState.FAILED)
+            return
+        await self._ledger.mark_unsent(entry.id, str(exc))
+        why = f"the service refused the submission (attempt {attempts} of {limit}; tried again later): {exc}"
+        await self._emit(EventKind.FAILED, entry, Failure(why), state=EntryState.PENDING)
 
     async def _reconcile_due(self) -> None:
         """Resolve uncertain submissions that have waited long enough for the server to have recorded them.
