@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from xrt_prods_async._errors import ServerError, ServerRefusedError, ServiceOutageError, TransportError
-from xrt_prods_async.wire._envelope import ERROR_KEY
 
 # Kept light (no anyio): the command line reads DEFAULT_OUTAGE_BUDGET and campaign._collect imports
 # is_service_failure while only registering its options (tests/test_startup.py).
@@ -46,6 +45,8 @@ def refuses_request(exc: ServerError) -> bool:
     """
     if isinstance(exc, ServerRefusedError):
         return True
+    from xrt_prods_async.wire import ERROR_KEY  # here: the command line loads this module to register
+
     reply = exc.reply or {}
     return type(exc) is ServerError and bool(str(reply.get(ERROR_KEY) or "").strip())
 

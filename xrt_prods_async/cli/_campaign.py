@@ -152,8 +152,8 @@ async def execute(
         if cancel:
             report = CancelReport()
             campaign.subscribe(report.handle)
-            await campaign.cancel()
-            for line in report.lines():
+            tally = await campaign.cancel()
+            for line in report.lines(tally):
                 say(console, line)
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
