@@ -82,9 +82,19 @@ class Outage:
     budget: float
 
     def __str__(self) -> str:
+        return f"service unreachable since {_clock_time(self.since)}, retrying; last error: {self.error_line}"
+
+    @property
+    def error_line(self) -> str:
+        """The first line of the latest failure."""
+        return self.last_error.splitlines()[0] if self.last_error else "unknown"
+
+    def still(self, at: float) -> str:
+        """What to say of it again at ``at`` (campaign clock): how long it has lasted, the latest error."""
+        failed = f"{self.failures} failed request{'s' if self.failures != 1 else ''}"
         return (
-            f"service unreachable since {_clock_time(self.since)}, retrying; last error: "
-            f"{self.last_error.splitlines()[0] if self.last_error else 'unknown'}"
+            f"service still unreachable after {_duration(at - self.started)} ({failed}), retrying; last "
+            f"error: {self.error_line}"
         )
 
 
