@@ -164,6 +164,14 @@ async def execute(
         else:
             console.print(summary_table(summary))
         say_incomplete(console, summary, store.path)
+        unknown = summary.counts.get("submitting", 0)
+        if unknown:
+            say(
+                console,
+                f"{unknown} source(s) sent without a reply, and the service could not be asked whether it "
+                f"made their jobs: none is sent again (a job may exist); resuming looks them up: "
+                f"xrt-prods-async campaign resume {store.path}",
+            )
         if missing:
             say(console, missing)
         return int(status)
