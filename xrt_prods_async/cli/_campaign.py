@@ -152,8 +152,8 @@ async def execute(
         if cancel:
             report = CancelReport()
             campaign.subscribe(report.handle)
-            await campaign.cancel()
-            for line in report.lines():
+            tally = await campaign.cancel()
+            for line in report.lines(tally):
                 say(console, line)
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
@@ -164,6 +164,14 @@ async def execute(
         else:
             console.print(summary_table(summary))
         say_incomplete(console, summary, store.path)
+        unknown = summary.counts.get("submitting", 0)
+        if unknown:
+            say(
+                console,
+                f"{unknown} source(s) sent without a reply, and the service could not be asked whether it "
+                f"made their jobs: none is sent again (a job may exist); resuming looks them up: "
+                f"xrt-prods-async campaign resume {store.path}",
+            )
         if missing:
             say(console, missing)
         return int(status)
