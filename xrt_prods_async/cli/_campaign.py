@@ -152,8 +152,8 @@ async def execute(
         if cancel:
             report = CancelReport()
             campaign.subscribe(report.handle)
-            await campaign.cancel()
-            for line in report.lines():
+            tally = await campaign.cancel()
+            for line in report.lines(tally):
                 say(console, line)
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
@@ -164,6 +164,14 @@ async def execute(
         else:
             print_table(console, store, summary, more=f" (every one: campaign status {store.path} --all)")
         say_incomplete(console, summary, store.path)
+        unknown = summary.counts.get("submitting", 0)
+        if unknown:
+            say(
+                console,
+                f"{unknown} source(s) sent without a reply, and the service could not be asked whether it "
+                f"made their jobs: none is sent again (a job may exist); resuming looks them up: "
+                f"xrt-prods-async campaign resume {store.path}",
+            )
         if missing:
             say(console, missing)
         return int(status)
@@ -393,6 +401,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 _RUN_OPTIONS = (
     "max_active",
     "poll_interval",
+    "request_budget",
     "format",
     "output",
     "base_url",
@@ -661,7 +670,18 @@ def register(subparsers: Any) -> None:
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
     add_base_url_option(run)
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
-    run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
+    run.add_argument(
+        "--poll-interval",
+        dest="poll_interval",
+        type=float,
+        help="seconds between two status requests of one job, at the least (60)",
+    )
+    run.add_argument(
+        "--request-budget",
+        dest="request_budget",
+        type=float,
+        help="API requests per job to spend: more ends the campaign sooner (default 6)",
+    )
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")
