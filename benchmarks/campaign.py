@@ -69,6 +69,7 @@ from reference_recipe import RecipeJob, run_recipe
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignEvent, CampaignItem, CampaignOptions, EventKind
+from xrt_prods_async.campaign._pace import DEFAULT_REQUEST_BUDGET
 from xrt_prods_async.client import XRTClient
 from xrt_prods_async.params import JobRequest
 
@@ -247,7 +248,7 @@ async def run_campaign(
         max_active=args.cap,
         poll_interval=args.poll / scale,
         round_interval=None if variant.budget is not None else variant.round_interval / scale,
-        request_budget=variant.budget if variant.budget is not None else 5.0,
+        request_budget=variant.budget if variant.budget is not None else DEFAULT_REQUEST_BUDGET,
         track_progress=variant.naive,
         **collect,
     )
@@ -426,7 +427,8 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
             base = _baseline(group, r)
             if base is not None:
                 lines.append(
-                    f"    vs {base.variant.name}: makespan/bound {r.ratio:.3f} vs {base.ratio:.3f}, "
+                    f"    vs {base.variant.name}: makespan/bound {r.ratio:.3f} vs {base.ratio:.3f} "
+                    f"({1 - r.makespan / base.makespan:.1%} sooner), "
                     "requests/job "
                     f"{r.requests_per_job:.2f} vs {base.requests_per_job:.2f} "
                     f"({r.requests_per_job / base.requests_per_job:.0%}), CPU/request "
@@ -447,6 +449,10 @@ def _baseline(group: list[Result], r: Result) -> Result | None:
     return next((c for c in group if c.variant.naive), None)
 
 
+def _per_job(result: Result) -> float:
+    return result.requests_per_job
+
+
 def plot(results: list[Result], path: Path, cap: int) -> None:
     """Makespan / bound against requests per job, one point per run: the latency/politeness plane on which
     a scheduler's settings draw a frontier."""
@@ -461,7 +467,16 @@ def plot(results: list[Result], path: Path, cap: int) -> None:
     markers = {("ours", False): "o", ("ours", True): "s", ("reference", False): "^", ("reference", True): "v"}
     for r in results:
         marker = "x" if r.variant.naive else markers[(r.variant.client, r.variant.download)]
-        ax.scatter(r.requests_per_job, r.ratio, marker=marker, color=colours[r.jobs], s=50, zorder=3)
+        fixed = r.variant.client == "ours" and r.variant.budget is None and not r.variant.naive
+        ax.scatter(
+            r.requests_per_job,
+            r.ratio,
+            marker="D" if fixed else marker,  # fixed rounds: hollow diamonds, off the paced curve
+            facecolors="none" if fixed else colours[r.jobs],
+            edgecolors=colours[r.jobs],
+            s=50,
+            zorder=3,
+        )
         ax.annotate(
             f"{r.variant.name} (N={r.jobs})",
             (r.requests_per_job, r.ratio),
@@ -470,6 +485,15 @@ def plot(results: list[Result], path: Path, cap: int) -> None:
             fontsize=7,
         )
     for n in sizes:
+        paced = sorted((r for r in results if r.jobs == n and r.variant.budget is not None), key=_per_job)
+        if len(paced) > 1:
+            ax.plot(
+                [r.requests_per_job for r in paced],
+                [r.ratio for r in paced],
+                color=colours[n],
+                linewidth=1.2,
+                label=f"ours, paced, by request budget (N={n})",
+            )
         fifo = next(r.fifo / r.bound for r in results if r.jobs == n)
         ax.axhline(fifo, color=colours[n], linestyle="--", linewidth=0.8, label=f"FIFO without lag, N={n}")
     ax.axhline(1.0, color="grey", linewidth=0.8)
@@ -581,8 +605,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--budgets",
         type=_rounds,
-        default=[5.0],
-        help="request budgets per job of our paced rounds, one run each (default 5, the default)",
+        default=[DEFAULT_REQUEST_BUDGET],
+        help=f"request budgets per job of our paced rounds (default {DEFAULT_REQUEST_BUDGET:g})",
     )
     parser.add_argument("--naive", action="store_true", help="also run ours polling every job every round")
     parser.add_argument("--no-reference", action="store_true", help="skip swifttools' documented recipe")

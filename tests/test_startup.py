@@ -67,6 +67,36 @@ def test_help_loads_nothing_heavy() -> None:
     assert sorted(_loaded_by(code) & set(HEAVY)) == []
 
 
+def test_campaign_status_loads_no_client(tmp_path: Path) -> None:
+    """``campaign status`` reads the ledger and prints: it never loads the scheduler or the HTTP stack, which
+    would double its time (benchmarks/campaign_memory.py times it on 100,000 entries)."""
+    from xrt_prods_async.campaign import CampaignStore
+
+    ledger = tmp_path / "c.campaign.sqlite"
+    with CampaignStore.open(ledger) as store:
+        store.set_meta("settings", {"base_url": "http://127.0.0.1:1/", "output": str(tmp_path / "out")})
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from xrt_prods_async.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main(['campaign', 'status', {str(ledger)!r}])\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert "sqlite3" in loaded  # it did read the ledger
+    unwanted = {
+        "httpx",
+        "stamina",
+        "anyio",
+        "xrt_prods_async.campaign._scheduler",
+        "xrt_prods_async.client._api",
+    }
+    assert sorted(loaded & unwanted) == []
+
+
 @pytest.mark.parametrize("name", ["Job", "RebinJob", "NOT_REBINNABLE"])
 def test_a_handle_can_be_the_first_name_loaded(name: str) -> None:
     """``_api`` imports ``_job`` and ``_rebin`` at its end; the client's table loads it first (``after``)."""

@@ -23,6 +23,7 @@ from xrt_prods_async.campaign import (
     EventKind,
 )
 from xrt_prods_async.campaign._reconcile import candidates_for, proves_ours
+from xrt_prods_async.campaign._scheduler import MAX_FAILED_LOOKUPS
 from xrt_prods_async.campaign._sources import DEFAULT_TEMPLATE, merge
 from xrt_prods_async.campaign._store import CampaignStore, Entry, NewEntry
 from xrt_prods_async.emulator import FaultConfig, FaultRule
@@ -285,3 +286,71 @@ async def test_a_resume_survives_ledger_bodies_that_no_longer_decode(tmp_path: P
     (failed,) = [s for s in summary.sources if s.state == EntryState.FAILED]
     assert "wtPupRate" in (failed.error or "")
     assert len(emu.state.jobs) == 2
+
+
+async def test_look_ups_the_service_keeps_failing_are_bounded_and_never_resubmit(tmp_path: Path) -> None:
+    """listOldJobs fails every time: an uncertain submission is looked up after waits that double, and after
+    MAX_FAILED_LOOKUPS it is left in submitting for a resume, which adopts its job: one job, none lost."""
+    clock = ManualClock()
+    events: list[CampaignEvent] = []
+    history_down = {"on": True}
+    looked_up: list[float] = []
+
+    def history_failing(now: float, endpoint: str) -> bool:
+        if endpoint != "listOldJobs.php" or not history_down["on"]:
+            return False
+        if now not in looked_up:  # the client's retries come at the same moment
+            looked_up.append(now)
+        return True
+
+    lost = FaultConfig(
+        rules=[FaultRule(endpoint="run_userobject.php", lost_reply=1.0, lost_reply_kind="http_500", limit=1)]
+    )
+    state, xrt, _transport = simulated_service(
+        clock,
+        down=history_failing,
+        durations={"psf": {"median": 100, "sigma": 0}},
+        faults=lost,
+    )
+    async with xrt:
+        options = CampaignOptions(
+            max_active=2,
+            poll_interval=60,
+            round_interval=60,
+            reconcile_after=60,
+            download=(),
+            retrieve=frozenset(),
+        )
+        campaign = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=events.append, clock=clock
+        )
+        await campaign.add(items(2))
+        with anyio.fail_after(30):  # real seconds: unbounded look-ups would go on for ever
+            summary = await campaign.run()
+
+        assert summary.counts["done"] == 1
+        assert summary.counts["submitting"] == 1  # left for a resume, not resubmitted
+        assert campaign.requests["history"] == MAX_FAILED_LOOKUPS
+        # Looked up one reconcile_after after the lost reply, then after waits that double: 60, 120, 240 s...
+        assert looked_up == [60, 120, 240, 480, 960]
+        gave_up = [e for e in events if "could not be looked up" in str(e)]
+        assert len(gave_up) == 1
+        assert (gave_up[0].kind, gave_up[0].state, gave_up[0].at) == (
+            EventKind.FAILED,
+            EntryState.SUBMITTING,
+            960,
+        )
+        assert str(gave_up[0].detail).startswith(
+            f"the outcome of its submission could not be looked up ({MAX_FAILED_LOOKUPS} failed look-ups; "
+            "last: Could not connect"
+        )
+        assert "resuming the campaign looks it up again" in str(gave_up[0].detail)
+        assert sorted(job.name for job in state.jobs.values()) == ["src-0000", "src-0001"]  # no duplicate
+
+        history_down["on"] = False
+        resumed = await Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock).run()
+    assert resumed.counts["done"] == 2
+    assert sorted(job.name for job in state.jobs.values()) == [
+        "src-0000",
+        "src-0001",
+    ]  # adopted, not resubmitted

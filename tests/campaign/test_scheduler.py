@@ -22,7 +22,7 @@ from tests.support.campaign import (
 from xrt_prods_async._errors import ConfigurationError
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign import Campaign, CampaignOptions, CampaignStore, EntryState, EventKind
-from xrt_prods_async.campaign._events import CampaignEvent
+from xrt_prods_async.campaign._events import CampaignEvent, CancelTally
 from xrt_prods_async.emulator import FaultConfig, FaultRule
 
 NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
@@ -168,9 +168,46 @@ async def test_cancel_stops_everything(tmp_path: Path) -> None:
         with anyio.move_on_after(0.3):
             await campaign.run()  # stopped from outside, like Ctrl-C: the ledger stays consistent
         assert store.counts()[EntryState.ACTIVE] == 3
-        assert await Campaign(xrt, store, tmp_path / "o", options).cancel() == 3
+        tally = await Campaign(xrt, store, tmp_path / "o", options).cancel()
+        assert tally == CancelTally(cancelled=3, unsubmitted=3)
+        assert int(tally) == 3
         assert await xrt.count_active_jobs() == 0
         assert store.counts()[EntryState.CANCELLED] == 6
+
+
+async def test_cancel_leaves_finished_jobs_to_be_collected(tmp_path: Path) -> None:
+    """Jobs that finished on the service after the ledger last saw them are not claimed cancelled: a resume
+    collects them."""
+    events: list[CampaignEvent] = []
+    async with emulator(durations={"psf": {"median": 6000, "sigma": 0}}) as emu, client(emu) as xrt:
+        options = CampaignOptions(
+            max_active=3, poll_interval=POLL, download=(), retrieve=frozenset({"positions"})
+        )
+        store = CampaignStore.open(tmp_path / "c.sqlite")
+        campaign = Campaign(xrt, store, tmp_path / "o", options)
+        await campaign.add(items(5))
+        with anyio.move_on_after(0.3):
+            await campaign.run()
+        assert store.counts()[EntryState.ACTIVE] == 3
+        emu.state.clock.advance(100_000)  # every job is done on the service; the ledger still says active
+        tally = await Campaign(xrt, store, tmp_path / "o", options, on_event=events.append).cancel()
+        assert tally == CancelTally(finished=3, unsubmitted=2)
+        assert int(tally) == 0
+        assert str(tally) == (
+            "0 of 3 active job(s) cancelled on the service; 3 had already finished: left to be collected (a "
+            "resume collects them); 2 source(s) not yet submitted will not be."
+        )
+        counts = store.counts()
+        assert (counts[EntryState.ACTIVE], counts[EntryState.CANCELLED]) == (3, 2)
+        told = [e for e in events if e.kind is EventKind.CANCELLED and e.state is EntryState.ACTIVE]
+        assert len(told) == 3
+        assert str(told[0].detail) == (
+            "already finished, nothing to cancel (standard position not cancelled: probably already "
+            "finished): left to be collected"
+        )
+        summary = await Campaign(xrt, store, tmp_path / "o", options).run()  # the resume collects them
+    assert (summary.counts["done"], summary.counts["cancelled"]) == (3, 2)
+    assert all(s.positions for s in summary.sources if s.state is EntryState.DONE)
 
 
 async def test_options_are_checked(tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.support.campaign import POLL, emulator, items
-from xrt_prods_async._errors import UnknownUserError
+from xrt_prods_async._errors import LocalIOError, ServiceOutageError, UnknownUserError
 from xrt_prods_async.campaign import Campaign, CampaignOptions, EntryState
 from xrt_prods_async.campaign._collect import remove_stale_temp_files
 from xrt_prods_async.campaign._scheduler import sole_error
@@ -31,6 +32,19 @@ def test_sole_error_unwraps_one_error_however_nested_and_keeps_several_grouped()
     assert sole_error(BaseExceptionGroup("g", [BaseExceptionGroup("inner", [lone])])) is lone
     several = ExceptionGroup("g", [ValueError("a"), KeyError("b")])
     assert sole_error(several) is several
+
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+def test_sole_error_takes_several_stops_of_one_kind_for_one() -> None:
+    # Collectors ready to run together each see the spent outage budget before the first error cancels them.
+    first, second = (
+        ServiceOutageError(f"down {i}", since=NOW, duration=900.0, last_error="refused") for i in (1, 2)
+    )
+    assert sole_error(ExceptionGroup("g", [first, ExceptionGroup("inner", [second])])) is first
+    mixed = ExceptionGroup("g", [first, LocalIOError("disk full", path="/x", reason="full")])
+    assert sole_error(mixed) is mixed
 
 
 def test_remove_stale_temp_files_takes_only_temporary_files(tmp_path: Path) -> None:

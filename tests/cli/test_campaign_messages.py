@@ -89,14 +89,16 @@ def test_a_cancel_says_which_jobs_had_already_finished(
     assert ran.status == 0, ran.text
     lines = ran.out.splitlines()
     assert lines[0] == (
-        "src-0000 (job 1001): nothing cancelled on the service: standard position not cancelled: probably "
-        "already finished"
+        "src-0000 (job 1001): already finished, nothing to cancel (standard position not cancelled: probably "
+        "already finished): left to be collected"
     )
     assert lines[-1] == (
-        "0 of 2 active job(s) cancelled on the service; 2 had nothing left to cancel (their results were not "
-        "collected); 1 source(s) not yet submitted will not be."
+        "0 of 2 active job(s) cancelled on the service; 2 had already finished: left to be collected (a "
+        "resume collects them); 1 source(s) not yet submitted will not be."
     )
     assert "Cancelled" not in ran.out
+    # Left as they were, so that a resume collects them.
+    assert sorted(ledger_states(ledger).values()) == ["active", "active", "cancelled"]
 
 
 def test_a_choice_that_matches_no_product_of_a_source_says_so(

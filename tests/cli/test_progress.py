@@ -356,3 +356,48 @@ def test_a_slot_refilled_before_the_finished_job_is_found_is_not_shown_as_a_brea
     assert "2 of your jobs active (cap 2)" in display.politeness().plain
     display.handle(event(E.FINISHED, "a", EntryState.COLLECTING, job=1))
     assert "active 2/2  collecting 1" in display.header().plain
+
+
+def test_off_a_terminal_an_outage_is_said_when_it_starts_then_at_growing_intervals_or_when_it_changes() -> (
+    None
+):
+    """The campaign repeats its outage event every round; a log must not repeat the sentence every round."""
+    from datetime import UTC, datetime
+
+    from xrt_prods_async.campaign import Outage, Recovery
+
+    console, out = log_console(width=300)
+    display = CampaignDisplay(
+        title="t", states={"a": "pending"}, max_active=1, console=console, clock=Clock()
+    )
+    since = datetime(2026, 1, 1, 14, 2, tzinfo=UTC)
+    refused = "Could not connect to http://x/{}.php: [Errno 111] Connection refused"
+    outage = Outage(since, 0.0, refused.format("getNumJobs"), 1, 7200.0)
+    rounds = range(0, 1260, 60)
+    for n, at in enumerate(rounds):
+        endpoint = "getNumJobs" if n % 2 else "listOldJobs"  # the same failure of another endpoint: no news
+        outage = Outage(since, 0.0, refused.format(endpoint), n + 1, 7200.0)
+        display.handle(CampaignEvent(E.OUTAGE, "", None, outage, at=float(at)))
+        assert display.outage == str(outage)  # the live view's line is always the latest
+    for at in (1260.0, 1320.0):  # another error: said once
+        outage = Outage(since, 0.0, "The service answered HTTP 503", int(at / 60) + 1, 7200.0)
+        display.handle(CampaignEvent(E.OUTAGE, "", None, outage, at=at))
+    display.handle(CampaignEvent(E.RECOVERED, "", None, Recovery(outage, 1380.0), at=1380.0))
+    lines = [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        f"service unreachable since {since.astimezone():%H:%M:%S}, retrying; last error: "
+        + refused.format("listOldJobs"),
+        "service still unreachable after 1 min 00 s (2 failed requests), retrying; last error: "
+        + refused.format("getNumJobs"),
+        "service still unreachable after 5 min 00 s (6 failed requests), retrying; last error: "
+        + refused.format("getNumJobs"),
+        "service still unreachable after 15 min 00 s (16 failed requests), retrying; last error: "
+        + refused.format("getNumJobs"),
+        "service still unreachable after 21 min 00 s (22 failed requests), retrying; last error: The service "
+        "answered HTTP 503",
+        "service answering again after 23 min 00 s of failures",
+    ]
+    # A new outage is said when it starts.
+    again = Outage(since, 2000.0, refused.format("getNumJobs"), 1, 7200.0)
+    display.handle(CampaignEvent(E.OUTAGE, "", None, again, at=2000.0))
+    assert out.getvalue().splitlines()[-1].endswith(str(again))

@@ -276,4 +276,4 @@ def test_a_blocking_campaign(client: XRTClient, emu: RunningEmulator, tmp_path: 
     assert loop_threads == {client._portal.thread}
     assert campaign.requests["submit"] == 3
     assert sorted(p.name for p in (tmp_path / "out").rglob("*.tar.gz")) == ["lc.tar.gz"] * 3
-    assert campaign.cancel() == 0
+    assert int(campaign.cancel()) == 0

@@ -6,7 +6,7 @@ from xrt_prods_async._lazy import lazy_names
 
 if TYPE_CHECKING:
     from ._display import show_progress
-    from ._events import CampaignEvent, CampaignSummary, EventKind, SourceOutcome, summarise
+    from ._events import CampaignEvent, CampaignSummary, CancelTally, EventKind, SourceOutcome, summarise
     from ._lock import lock_ledger
     from ._outage import Outage, Recovery
     from ._report import CampaignReport, write_report
@@ -23,6 +23,7 @@ __all__ = [
     "CampaignReport",
     "CampaignStore",
     "CampaignSummary",
+    "CancelTally",
     "Entry",
     "EntryState",
     "EventKind",
@@ -42,7 +43,14 @@ if not TYPE_CHECKING:
         __name__,
         {
             "._display": ("show_progress",),
-            "._events": ("CampaignEvent", "CampaignSummary", "EventKind", "SourceOutcome", "summarise"),
+            "._events": (
+                "CampaignEvent",
+                "CampaignSummary",
+                "CancelTally",
+                "EventKind",
+                "SourceOutcome",
+                "summarise",
+            ),
             "._lock": ("lock_ledger",),
             "._outage": ("Outage", "Recovery"),
             "._report": ("CampaignReport", "write_report"),

@@ -29,14 +29,32 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; the command line reads RETR
     from xrt_prods_async.campaign._store import Entry
     from xrt_prods_async.client import Job, XRTClient
 
-#: What a campaign can retrieve as data for each finished job, beyond the archives, and the products each
-#: comes from (a job without any of them retrieves nothing for that choice).
-RETRIEVED_FROM: dict[str, tuple[Product, ...]] = {
-    "positions": (Product.STANDARD_POS, Product.ENHANCED_POS, Product.ASTROM_POS),
-    "light_curve": (Product.LIGHT_CURVE,),
-    "spectral_fits": (Product.SPECTRUM,),
-    "source_list": (Product.SOURCE_DET,),
-}
+#: Positions are kept in the ledger; every other retrieval goes to ``<choice>.json`` in the source's folder.
+_IN_LEDGER = "positions"
+
+#: What a campaign can retrieve as data for each finished job, beyond the archives: (the ``retrieve`` choice,
+#: the product it comes from, the :class:`XRTClient` method that fetches it). The one statement of which
+#: products each choice comes from: :data:`RETRIEVED_FROM` and :func:`collection_steps` read it.
+RETRIEVALS: tuple[tuple[str, Product, str], ...] = (
+    (_IN_LEDGER, Product.STANDARD_POS, "standard_position"),
+    (_IN_LEDGER, Product.ENHANCED_POS, "enhanced_position"),
+    (_IN_LEDGER, Product.ASTROM_POS, "astrometric_position"),
+    ("light_curve", Product.LIGHT_CURVE, "light_curve"),
+    ("spectral_fits", Product.SPECTRUM, "spectral_fits"),
+    ("source_list", Product.SOURCE_DET, "source_list"),
+)
+
+
+def _by_choice() -> dict[str, tuple[Product, ...]]:
+    found: dict[str, tuple[Product, ...]] = {}
+    for choice, product, _ in RETRIEVALS:
+        found[choice] = (*found.get(choice, ()), product)
+    return found
+
+
+#: Each ``retrieve`` choice and the products it comes from (a job without any of them retrieves nothing for
+#: that choice).
+RETRIEVED_FROM: dict[str, tuple[Product, ...]] = _by_choice()
 RETRIEVABLE = frozenset(RETRIEVED_FROM)
 
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -139,19 +157,13 @@ def collection_steps(
             kind = f"archive:{product.short}"
             made = product in complete
             steps.append((kind, Download(client, job, product, dest, archive_format) if made else NotMade()))
-    getters: list[tuple[str, Product, str | None, Callable[[Job], Awaitable[Any]]]] = [
-        ("positions", Product.STANDARD_POS, None, client.standard_position),
-        ("positions", Product.ENHANCED_POS, None, client.enhanced_position),
-        ("positions", Product.ASTROM_POS, None, client.astrometric_position),
-        ("light_curve", Product.LIGHT_CURVE, "light_curve", client.light_curve),
-        ("spectral_fits", Product.SPECTRUM, "spectral_fits", client.spectral_fits),
-        ("source_list", Product.SOURCE_DET, "source_list", client.source_list),
-    ]
-    for option, product, filename, getter in getters:
+    for option, product, method in RETRIEVALS:
         if option in retrieve and product in complete:
-            kind = f"position:{product.short}" if filename is None else f"data:{filename}"
-            target = None if filename is None else dest / f"{filename}.json"
-            steps.append((kind, Retrieve(getter, job, target)))
+            getter: Callable[[Job], Awaitable[Any]] = getattr(client, method)
+            if option == _IN_LEDGER:
+                steps.append((f"position:{product.short}", Retrieve(getter, job, None)))
+            else:
+                steps.append((f"data:{option}", Retrieve(getter, job, dest / f"{option}.json")))
     return steps
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 import threading
 import time
 import weakref
@@ -41,6 +42,7 @@ from xrt_prods_async.campaign._events import (
     position_text,
     product_name,
 )
+from xrt_prods_async.campaign._outage import Outage
 from xrt_prods_async.campaign._store import EntryState
 from xrt_prods_async.client._progress import clock_text, live_console
 
@@ -75,6 +77,21 @@ _FOLLOWED = (EntryState.ACTIVE, EntryState.SUBMITTING, EntryState.COLLECTING)
 
 #: Below this width the tables name products by their short names and drop the columns that can wait.
 WIDE = 110
+
+
+#: Off a terminal, an outage is said when it starts, then again once it has lasted each of these (seconds),
+#: then every hour, or when its error changes.
+OUTAGE_REMINDERS = (60.0, 300.0, 900.0, 1800.0, 3600.0)
+_URL = re.compile(r"\b\w+://\S+")
+
+
+def _reminder_after(lasted: float) -> float:
+    """The length of outage at which to say it again, after saying it when it had lasted ``lasted`` s."""
+    later = [mark for mark in OUTAGE_REMINDERS if mark > lasted]
+    if later:
+        return later[0]
+    hour = OUTAGE_REMINDERS[-1]
+    return (math.floor(lasted / hour) + 1) * hour
 
 
 def duration_text(seconds: float) -> str:
@@ -244,6 +261,8 @@ class CampaignDisplay:
         self._live: Live | None = None
         self._closed = False
         self._said: dict[str, str] = {}  # label -> the last progress sentence printed (lines mode)
+        # The outage last printed (lines mode): its start, its error without URLs, how long it had lasted.
+        self._outage_said: tuple[float, str, float] | None = None
         #: The outage line while the service fails every request, else None.
         self.outage: str | None = None
         #: Drawn under the view at the end (the final table, when :func:`show_progress` is asked for it).
@@ -274,10 +293,11 @@ class CampaignDisplay:
         """Fold ``event`` into the state; return the sentence to print for it off a terminal, if any."""
         kind, label = event.kind, event.label
         if kind is EventKind.OUTAGE:
-            self.outage = str(event)
-            return str(event)
+            self.outage = str(event)  # the live view keeps its one line up to date
+            return self._outage_line(event)
         if kind is EventKind.RECOVERED:
             self.outage = None
+            self._outage_said = None
         state = event.state if event.state is not None else _IMPLIED_STATE.get(kind)
         if state is not None and label:
             self.states[label] = state.value
@@ -291,6 +311,25 @@ class CampaignDisplay:
         if kind is not EventKind.DOWNLOADED:  # many per job: the log has them, the live list keeps milestones
             self.recent.append((now, sentence))
         return sentence
+
+    def _outage_line(self, event: CampaignEvent) -> str | None:
+        """The line to print for an outage event, if any: the outage repeats its event every round while it
+        lasts, so a log says it when it starts, then again only when its length passes the next of
+        :data:`OUTAGE_REMINDERS` (then each hour) or its error changes."""
+        outage = event.detail
+        if not isinstance(outage, Outage):
+            return str(event)
+        lasted = event.at - outage.started
+        error = _URL.sub("<url>", outage.error_line)  # the same failure of another endpoint is no news
+        said = self._outage_said
+        if said is None or said[0] != outage.started:
+            self._outage_said = (outage.started, error, lasted)
+            return str(event)
+        _, said_error, said_at = said
+        if error == said_error and _reminder_after(said_at) > lasted:
+            return None
+        self._outage_said = (outage.started, error, lasted)
+        return outage.still(event.at)
 
     def _track(self, event: CampaignEvent, state: EntryState | None, now: float) -> None:
         """Keep the active jobs, and the durations the ETA learns from."""
@@ -504,20 +543,22 @@ class CampaignDisplay:
 def display_for(
     campaign: Campaign, *, title: str | None = None, console: Console | None = None
 ) -> CampaignDisplay:
-    """A view of ``campaign`` primed from its ledger: each source's state and the active jobs."""
+    """A view of ``campaign`` primed from its ledger: each source's state and the active jobs.
+
+    Only the labels and states are read for every source (the states' own strings, shared), and whole
+    entries only for the active jobs: a view of a campaign of 100,000 sources costs a few megabytes."""
     clock = campaign.clock
     now, utc_now = clock.monotonic(), clock.utcnow()
-    states, jobs = {}, {}
-    for entry in campaign.store.entries():
-        states[entry.label] = entry.state.value
-        if entry.state is EntryState.ACTIVE:
-            age = (utc_now - entry.submitted_at).total_seconds() if entry.submitted_at else 0.0
-            jobs[entry.label] = TrackedJob(
-                entry.job_id,
-                now - max(0.0, age),
-                JobProgress.from_codes(entry.codes).products if entry.codes else (),
-                wanted=tuple(entry.products),
-            )
+    states = {label: state.value for label, state in campaign.store.states().items()}
+    jobs = {}
+    for entry in campaign.store.walk(EntryState.ACTIVE):
+        age = (utc_now - entry.submitted_at).total_seconds() if entry.submitted_at else 0.0
+        jobs[entry.label] = TrackedJob(
+            entry.job_id,
+            now - max(0.0, age),
+            JobProgress.from_codes(entry.codes).products if entry.codes else (),
+            wanted=tuple(entry.products),
+        )
     return CampaignDisplay(
         title=title or Path(campaign.store.path).name,
         states=states,

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 from xrt_prods_async._products import Product
 from xrt_prods_async.campaign._outage import Outage, Recovery
@@ -36,7 +36,8 @@ class EventKind(enum.StrEnum):
     DOWNLOADED = "downloaded"  # an archive or data set was saved (Saved)
     FAILED = "failed"  # no job will be made, or a product / collection step failed (Failure)
     RECONCILED = "reconciled"  # an uncertain submission was resolved (Reconciled: adopted job or resubmit)
-    CANCELLED = "cancelled"  # the campaign cancelled the entry (Cancelled: what the service said)
+    CANCELLED = "cancelled"  # a cancel dealt with the entry (Cancelled: what the service said; ``state``
+    # says whether the entry was cancelled or left as it was, e.g. a finished job left to be collected)
     DONE = "done"  # everything asked for is on disk and verified (no detail)
     INCOMPLETE = "incomplete"  # collection ended with items missing (Missing)
     RETRYING = "retrying"  # a resumed campaign fetches an incomplete entry's missing items (Retrying)
@@ -297,9 +298,17 @@ class Retrying:
 
 @dataclass(frozen=True, slots=True)
 class Cancelled:
-    """What cancelling an entry did: the service's answer for its job, or None when no job had been made."""
+    """What cancelling an entry did: the service's answer for its job (None when no job had been made, or
+    when whether one was made is not known), and whether the entry was left as it was (``kept``).
+
+    ``kept`` is None when the entry was cancelled; ``"finished"`` when its job had already finished (left to
+    be collected: a resume collects it); ``"running"`` when the service cancelled nothing for another reason
+    (left as it was: a resume follows it); ``"uncertain"`` when its submission's outcome could not be looked
+    up (left for a resume to look up, so that a job the service did make is not lost).
+    """
 
     result: CancelResult | None = None
+    kept: Literal["finished", "running", "uncertain"] | None = None
 
     @property
     def on_service(self) -> bool:
@@ -308,6 +317,11 @@ class Cancelled:
 
     def describe(self) -> str:
         result = self.result
+        if self.kept == "uncertain":
+            return (
+                "not cancelled: whether the service made its job is not known (the look-up failed); left for "
+                "a resume to look it up"
+            )
         if result is None:
             return "cancelled before submission"
         if result.outcome.value == "all":
@@ -318,7 +332,51 @@ class Cancelled:
         said = ", ".join(f"{join_names(names)} {state}" for state, names in states.items())
         if result.outcome.value == "partial":
             return f"partly cancelled: {said}"
-        return f"nothing cancelled on the service: {said or 'no products'}"
+        if self.kept == "finished":
+            return f"already finished, nothing to cancel ({said}): left to be collected"
+        kept = "; left as it was" if self.kept == "running" else ""
+        return f"nothing cancelled on the service: {said or 'no products'}{kept}"
+
+    __str__ = describe
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTally:
+    """What :meth:`Campaign.cancel` did, entry by entry counted: jobs ``cancelled`` on the service (in whole
+    or in part), jobs that had already ``finished`` (left to be collected: a resume collects them), jobs the
+    service cancelled nothing of for another reason (``not_cancelled``: left as they were), sources cancelled
+    before submission (``unsubmitted``) and submissions whose outcome could not be looked up (``uncertain``:
+    left for a resume). ``int(tally)`` is the number of jobs cancelled on the service."""
+
+    cancelled: int = 0
+    finished: int = 0
+    not_cancelled: int = 0
+    unsubmitted: int = 0
+    uncertain: int = 0
+
+    def __int__(self) -> int:
+        return self.cancelled
+
+    def describe(self) -> str:
+        """The totals in one sentence."""
+        jobs = self.cancelled + self.finished + self.not_cancelled
+        if not jobs and not self.unsubmitted and not self.uncertain:
+            return "Nothing to cancel: every source of the campaign had already ended."
+        parts = [f"{self.cancelled} of {jobs} active job(s) cancelled on the service"]
+        if self.finished:
+            parts.append(
+                f"{self.finished} had already finished: left to be collected (a resume collects them)"
+            )
+        if self.not_cancelled:
+            parts.append(f"{self.not_cancelled} not cancelled by the service: left as they were")
+        if self.unsubmitted:
+            parts.append(f"{self.unsubmitted} source(s) not yet submitted will not be")
+        if self.uncertain:
+            parts.append(
+                f"{self.uncertain} submission(s) of unknown outcome left for a resume to look up (their "
+                "jobs, if any, were not cancelled)"
+            )
+        return "; ".join(parts) + "."
 
     __str__ = describe
 

@@ -7,7 +7,8 @@ campaign's budget, on the campaign's clock, stops the campaign with
 :class:`~xrt_prods_async._errors.ServiceOutageError`; its ledger is consistent and it resumes later.
 
 A refusal that names a reason (the parameters, the user's job cap, a job that is not the user's) is an
-answer: the service works.
+answer: the service works. So is a submission refused in the service's own words (a name it cannot
+resolve, docs/protocol.md §16): that is about the request, not the service (:func:`refuses_request`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from xrt_prods_async._errors import ServerError, ServiceOutageError, TransportError
+from xrt_prods_async._errors import ServerError, ServerRefusedError, ServiceOutageError, TransportError
 
 # Kept light (no anyio): the command line reads DEFAULT_OUTAGE_BUDGET and campaign._collect imports
 # is_service_failure while only registering its options (tests/test_startup.py).
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from xrt_prods_async.campaign._clock import Clock
 
-__all__ = ["DEFAULT_OUTAGE_BUDGET", "Outage", "OutageWatch", "is_service_failure"]
+__all__ = ["DEFAULT_OUTAGE_BUDGET", "Outage", "OutageWatch", "is_service_failure", "refuses_request"]
 
 #: The default outage budget: the campaign stops after this long (seconds) without a working service.
 DEFAULT_OUTAGE_BUDGET = 30 * 60.0
@@ -32,6 +33,22 @@ DEFAULT_OUTAGE_BUDGET = 30 * 60.0
 def is_service_failure(exc: BaseException) -> bool:
     """True for a failure of the service itself: no usable answer, or ``OK = 0`` without a reason of ours."""
     return isinstance(exc, TransportError) or type(exc) is ServerError
+
+
+def refuses_request(exc: ServerError) -> bool:
+    """True when an ``OK = 0`` reply *to a submission* gives the service's own reason: it refused this
+    request (its parameters, a name it cannot resolve...), whereas a bare ``OK = 0`` says nothing of it.
+
+    For other calls a plain refusal stays a failure of the service (a count or status the service cannot
+    give is no fault of the request), so that a service answering nothing but ``OK = 0`` is bounded by the
+    outage budget.
+    """
+    if isinstance(exc, ServerRefusedError):
+        return True
+    from xrt_prods_async.wire import ERROR_KEY  # here: the command line loads this module to register
+
+    reply = exc.reply or {}
+    return type(exc) is ServerError and bool(str(reply.get(ERROR_KEY) or "").strip())
 
 
 def _clock_time(moment: datetime) -> str:
@@ -65,9 +82,19 @@ class Outage:
     budget: float
 
     def __str__(self) -> str:
+        return f"service unreachable since {_clock_time(self.since)}, retrying; last error: {self.error_line}"
+
+    @property
+    def error_line(self) -> str:
+        """The first line of the latest failure."""
+        return self.last_error.splitlines()[0] if self.last_error else "unknown"
+
+    def still(self, at: float) -> str:
+        """What to say of it again at ``at`` (campaign clock): how long it has lasted, the latest error."""
+        failed = f"{self.failures} failed request{'s' if self.failures != 1 else ''}"
         return (
-            f"service unreachable since {_clock_time(self.since)}, retrying; last error: "
-            f"{self.last_error.splitlines()[0] if self.last_error else 'unknown'}"
+            f"service still unreachable after {_duration(at - self.started)} ({failed}), retrying; last "
+            f"error: {self.error_line}"
         )
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 import anyio.abc
@@ -56,6 +56,7 @@ from xrt_prods_async._errors import (
     LocalIOError,
     ServerError,
     ServerRefusedError,
+    ServiceOutageError,
     SubmitUncertainError,
     TransportError,
     UnknownUserError,
@@ -79,6 +80,7 @@ from xrt_prods_async.campaign._events import (
     CampaignEvent,
     CampaignSummary,
     Cancelled,
+    CancelTally,
     EventDetail,
     EventHandler,
     EventKind,
@@ -93,7 +95,12 @@ from xrt_prods_async.campaign._events import (
     summarise,
 )
 from xrt_prods_async.campaign._ledger import AsyncLedger
-from xrt_prods_async.campaign._outage import DEFAULT_OUTAGE_BUDGET, OutageWatch, is_service_failure
+from xrt_prods_async.campaign._outage import (
+    DEFAULT_OUTAGE_BUDGET,
+    OutageWatch,
+    is_service_failure,
+    refuses_request,
+)
 from xrt_prods_async.campaign._pace import (
     DEFAULT_REQUEST_BUDGET,
     PRIOR_MEDIAN_POLLS,
@@ -105,15 +112,19 @@ from xrt_prods_async.campaign._pace import (
 )
 from xrt_prods_async.campaign._reconcile import DEFAULT_CLOCK_SKEW, candidates_for, proves_ours
 from xrt_prods_async.campaign._store import CampaignStore, Entry, EntryState, NewEntry
-from xrt_prods_async.client import Job, XRTClient
+from xrt_prods_async.client import CancelResult, Job, XRTClient
 from xrt_prods_async.client._progress import wants_progress
 from xrt_prods_async.http import check_count, check_seconds, is_loopback_url
 from xrt_prods_async.params import JobRequest
-from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS
+from xrt_prods_async.wire import ARCHIVE_FORMATS, REQUEST_ENVELOPE_KEYS, CancelCode
 from xrt_prods_async.wire._loose import safe_repr
 
 #: The default safety net: every active job is polled at least once per this many poll intervals.
 REFRESH_POLL_INTERVALS = 10
+#: Look-ups of one uncertain submission the service may fail in a run before it is left for a resume...
+MAX_FAILED_LOOKUPS = 5
+#: ... each after a wait that doubles from ``reconcile_after``, up to this many poll intervals.
+MAX_LOOKUP_WAIT_POLLS = REFRESH_POLL_INTERVALS
 #: Paced rounds ask the count at most this many times per poll interval (10 s at the default 60 s)...
 COUNTS_PER_POLL_INTERVAL = 6
 #: ... and at least once per this many poll intervals.
@@ -317,17 +328,36 @@ _STATUS_PRIOR = 1.2
 _EARLY_GAP = 0.25
 
 
+def _had_finished(result: CancelResult) -> bool:
+    """Whether a cancel that cancelled nothing found the job finished: every product the service reported
+    on was already finished (or not in the job), and at least one was."""
+    codes = {outcome.code for outcome in result}
+    return CancelCode.ALREADY_FINISHED in codes and codes <= {
+        CancelCode.ALREADY_FINISHED,
+        CancelCode.NO_SUCH_PRODUCT,
+    }
+
+
 def sole_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The one exception inside ``group`` (however nested), or ``group`` itself if it holds several."""
+    """The one exception inside ``group`` (however nested), or ``group`` itself if it holds several.
+
+    Several stops of one kind (``ServiceOutageError``, ``LocalIOError``) are one: tasks that were ready to
+    run together may each see the spent outage budget, or the full disk, before the first one's error
+    cancels them; the first of them is raised."""
     leaves: list[BaseException] = []
     pending: list[BaseException] = [group]
     while pending:
         exc = pending.pop()
         if isinstance(exc, BaseExceptionGroup):
-            pending.extend(exc.exceptions)
+            pending.extend(reversed(exc.exceptions))
         else:
             leaves.append(exc)
-    return leaves[0] if len(leaves) == 1 else group
+    if len(leaves) == 1:
+        return leaves[0]
+    for stop in (ServiceOutageError, LedgerError, LocalIOError):
+        if all(type(leaf) is stop for leaf in leaves):
+            return leaves[0]
+    return group
 
 
 class Campaign:
@@ -392,6 +422,9 @@ class Campaign:
         self.requests: Counter[str] = Counter()
         self._active: dict[int, _Tracked] = {}
         self._uncertain: dict[int, float] = {}  # entry id -> monotonic time the outcome became unknown
+        # Uncertain entries whose look-up the service failed: entry id -> (failed look-ups, next try).
+        self._lookups: dict[int, tuple[int, float]] = {}
+        self._last_error = ""  # why the latest request the campaign could do without failed
         self._ingesting = 0
         self._missing = 0  # finished jobs the count showed that no status request has found yet
         self._suspects: set[int] = set()  # entry ids of the jobs among which they are
@@ -515,9 +548,10 @@ class Campaign:
         try:
             # Writes that enable no request are committed a round (or a collection) at a time: _ledger.py.
             async with self._ledger.grouped(), anyio.create_task_group() as collectors:
-                for entry in self._ledger.entries(EntryState.COLLECTING):
+                # Read a page at a time (walk): a resumed campaign may hold many of these.
+                for entry in self._ledger.walk(EntryState.COLLECTING):
                     collectors.start_soon(self._collect, entry, None, limiter)
-                for entry in self._ledger.entries(EntryState.INCOMPLETE):
+                for entry in self._ledger.walk(EntryState.INCOMPLETE):
                     await self._ledger.reopen(entry.id)
                     detail = Retrying(tuple(entry.missing))
                     await self._emit(EventKind.RETRYING, entry, detail, state=EntryState.COLLECTING)
@@ -674,6 +708,7 @@ class Campaign:
         except UnknownUserError:
             raise
         except (TransportError, ServerError) as exc:
+            self._last_error = str(exc) or type(exc).__name__
             await self._heard(exc, started)
             return None
         await self._heard(None, started)
@@ -919,11 +954,14 @@ class Campaign:
             return 0
         occupied = count
         made = 0
+        refused = 0
+        after = 0  # entries refused this round stay pending for a later round: the queue goes on past them
         while occupied < self.options.max_active:
-            batch = self._ledger.entries(EntryState.PENDING, limit=1)
+            batch = self._ledger.page(EntryState.PENDING, after=after, limit=1)
             if not batch:
                 break
             entry = batch[0]
+            after = entry.id
             if entry.attempts >= self.options.max_submit_attempts:
                 await self._ledger.mark_failed(
                     entry.id, f"gave up after {entry.attempts} attempts: {entry.error}"
@@ -938,6 +976,12 @@ class Campaign:
             if outcome is _Submitted.OCCUPIES:
                 occupied += 1
                 made += 1
+            else:
+                refused += 1
+                if refused >= self.options.max_active:
+                    # A service that refuses everything is asked no more than a round of slots' worth.
+                    self._stalled = True
+                    break
         return made
 
     async def _submit_one(self, entry: Entry) -> _Submitted:
@@ -968,7 +1012,15 @@ class Campaign:
         except UnknownUserError:
             await self._ledger.mark_unsent(entry.id, "user not recognised")
             raise
-        except (TransportError, ServerError) as exc:
+        except ServerError as exc:
+            if refuses_request(exc):
+                await self._heard(None, started)  # an answer about this request: the service works
+                await self._refused(entry, exc)
+                return _Submitted.FREE
+            await self._heard(exc, started)
+            await self._ledger.mark_unsent(entry.id, str(exc))
+            return _Submitted.STOP
+        except TransportError as exc:
             # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
             await self._heard(exc, started)
             await self._ledger.mark_unsent(entry.id, str(exc))
@@ -983,19 +1035,44 @@ class Campaign:
         await self._emit(EventKind.SUBMITTED, fresh, submitted, state=EntryState.ACTIVE)
         return _Submitted.OCCUPIES
 
+    async def _refused(self, entry: Entry, exc: ServerError) -> None:
+        """The service refused this submission in its own words (a name it cannot resolve...): one attempt
+        of the entry. It is tried again in a later round, and fails with those words once it has had
+        ``max_submit_attempts``."""
+        attempts = self._ledger.get(entry.id).attempts
+        limit = self.options.max_submit_attempts
+        if attempts >= limit:
+            times = "once" if attempts == 1 else f"{attempts} times"
+            why = f"the service refused the submission {times}: {exc}"
+            await self._ledger.mark_failed(entry.id, why)
+            await self._emit(EventKind.FAILED, entry, Failure(why), state=EntryState.FAILED)
+            return
+        await self._ledger.mark_unsent(entry.id, str(exc))
+        why = f"the service refused the submission (attempt {attempts} of {limit}; tried again later): {exc}"
+        await self._emit(EventKind.FAILED, entry, Failure(why), state=EntryState.PENDING)
+
     async def _reconcile_due(self) -> None:
         """Resolve uncertain submissions that have waited long enough for the server to have recorded them.
 
         Each is looked up in the user's history; a candidate is adopted only when its echoed parameters
         prove it is this entry's request (:mod:`.reconcile`). No proven job: the server never made ours, and
-        the entry is queued again. A lookup the service fails leaves the entry uncertain for a later round.
+        the entry is queued again. A look-up the service fails leaves the entry uncertain, looked up again
+        after a wait that doubles with each failure; after ``MAX_FAILED_LOOKUPS`` of them it is left in
+        ``submitting`` for a resume to look up (never submitted again: a job of it may exist).
         """
         now = self.clock.monotonic()
-        due = [eid for eid, since in self._uncertain.items() if now - since >= self.options.reconcile_delay]
+        due = [
+            eid
+            for eid, since in self._uncertain.items()
+            if now - since >= self.options.reconcile_delay
+            and now >= self._lookups.get(eid, (0, -math.inf))[1]
+        ]
         if not due:
             return
         history = await self._ask("history", self.client.list_old_jobs)
         if history is None:
+            for eid in due:
+                await self._lookup_failed(eid)
             return
         plans = candidates_for(
             [self._ledger.get(eid) for eid in due],
@@ -1009,7 +1086,8 @@ class Campaign:
             entry = self._ledger.get(plan.entry_id)
             found = await self._find_ours(entry, [j for j in plan.job_ids if j not in taken])
             if found is None:
-                continue  # the service could not say this round: stays uncertain
+                await self._lookup_failed(entry.id)  # the service could not say: stays uncertain
+                continue
             job, notes = found
             if job is None:
                 await self._ledger.mark_unsent(entry.id, "the server has no such job; will submit again")
@@ -1024,6 +1102,27 @@ class Campaign:
                 detail = Reconciled("; ".join([*notes, f"adopted job {job.job_id}"]), job.job_id)
                 await self._emit(EventKind.RECONCILED, fresh, detail, job.job_id, state=EntryState.ACTIVE)
             del self._uncertain[entry.id]
+            self._lookups.pop(entry.id, None)
+
+    async def _lookup_failed(self, entry_id: int) -> None:
+        """The service failed a look-up of an uncertain submission: wait longer before the next one (twice
+        as long each time, up to ``MAX_LOOKUP_WAIT_POLLS`` poll intervals), and after ``MAX_FAILED_LOOKUPS``
+        stop looking this run: the entry stays in ``submitting``, and a resume looks it up again."""
+        failures = self._lookups.get(entry_id, (0, -math.inf))[0] + 1
+        if failures < MAX_FAILED_LOOKUPS:
+            cap = MAX_LOOKUP_WAIT_POLLS * self.options.poll_interval
+            wait = min(self.options.reconcile_delay * 2.0 ** (failures - 1), cap)
+            self._lookups[entry_id] = (failures, self.clock.monotonic() + wait)
+            return
+        self._lookups.pop(entry_id, None)
+        del self._uncertain[entry_id]
+        entry = self._ledger.get(entry_id)
+        why = (
+            f"the outcome of its submission could not be looked up ({failures} failed look-ups; last: "
+            f"{self._last_error or 'no usable answer'}); left in submitting, never submitted again here: "
+            "resuming the campaign looks it up again"
+        )
+        await self._emit(EventKind.FAILED, entry, Failure(why), state=EntryState.SUBMITTING)
 
     async def _find_ours(self, entry: Entry, job_ids: list[int]) -> tuple[Job | None, list[str]] | None:
         """The first of ``job_ids`` whose parameters prove it is ``entry``'s (None: none is), with a note on
@@ -1039,6 +1138,7 @@ class Campaign:
             except (TransportError, ServerError) as exc:
                 await self._heard(exc, started)
                 if is_service_failure(exc):
+                    self._last_error = str(exc) or type(exc).__name__
                     return None
                 notes.append(f"job {job_id} passed over: {exc}")
                 continue
@@ -1186,32 +1286,46 @@ class Campaign:
 
     # -- cancel and report --------------------------------------------------------------------------------
 
-    async def cancel(self) -> int:
-        """Cancel every server job of the campaign and every pending request; returns how many jobs the
-        service cancelled (a job that had already finished is not counted: each ``cancelled`` event says
-        what the service answered for its job).
+    async def cancel(self) -> CancelTally:
+        """Cancel every server job of the campaign and every pending request; returns what was done
+        (``int()`` of it: how many jobs the service cancelled). Each ``cancelled`` event says what the
+        service answered for its job, and its ``state`` what became of the entry.
 
-        Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
-        cancelled too rather than left running.
+        Only what the service cancelled is recorded as cancelled. A job that had already finished is left
+        as it was, to be collected (a resume collects it); so is one the service cancelled nothing of for
+        another reason. Uncertain submissions are looked up first (immediately), so a job whose reply was
+        lost is cancelled too rather than left running; one that still cannot be looked up is left for a
+        resume, since a job of it may exist.
         """
         self._stop_submitting = True
         self._resume_state()
         if self._uncertain:
             self._uncertain = dict.fromkeys(self._uncertain, -math.inf)
+            self._lookups.clear()  # a cancel looks every one up now, whatever failed before
             await self._reconcile_due()
-        cancelled = 0
-        for entry in self._ledger.entries(EntryState.ACTIVE):
+        tally: Counter[str] = Counter()
+        for entry in self._ledger.walk(EntryState.ACTIVE):  # a page at a time
             self.requests["cancel"] += 1
             result = await self.client.cancel(self._job(entry))
-            await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
-            self._active.pop(entry.id, None)
-            cancelled += bool(result.cancelled)
-            await self._emit(EventKind.CANCELLED, entry, Cancelled(result), state=EntryState.CANCELLED)
-        for entry in self._ledger.entries(EntryState.PENDING, EntryState.SUBMITTING):
+            if result.cancelled:
+                await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
+                self._active.pop(entry.id, None)
+                tally["cancelled"] += 1
+                await self._emit(EventKind.CANCELLED, entry, Cancelled(result), state=EntryState.CANCELLED)
+                continue
+            kept: Literal["finished", "running"] = "finished" if _had_finished(result) else "running"
+            tally["finished" if kept == "finished" else "not_cancelled"] += 1
+            await self._emit(EventKind.CANCELLED, entry, Cancelled(result, kept), state=EntryState.ACTIVE)
+        for entry in self._ledger.walk(EntryState.PENDING, EntryState.SUBMITTING):
+            if entry.state is EntryState.SUBMITTING:  # looked up, still unknown: a job of it may exist
+                tally["uncertain"] += 1
+                detail = Cancelled(kept="uncertain")
+                await self._emit(EventKind.CANCELLED, entry, detail, state=EntryState.SUBMITTING)
+                continue
             await self._ledger.mark_cancelled(entry.id, "cancelled before submission")
-            self._uncertain.pop(entry.id, None)
+            tally["unsubmitted"] += 1
             await self._emit(EventKind.CANCELLED, entry, Cancelled(), state=EntryState.CANCELLED)
-        return cancelled
+        return CancelTally(**tally)
 
     def summary(self) -> CampaignSummary:
         """Per-source outcomes, entry counts by state and this run's request counts."""

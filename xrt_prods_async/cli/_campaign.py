@@ -138,7 +138,7 @@ async def execute(
     from xrt_prods_async.campaign import Campaign
     from xrt_prods_async.cli._campaign_says import CancelReport, summary_json
     from xrt_prods_async.cli._output import emit_json
-    from xrt_prods_async.cli._progress import run_with_view, say, summary_table
+    from xrt_prods_async.cli._progress import run_with_view, say
     from xrt_prods_async.client import XRTClient
 
     options = _options(settings)
@@ -152,8 +152,8 @@ async def execute(
         if cancel:
             report = CancelReport()
             campaign.subscribe(report.handle)
-            await campaign.cancel()
-            for line in report.lines():
+            tally = await campaign.cancel()
+            for line in report.lines(tally):
                 say(console, line)
             return 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
@@ -162,8 +162,16 @@ async def execute(
         if as_json:
             emit_json(summary_json(summary, ledger=store.path, settings=settings, status=int(status)))
         else:
-            console.print(summary_table(summary))
+            print_table(console, store, summary, more=f" (every one: campaign status {store.path} --all)")
         say_incomplete(console, summary, store.path)
+        unknown = summary.counts.get("submitting", 0)
+        if unknown:
+            say(
+                console,
+                f"{unknown} source(s) sent without a reply, and the service could not be asked whether it "
+                f"made their jobs: none is sent again (a job may exist); resuming looks them up: "
+                f"xrt-prods-async campaign resume {store.path}",
+            )
         if missing:
             say(console, missing)
         return int(status)
@@ -393,6 +401,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 _RUN_OPTIONS = (
     "max_active",
     "poll_interval",
+    "request_budget",
     "format",
     "output",
     "base_url",
@@ -499,8 +508,37 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return _continue(args, cancel=True)
 
 
-#: ``campaign status`` lists every source up to this many; beyond, only those not done (this many at most).
+#: The summary table lists every source up to this many; beyond, only those not done (this many at most).
 STATUS_ROWS = 200
+
+
+def print_table(
+    console: Console, store: CampaignStore, summary: CampaignSummary, *, every: bool = False, more: str = ""
+) -> None:
+    """The summary table of ``campaign run`` and ``status``: every source up to ``STATUS_ROWS`` (or with
+    ``every``), else the first sources not done, read a page at a time, and a line saying so (``more``: how
+    to see every one). A table of every source of a large campaign takes long and much memory to draw
+    (100,000 rows: 58 s, 340 MB) and scrolls the rest out of sight."""
+    from itertools import islice
+
+    from xrt_prods_async.campaign import EntryState
+    from xrt_prods_async.campaign._events import CampaignSummary, outcome_of
+    from xrt_prods_async.cli._progress import say, summary_table
+
+    total = sum(summary.counts.values())
+    if every or total <= STATUS_ROWS:
+        console.print(summary_table(summary))
+        return
+    waiting = [s for s in EntryState if s is not EntryState.DONE]
+    rows = [outcome_of(e) for e in islice(store.walk(*waiting), STATUS_ROWS)]
+    shown = CampaignSummary(
+        sources=rows, counts=summary.counts, requests=summary.requests, elapsed=summary.elapsed
+    )
+    console.print(summary_table(shown))
+    done = summary.counts.get(EntryState.DONE.value, 0)
+    others = total - done - len(rows)
+    rest = f", {others} more not done" if others else ""
+    say(console, f"{total} sources, {done} done{rest}: the first {len(rows)} not done are listed{more}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -510,7 +548,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     counts and the first sources not done, read a page at a time, so that it answers at once at any size.
     While another process runs the campaign, the status is a snapshot of its ledger, and the hints say so
     instead of suggesting a ``resume`` or ``cancel`` that the lock would refuse."""
-    from itertools import islice
 
     from rich.console import Console
 
@@ -518,7 +555,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from xrt_prods_async.campaign._events import CampaignSummary, outcome_of, summarise
     from xrt_prods_async.cli._campaign_says import lock_holder, summary_json
     from xrt_prods_async.cli._output import emit_json
-    from xrt_prods_async.cli._progress import say, summary_table
+    from xrt_prods_async.cli._progress import say
 
     as_json = bool(args.json)
     console = Console(stderr=as_json)
@@ -540,16 +577,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         say(console, _empty(store, settings))
         return ExitStatus.USAGE
     listed = {state.value: n for state, n in counts.items()}
-    if not as_json and (getattr(args, "all", False) or total <= STATUS_ROWS):
-        console.print(summary_table(summarise(store)))
-    elif not as_json:
-        waiting = [s for s in EntryState if s is not EntryState.DONE]
-        rows = [outcome_of(e) for e in islice(store.walk(*waiting), STATUS_ROWS)]
-        console.print(summary_table(CampaignSummary(sources=rows, counts=listed, requests={}, elapsed=0.0)))
-        more = total - counts[EntryState.DONE] - len(rows)
-        rest = f", {more} more not done" if more else ""
-        listing = f"the first {len(rows)} not done are listed (--all: every one)"
-        say(console, f"{total} sources, {counts[EntryState.DONE]} done{rest}: {listing}")
+    if not as_json:
+        every = bool(getattr(args, "all", False))
+        print_table(console, store, summarise(store), every=every, more=" (--all: every one)")
     incomplete = [outcome_of(e) for e in store.walk(EntryState.INCOMPLETE)]
     say_incomplete(
         console,
@@ -640,7 +670,18 @@ def register(subparsers: Any) -> None:
     run.add_argument("--output", help="directory for archives and data (default: FILE's name + -output)")
     add_base_url_option(run)
     run.add_argument("--max-active", dest="max_active", type=int, help="most jobs active at once (default 5)")
-    run.add_argument("--poll-interval", dest="poll_interval", type=float, help="seconds between rounds (60)")
+    run.add_argument(
+        "--poll-interval",
+        dest="poll_interval",
+        type=float,
+        help="seconds between two status requests of one job, at the least (60)",
+    )
+    run.add_argument(
+        "--request-budget",
+        dest="request_budget",
+        type=float,
+        help="API requests per job to spend: more ends the campaign sooner (default 6)",
+    )
     run.add_argument("--format", choices=ARCHIVE_FORMATS, help="archive format (default tar.gz)")
     run.add_argument("--download", help="products to download, comma-separated (default: all of each job)")
     run.add_argument("--retrieve", help=f"data to retrieve, comma-separated from {sorted(RETRIEVABLE)}")

@@ -19,6 +19,7 @@ from xrt_prods_async.client._env import ENV_USER_ID, REGISTER_URL
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from xrt_prods_async.campaign import CampaignEvent, CampaignItem, CampaignSummary
+    from xrt_prods_async.campaign._events import CancelTally
 
 __all__ = ["CancelReport", "lock_holder", "no_user", "summary_json", "unmatched_choices"]
 
@@ -86,22 +87,13 @@ class CancelReport:
         if event.kind is EventKind.CANCELLED:
             self.events.append(event)
 
-    def lines(self) -> list[str]:
-        """One sentence per job the campaign had on the service, then the totals."""
+    def lines(self, tally: CancelTally) -> list[str]:
+        """One sentence per job the campaign had (or may have) on the service, then ``tally``'s totals."""
         from xrt_prods_async.campaign._events import Cancelled
 
-        jobs = [e for e in self.events if isinstance(e.detail, Cancelled) and e.detail.result is not None]
-        unsent = len(self.events) - len(jobs)
-        lines = [str(e) for e in jobs]
-        done = sum(1 for e in jobs if isinstance(e.detail, Cancelled) and e.detail.on_service)
-        parts = [f"{done} of {len(jobs)} active job(s) cancelled on the service"]
-        if len(jobs) > done:
-            parts.append(f"{len(jobs) - done} had nothing left to cancel (their results were not collected)")
-        if unsent:
-            parts.append(f"{unsent} source(s) not yet submitted will not be")
-        if not self.events:
-            return ["Nothing to cancel: every source of the campaign had already ended."]
-        return [*lines, "; ".join(parts) + "."]
+        told = [e for e in self.events if isinstance(e.detail, Cancelled) and e.detail.result is not None]
+        told += [e for e in self.events if isinstance(e.detail, Cancelled) and e.detail.kept == "uncertain"]
+        return [*(str(e) for e in told), str(tally)]
 
 
 def lock_holder(ledger: Path | str) -> str | None:

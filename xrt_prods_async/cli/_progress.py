@@ -7,12 +7,16 @@ True)``); this module chooses the console and says things the command line's way
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.text import Text
 
 from xrt_prods_async.campaign._display import CampaignDisplay, show_progress, summary_table
 from xrt_prods_async.campaign._events import CampaignSummary
-from xrt_prods_async.campaign._scheduler import Campaign
+
+if TYPE_CHECKING:  # pragma: no cover - typing only: 'campaign status' never loads the scheduler and client
+    from xrt_prods_async.campaign._scheduler import Campaign
 
 __all__ = ["CampaignDisplay", "run_with_view", "say", "say_error", "summary_table"]
 

@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Self, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
@@ -44,20 +45,20 @@ from ._naming import (
 __all__ = ["ParamModel", "Prepared", "ProductModel", "Resolved", "Written", "snake_name"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Written:
     """How the user wrote a model: kept beside its values, never part of them.
 
     ``raw`` holds the keywords as given (re-read by :meth:`ParamModel.replace`, and by a request holding
-    the model), ``namer`` names its parameters in problems; a request also keeps ``order``, its products
-    in the order given, and ``names``, the user's name for each wire key. Any two compare equal, so that
-    pydantic's equality, which also compares private attributes, stays equality by parameter values.
+    the model), ``namer`` names its parameters (in problems, and a request's wire keys in the service's
+    errors); a request also keeps ``order``, its products in the order given. Any two compare equal, so
+    that pydantic's equality, which also compares private attributes, stays equality by parameter values.
+    Kept small: a campaign holds one per source and product (benchmarks/campaign_memory.py).
     """
 
     raw: Mapping[str, Any] = field(default_factory=dict)
     namer: Namer | None = None
     order: tuple[Product, ...] = ()
-    names: Mapping[str, str] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Written)
@@ -90,6 +91,10 @@ class Prepared:
     values: dict[str, Any]
     problems: list[Problem]
     written: Written
+
+
+#: No names (shared by every model that has none to keep: a campaign holds one model per source and product).
+_NONE: Mapping[str, str] = MappingProxyType({})
 
 
 def snake_name(name: str) -> str:
@@ -279,7 +284,7 @@ class ParamModel(BaseModel):
         chosen = cls._style_of(resolved.spelling) or style or style_of_unknown(resolved.unknown) or "python"
         if prefix is None:
             prefix = cls._default_prefix(chosen)
-        return Namer(chosen, cls.__xrt__.st_names, resolved.spelling, prefix, dict(fixed or {}))
+        return Namer(chosen, cls.__xrt__.st_names, resolved.spelling, prefix, dict(fixed) if fixed else _NONE)
 
     @classmethod
     def _style_of(cls, spelling: Mapping[str, str]) -> Style | None:

@@ -10,8 +10,9 @@ value is then given to every product that holds the key.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +72,8 @@ class ProductBuilder:
 
     def build(
         self, wanted: Mapping[Product, tuple[str, Any]], pos_given: Mapping[str, Any], pos_namer: Namer
-    ) -> tuple[dict[Product, ProductModel], dict[str, str]]:
-        """The products that are valid, and the user's name for each of their wire keys.
+    ) -> dict[Product, ProductModel]:
+        """The products that are valid (each keeps how it was written: the user's names for its keys).
 
         ``wanted`` holds each product's keyword and value as given; ``pos_given`` the position options
         given as request globals, named by ``pos_namer``.
@@ -85,13 +86,12 @@ class ProductBuilder:
         if len(self.problems) > before:
             merged = {}  # a bad or conflicting shared value is reported once, where it was written
         built: dict[Product, ProductModel] = {}
-        names: dict[str, str] = {}
         for product, one in given.items():
             fields = _shared_fields(one.model, shared)
-            model = self._build_one(product, one, fields, merged, fixed, names)
+            model = self._build_one(one, fields, merged, fixed)
             if model is not None:
                 built[product] = model
-        return built, names
+        return built
 
     def _given(self, wanted: Mapping[Product, tuple[str, Any]]) -> dict[Product, _Given]:
         """Each requested product's parameters as written: from a model (as it was written) or a dict."""
@@ -182,31 +182,89 @@ class ProductBuilder:
 
     def _build_one(
         self,
-        product: Product,
         one: _Given,
         fields: set[str],
         merged: Mapping[str, Any],
         fixed: Mapping[str, str],
-        names: dict[str, str],
     ) -> ProductModel | None:
-        """One product from its own parameters and the shared values; its wire keys' names go to
-        ``names``. ``None`` when it has problems."""
-        prepared = one.model._prepare(
-            one.split(fields)[1],
-            prefix=one.key,
-            style=one.style or self.style,
-            fixed={n: fixed[n] for n in fields if n in fixed},
-            implied={n: merged[n] for n in fields if n in merged},
-        )
+        """One product from its own parameters and the shared values; ``None`` when it has problems.
+
+        A product written exactly as an earlier one (same keywords, values of the same types, same shared
+        values) is that one: models are immutable, and a campaign's sources mostly ask for the same
+        products, so thousands of requests hold one model each instead of one per source."""
+        own = one.split(fields)[1]
+        style = one.style or self.style
+        shared_names = {n: fixed[n] for n in fields if n in fixed}
+        implied = {n: merged[n] for n in fields if n in merged}
+        key = _Recent.key(one.model, one.key, style, own, shared_names, implied)
+        if key is not None and (model := _RECENT.get(key)) is not None:
+            return model
+        prepared = one.model._prepare(own, prefix=one.key, style=style, fixed=shared_names, implied=implied)
         self.problems.extend(prepared.problems)
-        namer = prepared.written.namer
-        assert namer is not None
-        names[product.flag] = one.key
-        names.update({wire: namer(n) for n, wire in one.model.__xrt__.wire.items()})
-        names.update(
-            {alias: namer(n) for alias, n in one.model.__xrt__.by_wire.items() if alias not in names}
-        )
-        return None if prepared.problems else one.model._from_prepared(prepared)
+        if prepared.problems:
+            return None
+        model = one.model._from_prepared(prepared)
+        if key is not None:
+            _RECENT.put(key, model)
+        return model
+
+
+class _Recent:
+    """The products built most recently, by how they were written (a bounded, thread-safe table)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._models: OrderedDict[Hashable, ProductModel] = OrderedDict()
+
+    @staticmethod
+    def key(
+        model: type[ProductModel], prefix: str, style: Style, *parts: Mapping[str, Any]
+    ) -> Hashable | None:
+        """What makes a product: its model, keyword, naming style and parameters as written; ``None`` when
+        a value cannot be compared safely (a deprecated keyword is never taken from here: it must warn)."""
+        deprecated = model.__xrt__.deprecated
+        items: list[Hashable] = [model, prefix, style]
+        for part in parts:
+            for name, value in part.items():
+                if name in deprecated or (typed := _typed(value)) is None:
+                    return None
+                items.append((name, typed))
+            items.append(None)  # where one part ends
+        return tuple(items)
+
+    def get(self, key: Hashable) -> ProductModel | None:
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+            return model
+
+    def put(self, key: Hashable, model: ProductModel) -> None:
+        with self._lock:
+            self._models[key] = model
+            if len(self._models) > self.size:
+                self._models.popitem(last=False)
+
+
+#: The products built most recently (a campaign's distinct product settings are few).
+_RECENT = _Recent(256)
+
+#: Values compared by type as well as value: ``1``, ``1.0`` and ``True`` are equal but checked differently.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _typed(value: Any) -> Hashable | None:
+    """``value`` with the type of each of its parts, or ``None`` when it is not a plain value (or a tuple
+    of them) whose equality means "the same parameter"."""
+    if type(value) is float:
+        return (float, value.hex())  # 0.0 and -0.0 differ
+    if type(value) in _PLAIN:
+        return (type(value), value)
+    if type(value) is tuple:
+        parts = tuple(_typed(item) for item in value)
+        return None if any(p is None for p in parts) else (tuple, parts)
+    return None
 
 
 def _shared_fields(model: type[ProductModel], shared: set[str]) -> set[str]:

@@ -148,7 +148,7 @@ def fmt(value: Any) -> str:
     return safe_repr(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Namer:
     """Names the fields of one model as the user would: their own spelling, else their style.
 

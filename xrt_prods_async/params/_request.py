@@ -179,13 +179,12 @@ class JobRequest(Globals):
         problems = cls._resolve_problems(resolved, namer, style)
         models = {product: model for product, (_, model) in cls.slots().items()}
         builder = ProductBuilder(models, namer.style, problems)
-        products, names = builder.build(parts.wanted, parts.pos_given, pos_namer)
+        products = builder.build(parts.wanted, parts.pos_given, pos_namer)
         values, bad = cls._check(parts.given, namer, problems)
         cls._check_request(values, bad, parts, namer, pos_namer, problems)
         values.update({cls.slots()[product][0]: model for product, model in products.items()})
-        names.update(cls._global_wire_names(namer))
         order = tuple(p for p in parts.wanted if p in products)
-        written = Written(cls._raw(data, implied), namer, order, names)
+        written = Written(cls._raw(data, implied), namer, order)
         return Prepared(values, list(dict.fromkeys(problems)), written)
 
     @classmethod
@@ -227,14 +226,6 @@ class JobRequest(Globals):
         if target.startswith(_PRODUCT):
             return f"given twice, as {first!r} and {key!r}"
         return super()._given_twice(target, first, key)
-
-    @classmethod
-    def _global_wire_names(cls, namer: Namer) -> dict[str, str]:
-        """The user's name for each wire key (and wire alias) of the globals."""
-        schema = cls.__xrt__
-        names = {wire: namer(name) for name, wire in schema.wire.items()}
-        names.update({alias: names[schema.wire[name]] for alias, name in schema.by_wire.items()})
-        return names
 
     # ---------------------------------------------------------------- request rules
 
@@ -367,8 +358,26 @@ class JobRequest(Globals):
     def describe_wire_name(self, wire: str) -> str | None:
         """The user's name for a wire key (to translate the service's ``listErr``): ``"poserr"`` ->
         ``"posErr"`` (or ``"pos_err"``), ``"pccounts"`` -> ``"LightCurve.pcCounts"``; ``None`` for keys that
-        are not parameters of this request (a product it does not hold, an unknown key)."""
-        return self._written.names.get(wire)
+        are not parameters of this request (a product it does not hold, an unknown key).
+
+        Worked out when asked (only an error of the service asks), from the namers the request and each
+        of its products keep: a table kept per request would cost a campaign kilobytes per source."""
+        names: dict[str, str] = {}
+        for product in self.products:
+            model = self.product(product)
+            namer = None if model is None else model._written.namer
+            if model is None or namer is None or namer.prefix is None:
+                continue
+            schema = type(model).__xrt__
+            names[product.flag] = namer.prefix
+            names.update({wire: namer(n) for n, wire in schema.wire.items()})
+            names.update({alias: namer(n) for alias, n in schema.by_wire.items() if alias not in names})
+        namer = self._written.namer
+        if namer is not None:
+            schema = type(self).__xrt__
+            names.update({wire: namer(name) for name, wire in schema.wire.items()})
+            names.update({alias: names[schema.wire[name]] for alias, name in schema.by_wire.items()})
+        return names.get(wire)
 
     @classmethod
     def _loosen(cls, data: Mapping[str, Any]) -> dict[str, Any]:

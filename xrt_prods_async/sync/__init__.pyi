@@ -45,7 +45,7 @@ from xrt_prods_async import (
     SourceList,
     SpectralFits,
 )
-from xrt_prods_async.campaign import CampaignStore
+from xrt_prods_async.campaign import CampaignStore, CancelTally
 from xrt_prods_async.campaign._clock import Clock
 from xrt_prods_async.campaign._events import EventHandler
 from xrt_prods_async.client import Binning, Downloads, ProgressCallback, YesNoBoth
@@ -614,13 +614,16 @@ class Campaign:
         Blocking: runs ``xrt_prods_async.Campaign.add`` on the client's event-loop thread and returns
         its result.
         """
-    def cancel(self) -> int:
-        """Cancel every server job of the campaign and every pending request; returns how many jobs the
-        service cancelled (a job that had already finished is not counted: each ``cancelled`` event says
-        what the service answered for its job).
+    def cancel(self) -> CancelTally:
+        """Cancel every server job of the campaign and every pending request; returns what was done
+        (``int()`` of it: how many jobs the service cancelled). Each ``cancelled`` event says what the
+        service answered for its job, and its ``state`` what became of the entry.
 
-        Uncertain submissions are reconciled first (immediately), so a job whose reply was lost is
-        cancelled too rather than left running.
+        Only what the service cancelled is recorded as cancelled. A job that had already finished is left
+        as it was, to be collected (a resume collects it); so is one the service cancelled nothing of for
+        another reason. Uncertain submissions are looked up first (immediately), so a job whose reply was
+        lost is cancelled too rather than left running; one that still cannot be looked up is left for a
+        resume, since a job of it may exist.
 
         Blocking: runs ``xrt_prods_async.Campaign.cancel`` on the client's event-loop thread and returns
         its result.

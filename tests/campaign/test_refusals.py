@@ -1,0 +1,73 @@
+"""A submission the service refuses in its own words is an answer about that request, not an outage.
+
+The emulator runs in process on the scheduler's :class:`ManualClock`, so every round is at a known second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.campaign import ManualClock, items, simulated_service
+from xrt_prods_async.campaign import (
+    Campaign,
+    CampaignEvent,
+    CampaignItem,
+    CampaignOptions,
+    EntryState,
+    EventKind,
+)
+from xrt_prods_async.params import JobRequest
+
+NO_COLLECTION: dict[str, Any] = {"download": (), "retrieve": frozenset()}
+SUBMIT = "run_userobject.php"
+UNKNOWN = "Nowhere-42"
+
+
+def unresolvable() -> CampaignItem:
+    """A source whose name the service cannot resolve into coordinates (docs/protocol.md §16)."""
+    request = JobRequest(
+        name=UNKNOWN, getCoords=True, targ="00010873", centroid=True, posErr=1, StandardPos={}
+    )
+    return CampaignItem(UNKNOWN, request)
+
+
+async def test_a_refused_name_costs_its_entry_an_attempt_and_leaves_the_slot_to_the_next(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock()
+    events: list[CampaignEvent] = []
+    state, xrt, transport = simulated_service(clock, durations={"psf": {"median": 100, "sigma": 0}})
+    async with xrt:
+        options = CampaignOptions(
+            max_active=2, poll_interval=60, round_interval=60, max_submit_attempts=3, **NO_COLLECTION
+        )
+        campaign = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=events.append, clock=clock
+        )
+        await campaign.add([unresolvable(), *items(3)])
+        summary = await campaign.run()
+
+    # No outage: the service answered every request.
+    assert not [e for e in events if e.kind in (EventKind.OUTAGE, EventKind.RECOVERED)]
+    assert not campaign.service.down
+    assert summary.counts["done"] == 3
+    # The first round tried the refused source, then filled both slots with the next ones.
+    assert transport.times(SUBMIT)[:3] == [0.0, 0.0, 0.0]
+    assert sorted(job.name for job in state.jobs.values()) == ["src-0000", "src-0001", "src-0002"]
+    # Three attempts, one a round, then failed in the service's words.
+    refused = campaign.store.entries()[0]
+    assert refused.label == UNKNOWN
+    assert refused.state is EntryState.FAILED
+    assert refused.attempts == 3
+    assert refused.error is not None
+    assert refused.error.startswith("the service refused the submission 3 times: Could not resolve the name")
+    said = [str(e.detail) for e in events if e.label == UNKNOWN and e.kind is EventKind.FAILED]
+    assert len(said) == 3
+    assert said[0].startswith("the service refused the submission (attempt 1 of 3; tried again later)")
+    assert "unreachable" not in " ".join(said)
+    assert [e.state for e in events if e.label == UNKNOWN and e.kind is EventKind.FAILED] == [
+        EntryState.PENDING,
+        EntryState.PENDING,
+        EntryState.FAILED,
+    ]
