@@ -9,6 +9,7 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -392,6 +393,36 @@ async def test_retry_total_time_is_bounded_by_the_policy_timeout() -> None:
             elapsed = time.monotonic() - start
     assert 2 <= route.call_count < 50
     assert elapsed < 3  # unbounded: 1000 attempts 10 ms apart, 10 s; a loaded machine is slow to start
+
+
+async def test_a_call_answered_at_once_never_enters_the_retry_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_loop(*args: object, **kwargs: object) -> object:
+        raise AssertionError("stamina's loop was entered for a call that succeeded")
+
+    with respx.mock:
+        respx.post(f"{BASE}/getNumJobs.php").respond(200, json=OK)
+        async with Session(BASE) as s:
+            monkeypatch.setattr(s, "_retrying", no_loop)
+            assert (await s.post(Endpoint.NUM_JOBS, {"UserID": "x"}))["numJobs"] == 2
+
+
+async def test_the_time_bound_counts_the_first_try_made_before_the_retry_loop() -> None:
+    calls: list[float] = []
+
+    class Slow(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            calls.append(time.monotonic())
+            await anyio.sleep(0.1)
+            raise httpx.ConnectError("refused", request=request)
+
+    policy = RetryPolicy(attempts=5, timeout=0.05, wait_initial=0.01, wait_max=0.01, wait_jitter=0)
+    import stamina
+
+    with stamina.set_testing(False):
+        async with Session(BASE, retry=policy, transport=Slow()) as s:
+            with pytest.raises(ServiceUnavailableError, match="Could not connect"):
+                await s.post(Endpoint.NUM_JOBS, {"UserID": "x"})
+    assert len(calls) == 1  # the first try alone spent the 0.05 s: no second
 
 
 async def test_backoff_grows_exponentially_between_attempts() -> None:

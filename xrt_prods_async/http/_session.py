@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -242,8 +243,12 @@ class Session:
 
     # --- retries ------------------------------------------------------------------------------------------
 
-    def _retrying(self, *, idempotent: bool, also_on: tuple[type[Exception], ...] = ()) -> Any:
+    def _retrying(
+        self, *, idempotent: bool, also_on: tuple[type[Exception], ...] = (), spent: float = 0.0
+    ) -> Any:
+        """stamina's retry loop under the policy; ``spent``: seconds of its time bound already used."""
         policy = self.retry
+        timeout = None if policy.timeout is None else max(policy.timeout - spent, 1e-9)
 
         def should_retry(exc: Exception) -> bool:
             if not isinstance(exc, _AttemptFailedError):
@@ -254,7 +259,7 @@ class Session:
         return stamina.retry_context(
             on=should_retry,
             attempts=policy.attempts,
-            timeout=policy.timeout,
+            timeout=timeout,
             wait_initial=policy.wait_initial,
             wait_max=policy.wait_max,
             wait_jitter=policy.wait_jitter,
@@ -322,11 +327,25 @@ class Session:
         parse: Callable[..., dict[str, Any]],
         on_uncertain: UncertainHandler | None = None,
     ) -> dict[str, Any]:
-        """POST ``payload`` to ``url`` under the retry policy; ``parse(text, url=url)`` reads a 200 body."""
+        """POST ``payload`` to ``url`` under the retry policy; ``parse(text, url=url)`` reads a 200 body.
+
+        The first try runs outside stamina, whose machinery costs about 0.2 ms of CPU a call while nearly
+        every call succeeds at once. A failed first try is handed to stamina as its first attempt's failure,
+        so whether and when to try again (backoff, attempts, the time bound counted from the first try,
+        test mode, logging) is stamina's, exactly as if it had made that try.
+        """
+        started = time.monotonic()
+        try:
+            return await self._post_once(url, payload, parse)
+        except _AttemptFailedError as exc:
+            first: _AttemptFailedError | None = exc
         reply: dict[str, Any] = {}
         try:
-            async for attempt in self._retrying(idempotent=idempotent):
+            async for attempt in self._retrying(idempotent=idempotent, spent=time.monotonic() - started):
                 with attempt:
+                    if first is not None:
+                        failed, first = first, None
+                        raise failed
                     reply = await self._post_once(url, payload, parse)
         except _AttemptFailedError as failed:
             error = failed.attempt.error
