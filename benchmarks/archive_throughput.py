@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _serve import Serve
+
 from xrt_prods_async.emulator._archives import FORMATS, member_from_text, padding_member, stream_archive
 
 USER = "demo@example.org"
@@ -104,24 +106,6 @@ def run(command: list[str]) -> Run:
     return Run(process.stdout, int(rss) * 1024, float(user) + float(system))
 
 
-class Emulator:
-    """``xrt-prods-async serve`` on a free loopback port, padding archives to ``size`` bytes."""
-
-    def __init__(self, size: int) -> None:
-        command = [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0"]
-        command += ["--time-scale", "100000", "--pad-archives", str(size), "--log-level", "warning"]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        self.base_url = self.process.stdout.readline().rsplit(" ", 1)[1].strip()
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 async def finished_job(base_url: str) -> int:
     """Submit a standard-position job and wait for it: its archive is the one every client fetches."""
     from xrt_prods_async import JobRequest, StandardPos, XRTClient
@@ -138,7 +122,8 @@ async def finished_job(base_url: str) -> int:
 
 def downloads(size: int, rounds: int, formats: list[str], folder: str | None) -> None:
     """Fetch the archive with each client, ``rounds`` times per format, and print the table."""
-    emulator = Emulator(size)
+    pad = ["--time-scale", "100000", "--pad-archives", str(size), "--log-level", "warning"]
+    emulator = Serve(pad)  # its standard position archive is padded to about ``size`` bytes
     try:
         job_id = asyncio.run(finished_job(emulator.base_url))
         url = f"{emulator.base_url}/tprods/USERPROD_{job_id}"
@@ -183,7 +168,7 @@ def downloads(size: int, rounds: int, formats: list[str], folder: str | None) ->
                     )
                     print(f"{fmt} {name}: " + " ".join(f"{s:.2f}" for s in seconds[name]), file=sys.stderr)
     finally:
-        emulator.close()
+        emulator.stop()
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"archive {size / 1e6:.0f} MB, {rounds} rounds, load average {os.getloadavg()[0]:.1f}\n"

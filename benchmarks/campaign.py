@@ -54,7 +54,6 @@ import multiprocessing
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,7 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+from _serve import Serve
 from reference_recipe import RecipeJob, run_recipe
 
 from xrt_prods_async._products import Product
@@ -170,55 +169,13 @@ def recipe_jobs(n: int, products: tuple[Product, ...]) -> list[RecipeJob]:
     return [RecipeJob({"name": name, **FIELD, "useSXPS": False}, chosen) for name in job_names(n)]
 
 
-class Emulator:
-    """``xrt-prods-async serve`` on a free loopback port, in its own process."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        workers = args.workers or args.cap * len(args.products)
-        command = [
-            sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER,
-            "--time-scale", str(args.time_scale), "--workers", str(workers), "--seed", str(args.seed),
-            "--max-jobs", str(max(20, args.cap)), "--durations", args.durations,
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        if not first.startswith("XRT product service emulator at "):
-            self.process.kill()
-            raise SystemExit(f"the emulator did not start: {first!r}")
-        self.base_url = first.rsplit(" ", 1)[1].strip()
-        self.root = self.base_url.rsplit("/", 1)[0]
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        """Wait until the server accepts connections: ``serve`` prints its URL before uvicorn listens, and a
-        client that connects at once (swifttools does not retry) is refused."""
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.metrics()
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise SystemExit("the emulator did not accept connections within 10 s") from None
-                time.sleep(0.02)
-
-    def metrics(self) -> dict[str, Any]:
-        """The emulator's metrics snapshot."""
-        reply = httpx.get(f"{self.root}/emulator/metrics", timeout=30)
-        reply.raise_for_status()
-        data: dict[str, Any] = reply.json()
-        return data
-
-    def stop(self) -> None:
-        """Terminate the server process and wait for it."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def serve_args(args: argparse.Namespace) -> list[str]:
+    """``serve``'s options for one run: the simulated clock, the workers, the seed and the cap of the run."""
+    workers = args.workers or args.cap * len(args.products)
+    return [
+        "--users", USER, "--time-scale", str(args.time_scale), "--workers", str(workers),
+        "--seed", str(args.seed), "--max-jobs", str(max(20, args.cap)), "--durations", args.durations,
+    ]  # fmt: skip
 
 
 def fifo_makespan(occupancy: list[float], slots: int) -> float:
@@ -363,16 +320,13 @@ def analyse(
 
 def run_variant(variant: Variant, args: argparse.Namespace, n: int) -> Result:
     """One variant with ``n`` jobs against its own fresh emulator."""
-    emulator = Emulator(args)
-    try:
+    with Serve(serve_args(args)) as emulator:
         with tempfile.TemporaryDirectory(prefix="xrt-bench-") as tmp:
             if variant.client == "reference":
                 seen, cpu, real = run_reference(variant, args, n, emulator.base_url, Path(tmp))
             else:
                 seen, cpu, real, _ = asyncio.run(run_campaign(variant, args, n, emulator.base_url, Path(tmp)))
         metrics = emulator.metrics()
-    finally:
-        emulator.stop()
     return analyse(variant, args, metrics, seen, cpu, real)
 
 

@@ -54,6 +54,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _serve import Serve
+
 USER = "memory@example.org"
 #: The field every job asks about (as in campaign.py); the sources differ by name only.
 FIELD: dict[str, Any] = {"RA": 52.8, "Dec": 43.9043, "targ": "00010873", "centroid": True, "posErr": 1}
@@ -190,31 +192,12 @@ def child(spec: dict[str, Any]) -> None:
 # -------------------------------------------------------------------------------------------- parent side
 
 
-class Emulator:
-    """``xrt-prods-async serve`` on a free loopback port, in its own process."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        command = [
-            sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER,
-            "--time-scale", str(args.time_scale), "--workers", str(args.cap * 3),
-            "--max-jobs", str(args.cap), "--durations", DURATIONS, "--log-level", "warning",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=_NEUTRAL)
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        if not first.startswith("XRT product service emulator at "):
-            self.process.kill()
-            raise SystemExit(f"the emulator did not start: {first!r}")
-        self.base_url = first.rsplit(" ", 1)[1].strip()
-        time.sleep(0.5)  # serve prints its URL before uvicorn listens; the client retries anyway
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def serve_args(args: argparse.Namespace) -> list[str]:
+    """``serve``'s options: ``--cap`` jobs at once, three products each, on the ``--time-scale`` clock."""
+    return [
+        "--users", USER, "--time-scale", str(args.time_scale), "--workers", str(args.cap * 3),
+        "--max-jobs", str(args.cap), "--durations", DURATIONS, "--log-level", "warning",
+    ]  # fmt: skip
 
 
 def measure(spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -282,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print("ok", file=sys.stderr)
         for kind, n in [("floor", 0)] + [(k, n) for n in sizes for k in kinds]:
             print(f"{kind} {n} ... ", end="", flush=True, file=sys.stderr)
-            emulator = Emulator(args)
-            try:
+            with Serve(serve_args(args), cwd=_NEUTRAL) as emulator:
                 ledger = work / f"{kind}-{n}.sqlite"
                 for old in work.glob(ledger.name + "*"):
                     old.unlink()
@@ -297,8 +279,6 @@ def main(argv: list[str] | None = None) -> int:
                 result["base_url"] = emulator.base_url
                 rows.append((kind, n, result))
                 print(f"peak {result['peak']:.0f} MB", file=sys.stderr)
-            finally:
-                emulator.stop()
         status: list[float] = []
         status_n = max((n for kind, n, _ in rows if kind == "gen"), default=0)
         if status_n:

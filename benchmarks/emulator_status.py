@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+from _serve import Serve
 
 USER = "bench@example.org"
 TARGET = 1000.0
@@ -114,15 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         return _load_main(args)
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER,
-         "--max-jobs", "1000", "--time-scale", str(args.time_scale), "--workers", "8"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        base = server.stdout.readline().rsplit(" ", 1)[1].strip()
+    serve = ["--users", USER, "--max-jobs", "1000", "--time-scale", str(args.time_scale), "--workers", "8"]
+    with Serve(serve) as server:
+        base = server.base_url
         with httpx.Client(base_url=base) as client:
             job_ids = [
                 client.post("/run_userobject.php", json=REQUEST).json()["JobID"] for _ in range(args.jobs)
@@ -133,9 +128,6 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         result = json.loads(load.stdout)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     verdict = "OK" if result["per_second"] >= TARGET and not result["failures"] else "SHORT"
     print(
         f"{result['requests']} status requests ({args.concurrency} connections, "

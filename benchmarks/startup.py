@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import httpx
+from _serve import Serve
 
 USER = "startup@example.org"
 LIMIT_SECONDS = 0.2
@@ -74,22 +75,10 @@ def _timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def _start_emulator() -> subprocess.Popen[str]:
-    """``serve`` on a free port, for the commands to ask; it prints its base URL once it listens."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _submit(server: subprocess.Popen[str]) -> tuple[str, int]:
-    """The emulator's base URL and the JobID of one job submitted to it (for ``status``)."""
-    assert server.stdout is not None
-    base = server.stdout.readline().rsplit(" ", 1)[1].strip()
+def _submit(base: str) -> int:
+    """The JobID of one job submitted to the emulator at ``base`` (for ``status``)."""
     with httpx.Client(base_url=base) as client:
-        job_id = int(client.post("/run_userobject.php", json=REQUEST).json()["JobID"])
-    return base, job_id
+        return int(client.post("/run_userobject.php", json=REQUEST).json()["JobID"])
 
 
 #: What any client command needs at least: the libraries the client stands on, imported, and one request
@@ -130,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="a checkout of the package to measure instead of the installed one")
     args = parser.parse_args(argv)
 
-    server = _start_emulator()
-    try:
-        base, job_id = _submit(server)
+    with Serve(["--users", USER]) as server:  # for the commands to ask
+        base = server.base_url
+        job_id = _submit(base)
         env = {**os.environ, "XRT_PRODS_USER_ID": USER, "XRT_PRODS_BASE_URL": base, "COLUMNS": "100"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run: from cached bytecode (the warm-up writes it)
         if args.source:
@@ -146,9 +135,6 @@ def main(argv: list[str] | None = None) -> int:
                 if round_:  # round 0 warms the caches
                     wall[name].append(w)
                     cpu[name].append(c)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
