@@ -22,7 +22,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -30,33 +29,12 @@ from typing import Any
 
 import httpx
 import requests
+from _serve import Serve
 
 from xrt_prods_async.client import XRTClient
 
 USER = "bench@example.org"
 BODY: dict[str, Any] = {"UserID": USER, "api_name": "xrt_prods", "api_version": "1.12"}
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    """``xrt-prods-async serve`` on a free loopback port; its process and base URL, once it answers."""
-    command = [sys.executable, "-m", "xrt_prods_async", "serve", "--port", "0", "--users", USER]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    if not first.startswith("XRT product service emulator at "):
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {first!r}")
-    base_url = first.rsplit(" ", 1)[1].strip()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            httpx.post(f"{base_url}/getNumJobs.php", json=BODY, timeout=5).raise_for_status()
-            return process, base_url
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("the emulator did not accept connections within 10 s") from None
-            time.sleep(0.02)
 
 
 def blocking(call: Callable[[], object], n: int, gap: float) -> float:
@@ -112,12 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{httpx.__version__}, requests {requests.__version__}; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    process, base_url = start_emulator()
-    try:
-        rounds = [asyncio.run(measure(base_url, args.requests, args.gap)) for _ in range(args.repeat)]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with Serve(["--users", USER]) as serve:
+        rounds = [asyncio.run(measure(serve.base_url, args.requests, args.gap)) for _ in range(args.repeat)]
     print("| client | CPU ms/request (min) | (median) |\n|---|---|---|")
     for name in rounds[0]:
         values = [r[name] for r in rounds]
