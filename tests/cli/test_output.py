@@ -7,6 +7,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,32 @@ def test_help_lists_the_exit_statuses(
     assert "--user USER_ID" in text
     assert "--json" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_streamed_json_is_the_text_json_dumps_prints_and_reads_items_as_it_writes() -> None:
+    """A Streamed list gives exactly the document ``json.dumps(indent=2)`` gives for the same values, and its
+    items are drawn one at a time while the text is written (a 100,000-source status never sits whole)."""
+    document = {
+        "when": Path("/tmp/x"),
+        "nan": math.nan,
+        "empty": {},
+        "none": [],
+        "nested": {"a": [1, 2.5, {"b": (True, None)}], "é": "ü"},
+    }
+    expected = json.dumps(_output.jsonable({**document, "sources": [{"i": i} for i in range(3)]}), indent=2,
+                          ensure_ascii=False)  # fmt: skip
+    written: list[int] = []
+    out = io.StringIO()
+
+    def items() -> Iterator[dict[str, int]]:
+        for i in range(3):
+            written.append(len(out.getvalue()))
+            yield {"i": i}
+
+    _output.emit_json({**document, "sources": _output.Streamed(items())}, stream=out)
+    assert out.getvalue() == expected + "\n"
+    assert json.loads(out.getvalue())["sources"] == [{"i": 0}, {"i": 1}, {"i": 2}]
+    assert written[0] < written[1] < written[2]  # each item was asked for after the previous one was out
+    empty = io.StringIO()
+    _output.emit_json({"sources": _output.Streamed(iter(()))}, stream=empty)
+    assert empty.getvalue() == json.dumps({"sources": []}, indent=2) + "\n"

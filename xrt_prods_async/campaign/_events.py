@@ -519,16 +519,18 @@ class CampaignSummary:
         """The sources whose job finished but whose results are not all on disk (see ``missing``)."""
         return tuple(s for s in self.sources if s.state is EntryState.INCOMPLETE)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, sources: bool = True) -> dict[str, Any]:
         """JSON-ready: ``finished``, ``counts`` by state, this run's ``requests`` and ``elapsed`` seconds, and
-        every source (:meth:`SourceOutcome.to_dict`)."""
-        return {
+        (unless ``sources`` is False) every source (:meth:`SourceOutcome.to_dict`)."""
+        document: dict[str, Any] = {
             "finished": self.finished,
             "counts": dict(self.counts),
             "requests": dict(self.requests),
             "elapsed": self.elapsed,
-            "sources": [source.to_dict() for source in self.sources],
         }
+        if sources:
+            document["sources"] = [source.to_dict() for source in self.sources]
+        return document
 
 
 def outcome_of(entry: Entry) -> SourceOutcome:

@@ -115,11 +115,17 @@ def lock_holder(ledger: Path | str) -> str | None:
 def summary_json(
     summary: CampaignSummary, *, ledger: Path | str, settings: Mapping[str, Any], status: int
 ) -> dict[str, Any]:
-    """What ``--json`` prints: the ledger, service and output, the exit status and the summary."""
+    """What ``--json`` prints: the ledger, service and output, the exit status and the summary, its sources
+    written one at a time as they are read (:class:`~xrt_prods_async.cli._output.Streamed`), so that a ledger
+    of any size prints in flat memory."""
+    from xrt_prods_async.cli._output import Streamed
+
+    document = summary.to_dict(sources=False)
     return {
         "ledger": str(ledger),
         "base_url": settings.get("base_url"),
         "output": settings.get("output"),
         "exit_status": status,
-        **summary.to_dict(),
+        **document,
+        "sources": Streamed(source.to_dict() for source in summary.sources),
     }

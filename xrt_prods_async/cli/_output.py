@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from xrt_prods_async.client._views import Table, View, Viewable
 
-__all__ = ["Shown", "emit_json", "is_terminal", "jsonable", "note", "show", "write_csv"]
+__all__ = ["Shown", "Streamed", "emit_json", "is_terminal", "jsonable", "note", "show", "write_csv"]
 
 
 class Shown(Viewable):
@@ -73,10 +73,47 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+class Streamed:
+    """A JSON array written item by item as :func:`emit_json` reaches it, so that a document listing 100,000
+    sources never sits in memory whole (the items are read from ``items`` once, as they are written)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
 def emit_json(value: Any, *, stream: TextIO | None = None) -> None:
-    """Print ``value`` as one strict JSON document (no NaN), indented for people who read it too."""
+    """Print ``value`` as one strict JSON document (no NaN), indented for people who read it too; a
+    :class:`Streamed` inside it is written item by item. The text is what ``json.dumps(..., indent=2)`` of the
+    same document would print."""
     out = stream or sys.stdout
-    out.write(json.dumps(jsonable(value), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+    _write_json(value, out, 0)
+    out.write("\n")
+
+
+def _write_json(value: Any, out: TextIO, level: int) -> None:
+    """Mappings holding a :class:`Streamed` and the Streamed themselves opened and closed here; anything else
+    written whole by ``json``, indented to its depth."""
+    inner, outer = "  " * (level + 1), "  " * level
+    if isinstance(value, Streamed):
+        pairs: Iterable[tuple[Any, Any]] = ((None, item) for item in value.items)
+        opening, closing = "[", "]"
+    elif isinstance(value, Mapping) and any(isinstance(v, Streamed) for v in value.values()):
+        pairs = value.items()
+        opening, closing = "{", "}"
+    else:
+        text = json.dumps(jsonable(value), indent=2, allow_nan=False, ensure_ascii=False)
+        out.write(text.replace("\n", "\n" + outer) if level else text)
+        return
+    empty = True
+    for key, item in pairs:
+        out.write(("," if not empty else opening) + "\n" + inner)
+        if opening == "{":
+            out.write(json.dumps(str(key), ensure_ascii=False) + ": ")
+        _write_json(item, out, level + 1)
+        empty = False
+    out.write(opening + closing if empty else "\n" + outer + closing)
 
 
 def write_csv(path: str | Path, records: Iterable[Mapping[str, Any]]) -> int:
