@@ -71,3 +71,31 @@ async def test_a_refused_name_costs_its_entry_an_attempt_and_leaves_the_slot_to_
         EntryState.PENDING,
         EntryState.FAILED,
     ]
+
+
+async def test_the_job_limit_and_a_failing_service_never_use_up_a_sources_attempts(tmp_path: Path) -> None:
+    """The service's own job limit below ``max_active`` refuses a submission every round, and so does a
+    failing service: neither judges the request, so no source gives up for it, however many rounds pass."""
+    clock = ManualClock()
+    failing = {"left": 3}
+
+    def down(_now: float, endpoint: str) -> bool:
+        if endpoint == SUBMIT and failing["left"] > 0:
+            failing["left"] -= 1
+            return True
+        return False
+
+    _state, xrt, transport = simulated_service(
+        clock, down=down, durations={"psf": {"median": 300, "sigma": 0}}, max_jobs_per_user=1
+    )
+    async with xrt:
+        options = CampaignOptions(
+            max_active=3, poll_interval=60, round_interval=60, max_submit_attempts=2, **NO_COLLECTION
+        )
+        campaign = Campaign(xrt, tmp_path / "c.sqlite", tmp_path / "o", options, clock=clock)
+        await campaign.add(items(4))
+        summary = await campaign.run()
+
+    assert summary.counts["done"] == 4, summary.counts
+    assert len(transport.times(SUBMIT)) > 4 + 2  # refusals and failures happened, and cost nothing
+    assert all(entry.attempts == 1 for entry in campaign.store.entries())

@@ -1007,10 +1007,10 @@ class Campaign:
             return _Submitted.FREE
         except JobLimitError as exc:
             await self._heard(None, started)
-            await self._ledger.mark_unsent(entry.id, str(exc))
+            await self._ledger.mark_unsent(entry.id, str(exc), counts=False)  # not this request's fault
             return _Submitted.STOP
         except UnknownUserError:
-            await self._ledger.mark_unsent(entry.id, "user not recognised")
+            await self._ledger.mark_unsent(entry.id, "user not recognised", counts=False)
             raise
         except ServerError as exc:
             if refuses_request(exc):
@@ -1018,12 +1018,13 @@ class Campaign:
                 await self._refused(entry, exc)
                 return _Submitted.FREE
             await self._heard(exc, started)
-            await self._ledger.mark_unsent(entry.id, str(exc))
+            await self._ledger.mark_unsent(entry.id, str(exc), counts=False)  # the service failing
             return _Submitted.STOP
         except TransportError as exc:
-            # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round.
+            # Certainly not sent (the client raises SubmitUncertainError otherwise): try again next round,
+            # without counting it against the entry.
             await self._heard(exc, started)
-            await self._ledger.mark_unsent(entry.id, str(exc))
+            await self._ledger.mark_unsent(entry.id, str(exc), counts=False)
             return _Submitted.STOP
         await self._heard(None, started)
         await self._ledger.mark_submitted(entry.id, job.job_id, job.url, self.clock.utcnow())

@@ -564,9 +564,17 @@ class CampaignStore:
             error=None,
         )
 
-    def mark_unsent(self, entry_id: int, error: str) -> None:
-        """The submit certainly did not create a job (or reconciliation proved it): back to pending."""
-        self._update(entry_id, [EntryState.SUBMITTING], state=EntryState.PENDING.value, error=error)
+    def mark_unsent(self, entry_id: int, error: str, *, counts: bool = True) -> None:
+        """The submit certainly did not create a job (or reconciliation proved it): back to pending.
+
+        ``counts=False`` gives the attempt back: the request was never judged (the service was unreachable or
+        failing, the user's job limit was reached), so it must not bring the entry nearer to giving up."""
+        changes: dict[str, Any] = {"state": EntryState.PENDING.value, "error": error}
+        if not counts:
+            with self._lock:
+                row = self._db.execute("SELECT attempts FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            changes["attempts"] = max(0, (row[0] if row else 1) - 1)
+        self._update(entry_id, [EntryState.SUBMITTING], **changes)
 
     def mark_failed(self, entry_id: int, error: str) -> None:
         """No job will be made for this entry (the server refused it, or submission gave up)."""
