@@ -1,4 +1,6 @@
-"""A submission the service refuses in its own words is an answer about that request, not an outage.
+"""A refusal or failure is counted against the request it judged, and only that one: a submission the service
+refuses in its own words is an attempt of its source, not an outage; the job limit and a failing service cost
+no source an attempt; a cancel request that fails leaves its job, and the others are still cancelled.
 
 The emulator runs in process on the scheduler's :class:`ManualClock`, so every round is at a known second.
 """
@@ -7,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import anyio
 
 from tests.support.campaign import ManualClock, items, simulated_service
 from xrt_prods_async.campaign import (
@@ -99,3 +103,48 @@ async def test_the_job_limit_and_a_failing_service_never_use_up_a_sources_attemp
     assert summary.counts["done"] == 4, summary.counts
     assert len(transport.times(SUBMIT)) > 4 + 2  # refusals and failures happened, and cost nothing
     assert all(entry.attempts == 1 for entry in campaign.store.entries())
+
+
+async def test_a_cancel_request_that_fails_leaves_its_job_and_the_others_are_still_cancelled(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock()
+    calls = {"cancel": 0}
+
+    def down(_now: float, endpoint: str) -> bool:
+        if endpoint == "canceljob.php":
+            calls["cancel"] += 1
+            return calls["cancel"] <= 3  # the first job's cancel fails, however often the client retries it
+        return False
+
+    durations = {"psf": {"median": 6000, "sigma": 0}}
+    _state, xrt, _transport = simulated_service(clock, down=down, durations=durations)
+    events: list[CampaignEvent] = []
+    stop = anyio.CancelScope()
+
+    def after_two_submissions(event: CampaignEvent) -> None:
+        if event.kind is EventKind.SUBMITTED and len(store_of(event)) == 2:
+            stop.cancel()
+
+    async with xrt:
+        options = CampaignOptions(max_active=2, poll_interval=60, round_interval=60, **NO_COLLECTION)
+        first = Campaign(
+            xrt, tmp_path / "c.sqlite", tmp_path / "o", options, on_event=after_two_submissions, clock=clock
+        )
+
+        def store_of(_event: CampaignEvent) -> list[object]:
+            return first.store.entries(EntryState.ACTIVE)
+
+        await first.add(items(3))
+        with stop:
+            await first.run()
+        again = Campaign(xrt, first.store, tmp_path / "o", options, on_event=events.append, clock=clock)
+        tally = await again.cancel()
+
+    assert (tally.unanswered, tally.cancelled, tally.unsubmitted) == (1, 1, 1)
+    assert "1 could not be cancelled (the request failed): still on the service; cancel again" in str(tally)
+    told = [e for e in events if e.kind is EventKind.CANCELLED and e.state is EntryState.ACTIVE]
+    assert len(told) == 1
+    assert str(told[0].detail).startswith("not cancelled: the cancel request failed")
+    counts = first.store.counts()
+    assert (counts[EntryState.ACTIVE], counts[EntryState.CANCELLED]) == (1, 2)

@@ -304,11 +304,13 @@ class Cancelled:
     ``kept`` is None when the entry was cancelled; ``"finished"`` when its job had already finished (left to
     be collected: a resume collects it); ``"running"`` when the service cancelled nothing for another reason
     (left as it was: a resume follows it); ``"uncertain"`` when its submission's outcome could not be looked
-    up (left for a resume to look up, so that a job the service did make is not lost).
+    up (left for a resume to look up, so that a job the service did make is not lost); ``"unanswered"`` when
+    the cancel request itself failed (``reason``: left as it was; cancelling again asks again).
     """
 
     result: CancelResult | None = None
-    kept: Literal["finished", "running", "uncertain"] | None = None
+    kept: Literal["finished", "running", "uncertain", "unanswered"] | None = None
+    reason: str | None = None
 
     @property
     def on_service(self) -> bool:
@@ -317,6 +319,8 @@ class Cancelled:
 
     def describe(self) -> str:
         result = self.result
+        if self.kept == "unanswered":
+            return f"not cancelled: the cancel request failed ({one_line(self.reason or '')}); left as it was"
         if self.kept == "uncertain":
             return (
                 "not cancelled: whether the service made its job is not known (the look-up failed); left for "
@@ -345,21 +349,23 @@ class CancelTally:
     """What :meth:`Campaign.cancel` did, entry by entry counted: jobs ``cancelled`` on the service (in whole
     or in part), jobs that had already ``finished`` (left to be collected: a resume collects them), jobs the
     service cancelled nothing of for another reason (``not_cancelled``: left as they were), sources cancelled
-    before submission (``unsubmitted``) and submissions whose outcome could not be looked up (``uncertain``:
-    left for a resume). ``int(tally)`` is the number of jobs cancelled on the service."""
+    before submission (``unsubmitted``), submissions whose outcome could not be looked up (``uncertain``:
+    left for a resume) and jobs whose cancel request failed (``unanswered``: left running; cancel again).
+    ``int(tally)`` is the number of jobs cancelled on the service."""
 
     cancelled: int = 0
     finished: int = 0
     not_cancelled: int = 0
     unsubmitted: int = 0
     uncertain: int = 0
+    unanswered: int = 0
 
     def __int__(self) -> int:
         return self.cancelled
 
     def describe(self) -> str:
         """The totals in one sentence."""
-        jobs = self.cancelled + self.finished + self.not_cancelled
+        jobs = self.cancelled + self.finished + self.not_cancelled + self.unanswered
         if not jobs and not self.unsubmitted and not self.uncertain:
             return "Nothing to cancel: every source of the campaign had already ended."
         parts = [f"{self.cancelled} of {jobs} active job(s) cancelled on the service"]
@@ -369,6 +375,11 @@ class CancelTally:
             )
         if self.not_cancelled:
             parts.append(f"{self.not_cancelled} not cancelled by the service: left as they were")
+        if self.unanswered:
+            parts.append(
+                f"{self.unanswered} could not be cancelled (the request failed): still on the service; "
+                "cancel again to retry"
+            )
         if self.unsubmitted:
             parts.append(f"{self.unsubmitted} source(s) not yet submitted will not be")
         if self.uncertain:

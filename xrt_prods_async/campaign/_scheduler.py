@@ -1307,7 +1307,15 @@ class Campaign:
         tally: Counter[str] = Counter()
         for entry in self._ledger.walk(EntryState.ACTIVE):  # a page at a time
             self.requests["cancel"] += 1
-            result = await self.client.cancel(self._job(entry))
+            try:
+                result = await self.client.cancel(self._job(entry))
+            except UnknownUserError:
+                raise
+            except (ServerError, TransportError) as exc:  # this job only: the others are still asked
+                tally["unanswered"] += 1
+                detail = Cancelled(kept="unanswered", reason=str(exc))
+                await self._emit(EventKind.CANCELLED, entry, detail, state=EntryState.ACTIVE)
+                continue
             if result.cancelled:
                 await self._ledger.mark_cancelled(entry.id, "cancelled by the campaign")
                 self._active.pop(entry.id, None)

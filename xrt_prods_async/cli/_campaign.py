@@ -155,7 +155,7 @@ async def execute(
             tally = await campaign.cancel()
             for line in report.lines(tally):
                 say(console, line)
-            return 0
+            return ExitStatus.UNREACHABLE if tally.unanswered else 0
         summary = await run_with_view(campaign, title=Path(store.path).name, plain=plain, console=console)
         missing = _unrecorded(store, settings)
         status = ExitStatus.INCOMPLETE if missing else outcome_status(summary)

@@ -92,7 +92,11 @@ class CancelReport:
         from xrt_prods_async.campaign._events import Cancelled
 
         told = [e for e in self.events if isinstance(e.detail, Cancelled) and e.detail.result is not None]
-        told += [e for e in self.events if isinstance(e.detail, Cancelled) and e.detail.kept == "uncertain"]
+        told += [
+            e
+            for e in self.events
+            if isinstance(e.detail, Cancelled) and e.detail.kept in ("uncertain", "unanswered")
+        ]
         return [*(str(e) for e in told), str(tally)]
 
 
