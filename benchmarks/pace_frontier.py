@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import heapq
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support, when run from anywhere
+
+from campaign import fifo_makespan  # benchmarks/campaign.py: the same floor
 
 from tests.support.campaign import ManualClock, items, simulated_service
 from xrt_prods_async.campaign import Campaign, CampaignOptions
@@ -51,14 +52,6 @@ DURATIONS = {
     "psf": {"median": 120, "sigma": 0},
 }
 PRODUCTS: dict[str, Any] = {"LightCurve": {"binMeth": "snapshot"}, "Spectrum": {"hasRedshift": False}}
-
-
-def fifo(occupancy: list[float], slots: int) -> float:
-    """The makespan of these occupancies on ``slots`` slots, each refilled the instant it frees."""
-    free = [0.0] * slots
-    for length in occupancy:
-        heapq.heappush(free, heapq.heappop(free) + length)
-    return max(free)
 
 
 async def campaign(n: int, cap: int, seed: int, **options: Any) -> dict[str, Any]:
@@ -90,7 +83,7 @@ async def campaign(n: int, cap: int, seed: int, **options: Any) -> dict[str, Any
     requests = {endpoint: len(transport.times(endpoint)) / n for endpoint in (COUNT, STATUS, SUBMIT)}
     return {
         "ratio": (max(ends) - min(submitted)) / bound,
-        "fifo": fifo(occupancy, cap) / bound,
+        "fifo": fifo_makespan(occupancy, cap) / bound,
         "requests": sum(requests.values()),
         "status": requests[STATUS],
         "counts": requests[COUNT],

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 import pytest
 
@@ -156,6 +157,6 @@ async def test_grouped_writes_land_when_the_run_fails_or_is_cancelled(tmp_path: 
             async with ledger.grouped():
                 await ledger.mark_submitted(b, 8, "v")
                 scope.cancel()
-                await anyio.sleep(1)  # cancelled here; the held write still lands
+                await anyio.lowlevel.checkpoint()  # cancelled here; the held write still lands
         assert scope.cancelled_caught
         assert _on_disk(path)["b"] == "active"

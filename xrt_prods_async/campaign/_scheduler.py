@@ -799,12 +799,7 @@ class Campaign:
         """The suspect to ask about now (None: none yet): the one most likely finished, if it may be polled
         (within the slack of its interval) and is likely enough, or the finish has waited long enough."""
         now = self.clock.monotonic()
-        since = self._last_count
-        alone = {
-            t.entry.id: self.durations.of(t.mix).finished_within(t.alive_at - t.start, since - t.alive_at)
-            for t in suspects
-        }
-        posterior = finished_posterior(alone, min(self._missing, len(suspects)))
+        posterior = self._finish_odds(suspects)
         slack = _PHASE_SLACK * self.options.min_round
         ready = [t for t in suspects if now - t.last_polled >= self.options.poll_interval - slack]
         if not ready:
@@ -816,6 +811,16 @@ class Campaign:
         if posterior[best.entry.id] < likely and waited < _OWED_WAIT * self.options.poll_interval:
             return None
         return best
+
+    def _finish_odds(self, suspects: list[_Tracked]) -> dict[int, float]:
+        """Entry id -> how likely each suspect is to be one of the finishes the counts showed (and no status
+        request has found yet), given how long each has run and when it was last known running."""
+        since = self._last_count
+        alone = {
+            t.entry.id: self.durations.of(t.mix).finished_within(t.alive_at - t.start, since - t.alive_at)
+            for t in suspects
+        }
+        return finished_posterior(alone, min(self._missing, len(suspects)))
 
     async def _paced_poll(self, tracked: _Tracked) -> bool:
         """Poll one job (waiting out the rest of its interval); learn its duration if it finished."""
@@ -882,13 +887,7 @@ class Campaign:
         self.durations.refit(ages)
         running: list[Running] = []
         suspects = [self._active[i] for i in self._suspects if i in self._active] if self._missing else []
-        gone: dict[int, float] = {}
-        if suspects:
-            alone = {
-                t.entry.id: self.durations.of(t.mix).finished_within(t.alive_at - t.start, since - t.alive_at)
-                for t in suspects
-            }
-            gone = finished_posterior(alone, min(self._missing, len(suspects)))
+        gone = self._finish_odds(suspects) if suspects else {}
         for tracked in self._active.values():
             model = self.durations.of(tracked.mix)
             weight = 1.0 - gone.get(tracked.entry.id, 0.0)
