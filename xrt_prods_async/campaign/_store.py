@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from xrt_prods_async._errors import ConfigurationError, LedgerError
 
@@ -72,9 +73,27 @@ CREATE TABLE IF NOT EXISTS artifacts (
 
 _TABLES = frozenset({"meta", "entries", "artifacts"})
 
-#: The writes :meth:`CampaignStore.holding` may hold: none of them enables a request, so a crash that loses
-#: them costs a resume a repeated poll or collection, never a lost or duplicated job.
-HOLDABLE = frozenset({"mark_submitted", "set_codes", "mark_finished", "mark_done", "record_artifact"})
+_P = ParamSpec("_P")
+_held_names: set[str] = set()  # the writes marked @_holdable (HOLDABLE, below the store)
+
+
+def _holdable(
+    write: Callable[Concatenate[CampaignStore, _P], None],
+) -> Callable[Concatenate[CampaignStore, _P], None]:
+    """Mark a write as one that enables no request (:data:`HOLDABLE`): while :attr:`CampaignStore.hold` is on,
+    its transaction is left open, to be committed with the next write that must be durable."""
+    _held_names.add(write.__name__)
+
+    @functools.wraps(write)
+    def held(self: CampaignStore, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        with self._lock:  # the flag is only ever seen by this call's own transaction
+            self._holdable_write = True
+            try:
+                write(self, *args, **kwargs)
+            finally:
+                self._holdable_write = False
+
+    return held
 
 
 class EntryState(enum.StrEnum):
@@ -196,6 +215,7 @@ class CampaignStore:
         self.closed = False
         #: Whether holdable writes are held (see the module docstring and :meth:`holding`).
         self.hold = False
+        self._holdable_write = False  # a write marked @_holdable is running (under the lock)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> CampaignStore:
@@ -320,10 +340,10 @@ class CampaignStore:
         self.close()
 
     @contextmanager
-    def _transaction(self, *, holdable: bool = False) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write: applied whole, or rolled back whole (then a refusing disk is raised as
-        :class:`LedgerError`); committed at once, with the held writes before it, unless it is
-        ``holdable`` and :attr:`hold` is on. A write that fails leaves the held writes before it held."""
+        :class:`LedgerError`); committed at once, with the held writes before it, unless it is one of the
+        :data:`HOLDABLE` and :attr:`hold` is on. A write that fails leaves the held writes before it held."""
         with self._lock:
             try:
                 held = self._db.in_transaction
@@ -342,7 +362,7 @@ class CampaignStore:
                             with contextlib.suppress(sqlite3.Error):
                                 self._db.execute("ROLLBACK")
                     raise
-                if not (holdable and self.hold):
+                if not (self._holdable_write and self.hold):
                     # A failed COMMIT may already have rolled back (SQLITE_FULL, SQLITE_IOERR).
                     self._finish("COMMIT")
             except sqlite3.Error as exc:
@@ -519,14 +539,12 @@ class CampaignStore:
             rows = self._db.execute("SELECT job_id FROM entries WHERE job_id IS NOT NULL").fetchall()
         return {r[0] for r in rows}
 
-    def _update(
-        self, entry_id: int, expect: Iterable[EntryState], *, holdable: bool = False, **values: Any
-    ) -> None:
+    def _update(self, entry_id: int, expect: Iterable[EntryState], **values: Any) -> None:
         values["updated_at"] = _iso(utcnow())
         expected = [s.value for s in expect]
         assignments = ", ".join(f"{k} = ?" for k in values)
         marks = ",".join("?" * len(expected))
-        with self._transaction(holdable=holdable) as db:
+        with self._transaction() as db:
             cur = db.execute(
                 f"UPDATE entries SET {assignments} WHERE id = ? AND state IN ({marks})",
                 [*values.values(), entry_id, *expected],
@@ -551,12 +569,12 @@ class CampaignStore:
             error=None,
         )
 
+    @_holdable
     def mark_submitted(self, entry_id: int, job_id: int, url: str, at: datetime | None = None) -> None:
         """Record the job the server made (straight after the reply, or when reconciliation found it)."""
         self._update(
             entry_id,
             [EntryState.SUBMITTING],
-            holdable=True,
             state=EntryState.ACTIVE.value,
             job_id=int(job_id),
             job_url=url,
@@ -586,28 +604,26 @@ class CampaignStore:
             finished_at=_iso(utcnow()),
         )
 
+    @_holdable
     def set_codes(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
         """Record the latest per-product status codes of an active entry."""
-        self._update(
-            entry_id, [EntryState.ACTIVE], holdable=True, codes=json.dumps(dict(codes), sort_keys=True)
-        )
+        self._update(entry_id, [EntryState.ACTIVE], codes=json.dumps(dict(codes), sort_keys=True))
 
+    @_holdable
     def mark_finished(self, entry_id: int, codes: Mapping[str, int | None]) -> None:
         """Every product finished on the server: collection may start."""
         self._update(
             entry_id,
             [EntryState.ACTIVE],
-            holdable=True,
             state=EntryState.COLLECTING.value,
             codes=json.dumps(dict(codes), sort_keys=True),
             finished_at=_iso(utcnow()),
         )
 
+    @_holdable
     def mark_done(self, entry_id: int) -> None:
         """Everything asked for is on disk and verified (or was never made by the server)."""
-        self._update(
-            entry_id, [EntryState.COLLECTING], holdable=True, state=EntryState.DONE.value, error=None
-        )
+        self._update(entry_id, [EntryState.COLLECTING], state=EntryState.DONE.value, error=None)
 
     def mark_incomplete(self, entry_id: int, error: str) -> None:
         """Collection ended with items missing (each recorded as an artifact that is not ok, with why)."""
@@ -627,11 +643,12 @@ class CampaignStore:
             finished_at=_iso(utcnow()),
         )
 
+    @_holdable
     def record_artifact(
         self, entry_id: int, kind: str, *, ok: bool, path: str | None = None, detail: Any = None
     ) -> None:
         """Record one collected item (a downloaded archive or a data set), replacing an earlier attempt."""
-        with self._transaction(holdable=True) as db:
+        with self._transaction() as db:
             db.execute(
                 "INSERT INTO artifacts(entry_id, kind, ok, path, detail) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(entry_id, kind) DO UPDATE SET ok = excluded.ok, path = excluded.path, "
@@ -686,3 +703,9 @@ class CampaignStore:
             codes=json.loads(codes),
             artifacts=artifacts,
         )
+
+
+#: The writes :meth:`CampaignStore.holding` may hold, by name (those marked :func:`_holdable`): none of them
+#: enables a request, so a crash that loses them costs a resume a repeated poll or collection, never a lost or
+#: duplicated job.
+HOLDABLE = frozenset(_held_names)
