@@ -18,6 +18,26 @@ from typing import Any, Self
 BANNER = "XRT product service emulator at "
 
 
+def wire_request(user: str, **flags: Any) -> dict[str, Any]:
+    """A valid submission body, in wire names, for the benchmarks that talk to the emulator below the client:
+    a light curve of GRB 200416A, plus ``flags`` (``spec=1, specz=0``, ``dopsf=1``...)."""
+    return {
+        "UserID": user,
+        "name": "GRB 200416A",
+        "targ": "00966554",
+        "RA": 335.6985,
+        "Dec": -7.5179,
+        "cent": 1,
+        "poserr": 1,
+        "lc": 1,
+        "binMeth": "counts",
+        "pccounts": 20,
+        "wtcounts": 30,
+        "dynamic": 1,
+        **flags,
+    }
+
+
 class Serve:
     """``python -m xrt_prods_async serve --port 0 *args``, running from construction until :meth:`stop`.
 

@@ -16,6 +16,8 @@ import json
 import time
 from collections.abc import Callable
 
+from _serve import wire_request
+
 from xrt_prods_async.emulator import EmulatorConfig, EmulatorState
 from xrt_prods_async.emulator._api import CORE_HANDLERS, call, encode_reply
 from xrt_prods_async.emulator._jobs import Job, plan_job
@@ -26,23 +28,7 @@ from xrt_prods_async.wire._endpoints import Endpoint
 USER = "bench@example.org"
 BASE = "http://127.0.0.1:8000"
 HANDLERS = {**CORE_HANDLERS, **RETRIEVAL_HANDLERS}
-REQUEST = {
-    "UserID": USER,
-    "name": "GRB 200416A",
-    "targ": "00966554",
-    "RA": 335.6985,
-    "Dec": -7.5179,
-    "cent": 1,
-    "poserr": 1,
-    "lc": 1,
-    "binMeth": "counts",
-    "pccounts": 20,
-    "wtcounts": 30,
-    "dynamic": 1,
-    "spec": 1,
-    "specz": 0,
-    "dopsf": 1,
-}
+REQUEST = wire_request(USER, spec=1, specz=0, dopsf=1)
 WHAT = "lc,spec,psf"
 DAY = 86400.0
 

@@ -21,30 +21,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from _serve import Serve
+from _serve import Serve, wire_request
 
 USER = "bench@example.org"
 TARGET = 1000.0
-REQUEST: dict[str, Any] = {
-    "UserID": USER,
-    "name": "GRB 200416A",
-    "targ": "00966554",
-    "RA": 335.6985,
-    "Dec": -7.5179,
-    "cent": 1,
-    "poserr": 1,
-    "lc": 1,
-    "binMeth": "counts",
-    "pccounts": 20,
-    "wtcounts": 30,
-    "dynamic": 1,
-    "spec": 1,
-    "specz": 0,
-    "dopsf": 1,
-    "doenh": 1,
-    "doxastrom": 1,
-    "image": 1,
-}
+REQUEST = wire_request(USER, spec=1, specz=0, dopsf=1, doenh=1, doxastrom=1, image=1)
 ALL = "lc,spec,psf,enh,xastrom,image"
 
 

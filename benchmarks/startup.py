@@ -36,28 +36,14 @@ from collections.abc import Sequence
 from datetime import date
 
 import httpx
-from _serve import Serve
+from _serve import Serve, wire_request
 
 USER = "startup@example.org"
 LIMIT_SECONDS = 0.2
 #: Where the measured processes start: not a checkout, whose package would shadow the one measured.
 _NEUTRAL = tempfile.gettempdir()
 IMPORT_RATIO = 0.2
-REQUEST = {
-    "UserID": USER,
-    "name": "GRB 200416A",
-    "targ": "00966554",
-    "RA": 335.6985,
-    "Dec": -7.5179,
-    "cent": 1,
-    "poserr": 1,
-    "lc": 1,
-    "binMeth": "counts",
-    "pccounts": 20,
-    "wtcounts": 30,
-    "dynamic": 1,
-    "dopsf": 1,
-}
+REQUEST = wire_request(USER, dopsf=1)
 
 
 def _timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
